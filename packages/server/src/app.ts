@@ -1,0 +1,98 @@
+/**
+ * The composition root: settings → database → services → HTTP routes. Nothing else builds services, so a
+ * test gets a whole, independent app on a temp directory with one call.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { pino } from 'pino';
+import { type AdminBootstrap, ensureAdminAccount } from './auth/bootstrap.ts';
+import { registerAuthRoutes } from './auth/routes.ts';
+import { createAuthService } from './auth/service.ts';
+import { registerAuditRoutes } from './audit/routes.ts';
+import type { ServiceContext } from './context.ts';
+import { type DatabaseHandle, openDatabase } from './db/connection.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { registerExperimentTypeRoutes } from './experiment-types/routes.ts';
+import { createExperimentTypeService } from './experiment-types/service.ts';
+import { registerExperimentRoutes } from './experiments/routes.ts';
+import { createExperimentService } from './experiments/service.ts';
+import { registerHealthRoutes } from './health/routes.ts';
+import { createHttpServer, type HttpServer } from './http/server.ts';
+import { registerMetrics } from './metrics/metrics.ts';
+import { registerOpenApi } from './openapi/openapi.ts';
+import type { Settings } from './settings/settings.ts';
+import { registerStationRoutes } from './stations/routes.ts';
+import { createStationService } from './stations/service.ts';
+import { reconcileStorage } from './storage/reconcile.ts';
+import { registerUserRoutes } from './users/routes.ts';
+import { createUserService } from './users/service.ts';
+
+export interface App {
+  http: HttpServer;
+  context: ServiceContext;
+  database: DatabaseHandle;
+  admin: AdminBootstrap;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  settings: Settings;
+  logger?: FastifyBaseLogger;
+  now?: () => string;
+}
+
+/**
+ * @example
+ * const app = await createApp({ settings: loadSettings({ flags: { dataDir: '/tmp/dm' } }) });
+ * const response = await app.http.inject({ method: 'GET', url: '/api/health' });
+ * await app.close();
+ */
+export async function createApp(options: AppOptions): Promise<App> {
+  const { settings } = options;
+  const logger = options.logger ?? pino({ level: settings.logLevel, redact: ['req.headers.authorization'] });
+  const database = openDatabase({ url: settings.databaseUrl, poolSize: settings.databasePoolSize });
+  try {
+    await migrateToLatest(database.db, database.profile);
+    const context: ServiceContext = {
+      db: database.db,
+      profile: database.profile,
+      settings,
+      logger,
+      now: options.now ?? (() => new Date().toISOString()),
+    };
+    const admin = await ensureAdminAccount(context);
+    await reconcileStorage(context);
+
+    const auth = createAuthService(context);
+    const http = createHttpServer(logger);
+    await registerOpenApi(http);
+    http.decorateRequest('principal', null);
+    http.addHook('onRequest', async (request) => {
+      request.principal = null;
+      if (request.routeOptions.config?.public || !request.url.startsWith('/api/v1/')) return;
+      request.principal = await auth.authenticate(request.headers.authorization);
+    });
+    registerMetrics(http);
+    registerHealthRoutes(http, context);
+    registerAuthRoutes(http, auth);
+    registerUserRoutes(http, createUserService(context));
+    registerStationRoutes(http, createStationService(context));
+    registerExperimentTypeRoutes(http, createExperimentTypeService(context));
+    registerExperimentRoutes(http, createExperimentService(context));
+    registerAuditRoutes(http, context);
+    await http.ready();
+
+    return {
+      http,
+      context,
+      database,
+      admin,
+      async close() {
+        await http.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

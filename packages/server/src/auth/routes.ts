@@ -1,0 +1,63 @@
+import { actorOf } from '../http/actor.ts';
+import { Page } from '../http/pagination.ts';
+import type { HttpServer } from '../http/server.ts';
+import { CreateTokenBody, IssuedToken, LoginBody, Token, TokenListQuery, TokenParams } from './schemas.ts';
+import type { AuthService } from './service.ts';
+
+export function registerAuthRoutes(app: HttpServer, auth: AuthService): void {
+  app.post(
+    '/api/v1/auth/login',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a username and password for a session token',
+        security: [],
+        body: LoginBody,
+        response: { 200: IssuedToken },
+      },
+    },
+    (request) => auth.login(request.body.username, request.body.password, request.body.tokenName ?? 'login'),
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    { schema: { tags: ['auth'], summary: 'Revoke the token of this request' } },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      await auth.revokeToken(actor, actor.principal.tokenId);
+      return reply.status(204).send();
+    },
+  );
+
+  const tags = ['tokens'];
+  app.get(
+    '/api/v1/tokens',
+    {
+      schema: {
+        tags,
+        summary: 'List your API tokens',
+        querystring: TokenListQuery,
+        response: { 200: Page(Token) },
+      },
+    },
+    (request) => auth.listTokens(actorOf(request), request.query),
+  );
+
+  app.post(
+    '/api/v1/tokens',
+    {
+      schema: { tags, summary: 'Create an API token', body: CreateTokenBody, response: { 201: IssuedToken } },
+    },
+    async (request, reply) => reply.status(201).send(await auth.createToken(actorOf(request), request.body)),
+  );
+
+  app.delete(
+    '/api/v1/tokens/:id',
+    { schema: { tags, summary: 'Revoke an API token', params: TokenParams } },
+    async (request, reply) => {
+      await auth.revokeToken(actorOf(request), request.params.id);
+      return reply.status(204).send();
+    },
+  );
+}

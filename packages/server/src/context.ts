@@ -1,0 +1,15 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { DialectProfile } from './db/profile.ts';
+import type { Database } from './db/tables.ts';
+import type { Settings } from './settings/settings.ts';
+
+/** What every service is built with: built once in `createApp`, never a module-level singleton. */
+export interface ServiceContext {
+  db: Kysely<Database>;
+  profile: DialectProfile;
+  settings: Settings;
+  logger: FastifyBaseLogger;
+  /** The time, as the database stores it; tests may fix it. */
+  now: () => string;
+}

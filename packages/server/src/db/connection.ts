@@ -1,0 +1,57 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { type DialectProfile, postgresProfile, sqliteProfile } from './profile.ts';
+import type { Database } from './tables.ts';
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  readonly profile: DialectProfile;
+  /** The URL with any password masked, for logs and `/api/health`. */
+  readonly displayUrl: string;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** `sqlite:/path/to/file.sqlite` or `postgres://user:pass@host:port/db`. */
+  url: string;
+  /** PostgreSQL connections per process. */
+  poolSize?: number;
+}
+
+/**
+ * Opens the database named by a URL.
+ *
+ * SQLite runs in WAL mode with `synchronous=FULL`: a committed transaction has been fsynced, so a power cut
+ * or SIGKILL never loses an acknowledged write. `busy_timeout` lets a second process (`dm db migrate` next
+ * to a running server) wait for the lock instead of failing at once.
+ *
+ * @example
+ * const { db, close } = openDatabase({ url: 'sqlite:./dm-data/photon-dm.sqlite' });
+ */
+export function openDatabase(options: DatabaseOptions): DatabaseHandle {
+  const { url } = options;
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, profile: postgresProfile, displayUrl: maskPassword(url), close: () => db.destroy() };
+  }
+  if (url.startsWith('sqlite:')) {
+    const path = resolve(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''));
+    mkdirSync(dirname(path), { recursive: true });
+    const sqlite = new SqliteDatabase(path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, profile: sqliteProfile, displayUrl: `sqlite:${path}`, close: () => db.destroy() };
+  }
+  throw new Error(`unsupported database URL "${maskPassword(url)}": use sqlite:PATH or postgres://...`);
+}
+
+export function maskPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]+:)[^@]*@/i, '$1***@');
+}

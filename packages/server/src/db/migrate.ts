@@ -1,0 +1,39 @@
+import { type Kysely, type MigrationResultSet, Migrator } from 'kysely';
+import { foundation } from './migrations/0001-foundation.ts';
+import type { DialectProfile } from './profile.ts';
+import type { Database } from './tables.ts';
+
+/** Numbered migrations; a released one is never edited. Kysely's migrator takes a lock, so two processes
+ * starting together on one PostgreSQL database apply each migration once. */
+function migrationsFor(profile: DialectProfile) {
+  return {
+    '0001-foundation': foundation(profile),
+  };
+}
+
+export interface MigrationReport {
+  applied: string[];
+}
+
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  profile: DialectProfile,
+): Promise<MigrationReport> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrationsFor(profile) },
+    migrationTableName: 'dm_migrations',
+    migrationLockTableName: 'dm_migrations_lock',
+  });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    const cause = result.error instanceof Error ? result.error.message : String(result.error);
+    throw new Error(`database migration ${failed?.migrationName ?? '(setup)'} failed: ${cause}`, {
+      cause: result.error,
+    });
+  }
+  return {
+    applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
+  };
+}

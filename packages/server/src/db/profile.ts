@@ -1,0 +1,51 @@
+/**
+ * The differences between the two databases, written down once.
+ *
+ * Everything outside `db/` talks to a `DialectProfile` instead of asking "are we embedded?", so a new
+ * difference is a new field here, not an `if` scattered through the stores (pg-boss does the same).
+ */
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface DialectProfile {
+  readonly name: DialectName;
+  /** Case-insensitive LIKE: SQLite's LIKE already ignores ASCII case, PostgreSQL needs ILIKE. */
+  readonly caseInsensitiveLike: 'like' | 'ilike';
+  /** Column type for JSON documents: `jsonb` on PostgreSQL (GIN-indexable), text on SQLite. */
+  readonly jsonColumnType: 'jsonb' | 'text';
+  /** PostgreSQL returns jsonb already parsed; SQLite returns the stored text. */
+  readonly jsonIsParsedByDriver: boolean;
+  /** Whether `SELECT ... FOR UPDATE SKIP LOCKED` exists (work claiming by leases). */
+  readonly supportsSkipLocked: boolean;
+}
+
+export const sqliteProfile: DialectProfile = {
+  name: 'sqlite',
+  caseInsensitiveLike: 'like',
+  jsonColumnType: 'text',
+  jsonIsParsedByDriver: false,
+  supportsSkipLocked: false,
+};
+
+export const postgresProfile: DialectProfile = {
+  name: 'postgres',
+  caseInsensitiveLike: 'ilike',
+  jsonColumnType: 'jsonb',
+  jsonIsParsedByDriver: true,
+  supportsSkipLocked: true,
+};
+
+/** Reads a JSON column written with `encodeJson`, whichever database returned it. */
+export function decodeJson<T>(profile: DialectProfile, value: unknown): T {
+  if (profile.jsonIsParsedByDriver || typeof value !== 'string') return value as T;
+  return JSON.parse(value) as T;
+}
+
+/** Always bind JSON as text: node-postgres would turn a JS array into a PostgreSQL array literal. */
+export function encodeJson(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** Escapes `%`, `_` and the escape character itself for a LIKE pattern using `ESCAPE '\'`. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,70 @@
+/**
+ * The error catalogue: every error the API returns, with its HTTP status and a stable snake_case code that
+ * scripts may rely on. The JSON shape is always `{"error": {"code", "message", "details"}}`.
+ */
+export const errorStatus = {
+  validation_failed: 400,
+  invalid_json: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  route_not_found: 404,
+  user_not_found: 404,
+  station_not_found: 404,
+  experiment_not_found: 404,
+  experiment_type_not_found: 404,
+  token_not_found: 404,
+  method_not_allowed: 405,
+  user_exists: 409,
+  station_exists: 409,
+  experiment_exists: 409,
+  experiment_type_exists: 409,
+  experiment_not_empty: 409,
+  invalid_transition: 409,
+  last_admin: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  internal_error: 500,
+  storage_unavailable: 503,
+  database_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export type ErrorDetails = Record<string, unknown>;
+
+export class AppError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = errorStatus[code];
+  }
+
+  toJSON() {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+export interface FieldProblem {
+  /** The field as the client wrote it: `name`, `users/1`, `experiments/3/station`. */
+  field: string;
+  message: string;
+}
+
+/** A 400 listing every problem at once. */
+export function validationFailed(problems: FieldProblem[]): AppError {
+  return new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
+    fields: problems,
+  });
+}
+
+/** A 400 naming one field: the shape validation failures use, so clients handle both alike. */
+export function invalidField(field: string, message: string): AppError {
+  return validationFailed([{ field, message }]);
+}

@@ -1,0 +1,256 @@
+import type { Kysely } from 'kysely';
+import type { DialectProfile } from '../db/profile.ts';
+import { containsText } from '../db/search.ts';
+import type {
+  Database,
+  ExperimentRole,
+  ExperimentRow,
+  ExperimentStatus,
+  StorageState,
+} from '../db/tables.ts';
+
+export interface ExperimentRecord extends ExperimentRow {
+  station_name: string;
+  type_name: string | null;
+}
+
+export interface Member {
+  username: string;
+  role: ExperimentRole;
+}
+
+function selectExperiments(db: Kysely<Database>) {
+  return db
+    .selectFrom('experiments as e')
+    .innerJoin('stations as s', 's.id', 'e.station_id')
+    .leftJoin('experiment_types as t', 't.id', 'e.type_id')
+    .selectAll('e')
+    .select(['s.name as station_name', 't.name as type_name']);
+}
+
+export async function findExperimentByName(
+  db: Kysely<Database>,
+  name: string,
+): Promise<ExperimentRecord | undefined> {
+  return selectExperiments(db).where('e.name', '=', name).executeTakeFirst();
+}
+
+export interface ExperimentFilter {
+  /** Restrict to experiments this user belongs to or whose station they manage (undefined: all, for admins). */
+  visibleTo?: number;
+  station?: string;
+  member?: string;
+  status?: ExperimentStatus;
+  search?: string;
+  afterName?: string;
+  limit: number;
+}
+
+export async function listExperiments(
+  db: Kysely<Database>,
+  profile: DialectProfile,
+  filter: ExperimentFilter,
+): Promise<ExperimentRecord[]> {
+  let query = selectExperiments(db)
+    .orderBy('e.name')
+    .limit(filter.limit + 1);
+  const viewer = filter.visibleTo;
+  if (viewer !== undefined) {
+    query = query.where((eb) =>
+      eb.or([
+        eb(
+          'e.id',
+          'in',
+          eb.selectFrom('experiment_members').select('experiment_id').where('user_id', '=', viewer),
+        ),
+        eb(
+          'e.station_id',
+          'in',
+          eb.selectFrom('station_managers').select('station_id').where('user_id', '=', viewer),
+        ),
+      ]),
+    );
+  }
+  if (filter.station !== undefined) query = query.where('s.name', '=', filter.station);
+  if (filter.status !== undefined) query = query.where('e.status', '=', filter.status);
+  if (filter.member !== undefined) {
+    const member = filter.member;
+    query = query.where('e.id', 'in', (eb) =>
+      eb
+        .selectFrom('experiment_members as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select('m.experiment_id')
+        .where('u.username', '=', member),
+    );
+  }
+  if (filter.search) {
+    const text = filter.search;
+    query = query.where((eb) =>
+      eb.or([containsText(profile, 'e.name', text), containsText(profile, 'e.description', text)]),
+    );
+  }
+  if (filter.afterName !== undefined) query = query.where('e.name', '>', filter.afterName);
+  return query.execute();
+}
+
+export async function membersOf(
+  db: Kysely<Database>,
+  experimentIds: number[],
+): Promise<Map<number, Member[]>> {
+  const result = new Map<number, Member[]>();
+  if (experimentIds.length === 0) return result;
+  const rows = await db
+    .selectFrom('experiment_members as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['m.experiment_id', 'u.username', 'm.role'])
+    .where('m.experiment_id', 'in', experimentIds)
+    .orderBy('u.username')
+    .execute();
+  for (const row of rows) {
+    result.set(row.experiment_id, [
+      ...(result.get(row.experiment_id) ?? []),
+      { username: row.username, role: row.role },
+    ]);
+  }
+  return result;
+}
+
+export async function isMember(db: Kysely<Database>, experimentId: number, userId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('experiment_members')
+    .select('user_id')
+    .where('experiment_id', '=', experimentId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function insertExperiment(
+  db: Kysely<Database>,
+  values: {
+    name: string;
+    stationId: number;
+    typeId: number | null;
+    description: string | null;
+    startDate: string | null;
+    endDate: string | null;
+    now: string;
+  },
+): Promise<ExperimentRow> {
+  return db
+    .insertInto('experiments')
+    .values({
+      name: values.name,
+      station_id: values.stationId,
+      type_id: values.typeId,
+      description: values.description,
+      status: 'planned',
+      start_date: values.startDate,
+      end_date: values.endDate,
+      storage_state: 'pending',
+      created_at: values.now,
+      updated_at: values.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function updateExperiment(
+  db: Kysely<Database>,
+  id: number,
+  values: Partial<Pick<ExperimentRow, 'type_id' | 'description' | 'start_date' | 'end_date'>> & {
+    updated_at: string;
+  },
+): Promise<void> {
+  await db.updateTable('experiments').set(values).where('id', '=', id).execute();
+}
+
+/** A guarded status change: of two concurrent calls only one sees its `from` status and wins. */
+export async function changeStatus(
+  db: Kysely<Database>,
+  id: number,
+  from: ExperimentStatus,
+  to: ExperimentStatus,
+  dates: Partial<Pick<ExperimentRow, 'start_date' | 'end_date'>>,
+  now: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('experiments')
+    .set({ status: to, ...dates, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', from)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function changeStorageState(
+  db: Kysely<Database>,
+  id: number,
+  from: StorageState[],
+  to: StorageState,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('experiments')
+    .set({ storage_state: to })
+    .where('id', '=', id)
+    .where('storage_state', 'in', from)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function deleteExperimentRow(
+  db: Kysely<Database>,
+  id: number,
+  state: StorageState,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('experiments')
+    .where('id', '=', id)
+    .where('storage_state', '=', state)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export async function experimentsInStorageState(
+  db: Kysely<Database>,
+  states: StorageState[],
+): Promise<ExperimentRecord[]> {
+  return selectExperiments(db).where('e.storage_state', 'in', states).orderBy('e.id').execute();
+}
+
+/** Sets a member's role; a new PI demotes the previous one, since an experiment has one PI. */
+export async function upsertMember(
+  db: Kysely<Database>,
+  experimentId: number,
+  userId: number,
+  role: ExperimentRole,
+  now: string,
+): Promise<void> {
+  if (role === 'pi') {
+    await db
+      .updateTable('experiment_members')
+      .set({ role: 'user' })
+      .where('experiment_id', '=', experimentId)
+      .where('role', '=', 'pi')
+      .where('user_id', '!=', userId)
+      .execute();
+  }
+  await db
+    .insertInto('experiment_members')
+    .values({ experiment_id: experimentId, user_id: userId, role, created_at: now })
+    .onConflict((oc) => oc.columns(['experiment_id', 'user_id']).doUpdateSet({ role }))
+    .execute();
+}
+
+export async function removeMember(
+  db: Kysely<Database>,
+  experimentId: number,
+  userId: number,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('experiment_members')
+    .where('experiment_id', '=', experimentId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

@@ -1,0 +1,46 @@
+import { Type } from '@sinclair/typebox';
+
+export const ErrorResponse = Type.Object({
+  error: Type.Object({
+    code: Type.String({ description: 'stable snake_case code, see docs/api.md' }),
+    message: Type.String(),
+    details: Type.Record(Type.String(), Type.Unknown()),
+  }),
+});
+
+/**
+ * Names that become directory names (stations, experiments): no path separators, no leading dot (so never
+ * `.` or `..`), nothing a shell would need quoting for.
+ */
+export const DirectoryName = (what: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 64,
+    pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+    description: `${what}: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+  });
+
+export const Username = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9_][A-Za-z0-9_.@-]*$',
+  description: "a username: 1-64 letters, digits, '_', '.', '@' or '-'",
+});
+
+export const UnixAccount = Type.String({
+  minLength: 1,
+  maxLength: 32,
+  pattern: '^[a-z_][a-z0-9_-]*[$]?$',
+  description: 'a POSIX account name: lower-case letters, digits, _ or -, at most 32 characters',
+});
+
+export const Description = Type.String({ maxLength: 4000 });
+export const Timestamp = Type.String({ format: 'date-time' });
+/** APS dates are days or full timestamps; both are accepted. */
+export const DateOrTimestamp = Type.String({
+  maxLength: 40,
+  pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9:]+)?)?$',
+  description: 'a date (2026-11-21) or timestamp (2026-11-21T08:00:00Z)',
+});
+
+export const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });

@@ -1,0 +1,23 @@
+import swagger from '@fastify/swagger';
+import type { HttpServer } from '../http/server.ts';
+import { version } from '../version.ts';
+
+/** Registers the OpenAPI 3.1 generator; must run before routes are added so it sees them all. */
+export async function registerOpenApi(app: HttpServer): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Photon DM API',
+        version,
+        description:
+          'Data management for X-ray light sources. Errors: {"error": {"code", "message", "details"}}.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+}

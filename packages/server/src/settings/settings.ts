@@ -1,0 +1,222 @@
+/**
+ * One typed settings object, parsed once at start from flags, `DM_*` variables and an optional JSON config
+ * file (in that order of precedence). Every problem is reported at once, so an operator fixes a bad
+ * deployment in one round instead of one error per restart.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { durationPattern, parseDuration } from './duration.ts';
+
+export interface Settings {
+  host: string;
+  port: number;
+  dataDir: string;
+  storageRoot: string;
+  databaseUrl: string;
+  databasePoolSize: number;
+  logLevel: LogLevel;
+  /** Lifetime of `dm login` tokens, in milliseconds. */
+  sessionTtl: number;
+  adminPassword: string | undefined;
+  configFile: string | undefined;
+}
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+type SettingKey = Exclude<keyof Settings, 'configFile'>;
+
+export interface SettingDefinition {
+  key: SettingKey;
+  env: string;
+  /** Commander flag; secrets have none, so they never appear in `ps` output. */
+  flag?: string;
+  description: string;
+  defaultText: string;
+}
+
+/** The table `dm serve --help` and docs/operations.md are written from. */
+export const settingDefinitions: readonly SettingDefinition[] = [
+  {
+    key: 'host',
+    env: 'DM_HOST',
+    flag: '--host <address>',
+    description: 'address the API listens on',
+    defaultText: '127.0.0.1',
+  },
+  {
+    key: 'port',
+    env: 'DM_PORT',
+    flag: '--port <number>',
+    description: 'TCP port of the API (0 picks a free one)',
+    defaultText: '8080',
+  },
+  {
+    key: 'dataDir',
+    env: 'DM_DATA_DIR',
+    flag: '--data-dir <path>',
+    description: 'directory for the embedded database, secrets and default storage',
+    defaultText: './dm-data',
+  },
+  {
+    key: 'storageRoot',
+    env: 'DM_STORAGE_ROOT',
+    flag: '--storage-root <path>',
+    description: 'root of experiment storage trees',
+    defaultText: '<data-dir>/storage',
+  },
+  {
+    key: 'databaseUrl',
+    env: 'DM_DATABASE_URL',
+    flag: '--database-url <url>',
+    description: 'sqlite:PATH or postgres://user:password@host:port/database',
+    defaultText: 'sqlite:<data-dir>/photon-dm.sqlite',
+  },
+  {
+    key: 'databasePoolSize',
+    env: 'DM_DATABASE_POOL_SIZE',
+    flag: '--database-pool-size <number>',
+    description: 'PostgreSQL connections per process',
+    defaultText: '10',
+  },
+  {
+    key: 'logLevel',
+    env: 'DM_LOG_LEVEL',
+    flag: '--log-level <level>',
+    description: `log level: ${logLevels.join(', ')}`,
+    defaultText: 'info',
+  },
+  {
+    key: 'sessionTtl',
+    env: 'DM_SESSION_TTL',
+    flag: '--session-ttl <duration>',
+    description: 'lifetime of tokens made by `dm login` (e.g. 12h, 30d)',
+    defaultText: '30d',
+  },
+  {
+    key: 'adminPassword',
+    env: 'DM_ADMIN_PASSWORD',
+    description: 'password of the `admin` account created at first start (generated if unset)',
+    defaultText: 'generated',
+  },
+];
+
+export const configFileEnv = 'DM_CONFIG';
+
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+export interface SettingsSources {
+  /** Values from command-line flags, keyed by setting key; undefined means "not given". */
+  flags?: Partial<Record<SettingKey | 'configFile', string | undefined>>;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/**
+ * @example
+ * const settings = loadSettings({ flags: { port: '9000' }, env: process.env });
+ */
+export function loadSettings(sources: SettingsSources = {}): Settings {
+  const env = sources.env ?? process.env;
+  const flags = sources.flags ?? {};
+  const cwd = sources.cwd ?? process.cwd();
+  const problems: string[] = [];
+
+  const configFile = flags.configFile ?? env[configFileEnv];
+  const fileValues = configFile ? readConfigFile(resolve(cwd, configFile), problems) : {};
+
+  const raw = (key: SettingKey): { value: string; origin: string } | undefined => {
+    const definition = settingDefinitions.find((d) => d.key === key)!;
+    const fromFlag = flags[key];
+    if (fromFlag !== undefined) return { value: fromFlag, origin: definition.flag?.split(' ')[0] ?? key };
+    const fromEnv = env[definition.env];
+    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, origin: definition.env };
+    const fromFile = fileValues[key];
+    if (fromFile !== undefined) return { value: String(fromFile), origin: `${configFile}: ${key}` };
+    return undefined;
+  };
+
+  const integer = (key: SettingKey, fallback: number, min: number, max: number): number => {
+    const given = raw(key);
+    if (!given) return fallback;
+    const value = Number(given.value);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${given.origin}: "${given.value}" is not a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const dataDir = resolve(cwd, raw('dataDir')?.value ?? './dm-data');
+  const storageRoot = resolve(cwd, raw('storageRoot')?.value ?? `${dataDir}/storage`);
+  const databaseUrl = raw('databaseUrl')?.value ?? `sqlite:${dataDir}/photon-dm.sqlite`;
+  const databaseGiven = raw('databaseUrl');
+  if (databaseGiven && !/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
+    problems.push(`${databaseGiven.origin}: expected sqlite:PATH or postgres://..., got "${databaseUrl}"`);
+  }
+
+  const logGiven = raw('logLevel');
+  const logLevel = (logGiven?.value ?? 'info') as LogLevel;
+  if (!logLevels.includes(logLevel)) {
+    problems.push(`${logGiven?.origin}: "${logGiven?.value}" is not one of ${logLevels.join(', ')}`);
+  }
+
+  const ttlGiven = raw('sessionTtl');
+  const sessionTtl = ttlGiven ? parseDuration(ttlGiven.value) : parseDuration('30d');
+  if (sessionTtl === undefined || sessionTtl <= 0) {
+    problems.push(
+      `${ttlGiven?.origin}: "${ttlGiven?.value}" is not a duration like 12h or 30d (${durationPattern})`,
+    );
+  }
+
+  const adminPassword = raw('adminPassword')?.value;
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    problems.push('DM_ADMIN_PASSWORD: must have at least 8 characters');
+  }
+
+  const settings: Settings = {
+    host: raw('host')?.value ?? '127.0.0.1',
+    port: integer('port', 8080, 0, 65_535),
+    dataDir,
+    storageRoot,
+    databaseUrl: databaseUrl.startsWith('sqlite:')
+      ? `sqlite:${resolve(cwd, databaseUrl.slice('sqlite:'.length))}`
+      : databaseUrl,
+    databasePoolSize: integer('databasePoolSize', 10, 1, 1_000),
+    logLevel,
+    sessionTtl: sessionTtl ?? 0,
+    adminPassword,
+    configFile,
+  };
+  if (problems.length > 0) throw new SettingsError(problems);
+  return settings;
+}
+
+function readConfigFile(path: string, problems: string[]): Record<string, unknown> {
+  if (!existsSync(path)) {
+    problems.push(`config file ${path} does not exist`);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    problems.push(`config file ${path}: not valid JSON (${error instanceof Error ? error.message : error})`);
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    problems.push(`config file ${path}: expected a JSON object`);
+    return {};
+  }
+  const known = new Set<string>(settingDefinitions.map((d) => d.key));
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key))
+      problems.push(`config file ${path}: unknown setting "${key}" (known: ${[...known].join(', ')})`);
+  }
+  return parsed as Record<string, unknown>;
+}

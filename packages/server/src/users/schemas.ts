@@ -1,0 +1,60 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Timestamp, UnixAccount, Username } from '../http/schemas.ts';
+
+const Email = Type.String({ format: 'email', maxLength: 254 });
+const DisplayName = Type.String({ minLength: 1, maxLength: 200 });
+const Password = Type.String({ minLength: 8, maxLength: 1024, description: 'at least 8 characters' });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+export const User = Type.Object({
+  id: Type.Integer(),
+  username: Type.String(),
+  email: Type.Union([Type.String(), Type.Null()]),
+  displayName: Type.Union([Type.String(), Type.Null()]),
+  unixAccount: Type.Union([Type.String(), Type.Null()]),
+  isAdmin: Type.Boolean(),
+  disabled: Type.Boolean(),
+  managedStations: Type.Array(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type User = Static<typeof User>;
+
+export const CreateUserBody = Type.Object(
+  {
+    username: Username,
+    email: Type.Optional(Email),
+    displayName: Type.Optional(DisplayName),
+    unixAccount: Type.Optional(UnixAccount),
+    isAdmin: Type.Optional(Type.Boolean()),
+    password: Type.Optional(Password),
+  },
+  { additionalProperties: false },
+);
+export type CreateUserBody = Static<typeof CreateUserBody>;
+
+export const UpdateUserBody = Type.Object(
+  {
+    email: Type.Optional(Nullable(Email)),
+    displayName: Type.Optional(Nullable(DisplayName)),
+    unixAccount: Type.Optional(Nullable(UnixAccount)),
+    isAdmin: Type.Optional(Type.Boolean()),
+    password: Type.Optional(Password),
+    disabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateUserBody = Static<typeof UpdateUserBody>;
+
+export const UserListQuery = Type.Object(
+  {
+    search: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+export type UserListQuery = Static<typeof UserListQuery>;
+
+export const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 200 }) });
