@@ -22,6 +22,7 @@ import { registerOpenApi } from './openapi/openapi.ts';
 import type { Settings } from './settings/settings.ts';
 import { registerStationRoutes } from './stations/routes.ts';
 import { createStationService } from './stations/service.ts';
+import { prepareStorageRoot } from './storage/experiment-tree.ts';
 import { reconcileStorage } from './storage/reconcile.ts';
 import { registerUserRoutes } from './users/routes.ts';
 import { createUserService } from './users/service.ts';
@@ -59,6 +60,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       logger,
       now: options.now ?? (() => new Date().toISOString()),
     };
+    await prepareStorageRoot(settings.storageRoot);
     const admin = await ensureAdminAccount(context);
     await reconcileStorage(context);
 

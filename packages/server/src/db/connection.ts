@@ -46,10 +46,31 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, profile: sqliteProfile, displayUrl: `sqlite:${path}`, close: () => db.destroy() };
   }
   throw new Error(`unsupported database URL "${maskPassword(url)}": use sqlite:PATH or postgres://...`);
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement anew, which was the largest single cost of a simple GET
+ * (bench/experiment-get.ts). Statements are reusable, and Kysely runs one query at a time on its single
+ * connection, so caching them by SQL text is safe. Bounded, oldest first out, since SQL built with `in (...)`
+ * lists varies with the list length.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database, capacity = 500) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) return statement;
+      statement = sqlite.prepare(sql);
+      if (cache.size >= capacity) cache.delete(cache.keys().next().value!);
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
 }
 
 export function maskPassword(url: string): string {

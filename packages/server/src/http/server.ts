@@ -36,6 +36,9 @@ export function createHttpServer(logger: FastifyBaseLogger): HttpServer {
     forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // JSON only: Fastify also parses text/plain by default, which would turn a form post into a confusing
+  // "must be object" instead of a clear 415.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSchemaErrorFormatter((errors, dataVar) => {
     return validationFailed(describeValidationErrors(dataVar, errors as never));

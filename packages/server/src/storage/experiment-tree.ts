@@ -4,7 +4,7 @@
  * The filesystem side only. Which trees should exist is the database's business (see reconcile.ts).
  */
 import { constants } from 'node:fs';
-import { mkdir, open, opendir, rmdir } from 'node:fs/promises';
+import { access, mkdir, open, opendir, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 export interface ExperimentPaths {
@@ -62,6 +62,20 @@ export async function createExperimentTree(paths: ExperimentPaths): Promise<void
   await fsyncDirectory(paths.storageDirectory);
   await fsyncDirectory(stationDirectory);
   await fsyncDirectory(dirname(stationDirectory));
+}
+
+/**
+ * Makes sure the storage root exists and is writable before the API serves, so a missing mount or wrong
+ * owner stops the start with a clear message instead of failing the first experiment.
+ */
+export async function prepareStorageRoot(storageRoot: string): Promise<void> {
+  try {
+    await mkdir(storageRoot, { recursive: true, mode: 0o711 });
+    await access(storageRoot, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`storage root ${storageRoot} is not usable: ${reason}`);
+  }
 }
 
 /** True when anything other than directories lies anywhere in the tree. */
