@@ -1,0 +1,192 @@
+/**
+ * `npm test`: every `*.test.ts` under packages/<name>/src and packages/<name>/test, run by Node's test runner
+ * through tsx, with one throwaway PostgreSQL cluster shared by the whole run.
+ *
+ *   npm test                                   all files
+ *   npm test -- packages/cli experiments       only files whose path contains one of these texts
+ *   npm test -- --test-name-pattern=refuse     arguments starting with `-` go to `node --test` (use `--x=y`)
+ *
+ * Its last lines are the run's summary (`# tests N`, `# pass N`, `# fail N`, ...): CI reads them.
+ *
+ * The test files get `DM_TEST_POSTGRES_URL` (a superuser URL to the cluster's `postgres` database) or, when
+ * no PostgreSQL could be started, `DM_TEST_POSTGRES_SKIP_REASON`; `test/support/test-database.ts` reads them.
+ *
+ * Environment:
+ *   CI=true                 PostgreSQL must start: without it the run fails before any test (the suite must
+ *                           prove both databases in CI, and a silently skipped half would look green).
+ *   DM_TEST_POSTGRES=off    do not start PostgreSQL: the PostgreSQL suites are skipped, as on a machine
+ *                           without it (to check that path, or to iterate faster on SQLite only).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { type Dirent, readdirSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { constants, tmpdir } from 'node:os';
+import { join, relative, resolve, sep } from 'node:path';
+import { type PostgresCluster, startPostgresCluster } from './postgres-cluster.ts';
+
+const repositoryRoot = resolve(import.meta.dirname, '..');
+const inCi = process.env.CI === 'true' || process.env.CI === '1';
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const runnerOptions = args.filter((arg) => arg.startsWith('-'));
+  const filters = args.filter((arg) => !arg.startsWith('-')).map((arg) => arg.replace(/^\.\//, ''));
+  const files = findTestFiles().filter(
+    (file) => filters.length === 0 || filters.some((f) => file.includes(f)),
+  );
+  if (files.length === 0) {
+    note(filters.length > 0 ? `no test file matches ${filters.join(' or ')}` : 'no test files found');
+    return filters.length > 0 ? 1 : 0;
+  }
+
+  const interruption = new Interruption();
+  const postgres = await providePostgres();
+  if ('skipReason' in postgres) {
+    if (inCi) {
+      note(`PostgreSQL is required when CI=true, but it is unavailable: ${postgres.skipReason}`);
+      return 1;
+    }
+    note(`PostgreSQL tests skipped: ${postgres.skipReason}`);
+  } else {
+    note(
+      `PostgreSQL test cluster: ${postgres.cluster.url} (pid ${postgres.cluster.pid}, ${postgres.cluster.version})`,
+    );
+  }
+  try {
+    if (interruption.signal !== undefined) return 128 + constants.signals[interruption.signal];
+    const code = await runTests(files, runnerOptions, postgres, interruption);
+    // An interrupted run is incomplete whatever the runner says (it may exit 0 or 1 on SIGINT).
+    return interruption.signal === undefined ? code : 128 + constants.signals[interruption.signal];
+  } finally {
+    if ('cluster' in postgres) await postgres.cluster.stop();
+  }
+}
+
+/**
+ * Runs the test files with the spec reporter for people and, unless the caller chose reporters, TAP into a
+ * file from which the summary is printed again at the very end: the spec reporter lists failures after its
+ * own summary, and CI reads the last lines (`# tests N`, `# pass N`, `# fail N`).
+ */
+async function runTests(
+  files: string[],
+  runnerOptions: string[],
+  postgres: PostgresForTests,
+  interruption: Interruption,
+): Promise<number> {
+  const summaryFile = join(tmpdir(), `photon-dm-test-${process.pid}.tap`);
+  const ownReporters = !runnerOptions.some((option) => option.startsWith('--test-reporter'));
+  const reporters = ownReporters ? ['--test-reporter=spec', '--test-reporter-destination=stdout'] : [];
+  if (ownReporters) reporters.push('--test-reporter=tap', `--test-reporter-destination=${summaryFile}`);
+  const runner = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporters, ...runnerOptions, ...files],
+    { cwd: repositoryRoot, stdio: 'inherit', env: testEnvironment(postgres) },
+  );
+  interruption.forwardTo(runner);
+  const code = await exitCodeOf(runner);
+  if (!ownReporters) return code;
+  const tap = await readFile(summaryFile, 'utf8').catch(() => '');
+  await rm(summaryFile, { force: true });
+  const summary = tap.split('\n').filter((line) => summaryLine.test(line));
+  if ('skipReason' in postgres) summary.unshift(`# PostgreSQL tests skipped: ${postgres.skipReason}`);
+  if (summary.length > 0) process.stdout.write(`${summary.join('\n')}\n`);
+  return code;
+}
+
+const summaryLine = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /;
+
+type PostgresForTests = { cluster: PostgresCluster } | { skipReason: string };
+
+async function providePostgres(): Promise<PostgresForTests> {
+  if (process.env.DM_TEST_POSTGRES === 'off') return { skipReason: 'DM_TEST_POSTGRES=off' };
+  try {
+    return { cluster: await startPostgresCluster() };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    // The full story (initdb output, server log tail) for people; its first line for the skip notes.
+    if (message.includes('\n')) note(message);
+    return { skipReason: message.split('\n')[0]! };
+  }
+}
+
+function testEnvironment(postgres: PostgresForTests): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  // A URL or reason inherited from the caller's shell would point the tests at the wrong server.
+  delete env.DM_TEST_POSTGRES_URL;
+  delete env.DM_TEST_POSTGRES_SKIP_REASON;
+  if ('cluster' in postgres) env.DM_TEST_POSTGRES_URL = postgres.cluster.url;
+  else env.DM_TEST_POSTGRES_SKIP_REASON = postgres.skipReason;
+  return env;
+}
+
+/** Repository-relative paths with `/`, sorted so that runs are in the same order everywhere. */
+function findTestFiles(): string[] {
+  const files: string[] = [];
+  const packagesDirectory = join(repositoryRoot, 'packages');
+  for (const entry of readdirSync(packagesDirectory, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    for (const folder of ['src', 'test'])
+      collectTestFiles(join(packagesDirectory, entry.name, folder), files);
+  }
+  return files.map((file) => relative(repositoryRoot, file).split(sep).join('/')).sort();
+}
+
+function collectTestFiles(directory: string, files: string[]): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(directory, { withFileTypes: true });
+  } catch {
+    return; // a package without this folder
+  }
+  for (const entry of entries) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory() && entry.name !== 'node_modules') collectTestFiles(path, files);
+    else if (entry.isFile() && entry.name.endsWith('.test.ts')) files.push(path);
+  }
+}
+
+/**
+ * Ctrl-C reaches the runner directly (same process group); `kill <pid>` of this script reaches only us, so
+ * we pass it on. Either way we wait for the runner to end, then stop PostgreSQL. A second signal kills the
+ * runner outright.
+ */
+class Interruption {
+  signal: NodeJS.Signals | undefined;
+  #runner: ChildProcess | undefined;
+
+  constructor() {
+    process.on('SIGINT', (signal) => this.#receive(signal));
+    process.on('SIGTERM', (signal) => this.#receive(signal));
+  }
+
+  forwardTo(runner: ChildProcess): void {
+    this.#runner = runner;
+  }
+
+  #receive(signal: NodeJS.Signals): void {
+    const repeated = this.signal !== undefined;
+    this.signal = signal;
+    const runner = this.#runner;
+    if (runner !== undefined && runner.exitCode === null && runner.signalCode === null) {
+      runner.kill(repeated ? 'SIGKILL' : signal);
+    }
+  }
+}
+
+function exitCodeOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.on('error', (error) => {
+      note(`cannot run the test runner: ${error.message}`);
+      resolve(1);
+    });
+    child.on('exit', (code, signal) =>
+      resolve(code ?? 128 + (signal === null ? 0 : constants.signals[signal])),
+    );
+  });
+}
+
+function note(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+process.exit(await main());
