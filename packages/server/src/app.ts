@@ -4,10 +4,10 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
+import { registerAuditRoutes } from './audit/routes.ts';
 import { type AdminBootstrap, ensureAdminAccount } from './auth/bootstrap.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import { createAuthService } from './auth/service.ts';
-import { registerAuditRoutes } from './audit/routes.ts';
 import type { ServiceContext } from './context.ts';
 import { type DatabaseHandle, openDatabase } from './db/connection.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -70,7 +70,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     http.decorateRequest('principal', null);
     http.addHook('onRequest', async (request) => {
       request.principal = null;
-      if (request.routeOptions.config?.public || !request.url.startsWith('/api/v1/')) return;
+      // Every route needs a token unless it says it is public; an unmatched URL gets its 404 either way.
+      if (request.routeOptions.config?.public || request.routeOptions.url === undefined) return;
       request.principal = await auth.authenticate(request.headers.authorization);
     });
     registerMetrics(http);

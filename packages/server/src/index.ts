@@ -1,10 +1,10 @@
 /** The server package's public face, used by the `dm` CLI and by tests. */
-export { createApp, type App } from './app.ts';
-export { startServer, migrateDatabase, type RunningServer } from './serve.ts';
+export { type App, createApp } from './app.ts';
+export { migrateDatabase, type RunningServer, startServer } from './serve.ts';
 export {
-  loadSettings,
-  settingDefinitions,
   configFileEnv,
-  SettingsError,
+  loadSettings,
   type Settings,
+  SettingsError,
+  settingDefinitions,
 } from './settings/settings.ts';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import { encodeJson } from '../db/profile.ts';
 import type { Actor } from '../auth/principal.ts';
+import { encodeJson } from '../db/profile.ts';
 import type { AuditEventRow, Database } from '../db/tables.ts';
 
 export interface AuditEntry {

@@ -1,4 +1,4 @@
-import { writeFile, mkdir, rename } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { recordAudit } from '../audit/store.ts';
 import type { ServiceContext } from '../context.ts';

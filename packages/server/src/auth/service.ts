@@ -1,6 +1,6 @@
-import { AppError } from '../errors/app-error.ts';
-import type { ServiceContext } from '../context.ts';
 import { recordAudit } from '../audit/store.ts';
+import type { ServiceContext } from '../context.ts';
+import { AppError } from '../errors/app-error.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import { parseDuration } from '../settings/duration.ts';
 import { findUserByName } from '../users/store.ts';
@@ -30,8 +30,12 @@ export interface IssuedToken extends TokenView {
 export function createAuthService(context: ServiceContext) {
   const { db } = context;
   // Verifying against a real hash when the user does not exist keeps the response time the same, so
-  // timing does not reveal which usernames exist.
-  const decoyHash = hashPassword('decoy password that matches nothing');
+  // timing does not reveal which usernames exist. Made on first use, not at every start.
+  let decoyHash: Promise<string> | undefined;
+  const decoy = () => {
+    decoyHash ??= hashPassword('decoy: matches nothing');
+    return decoyHash;
+  };
 
   async function issue(
     userId: number,
@@ -64,7 +68,7 @@ export function createAuthService(context: ServiceContext) {
     /** Exchanges a password for a session token (what `dm login` and the portal do). */
     async login(username: string, password: string, tokenName: string): Promise<IssuedToken> {
       const user = await findUserByName(db, username);
-      const stored = user?.password_hash ?? (await decoyHash);
+      const stored = user?.password_hash ?? (await decoy());
       const valid = await verifyPassword(password, stored);
       if (!user?.password_hash || !valid || user.disabled_at !== null) {
         throw new AppError('invalid_credentials', 'wrong username or password, or the account is disabled');

@@ -3,14 +3,15 @@
  * with its row), then applied in one transaction that creates missing experiments and brings existing ones
  * up to date; importing the same file twice changes nothing the second time.
  */
+
+import { auditWho, recordAudit } from '../audit/store.ts';
 import { isStationManager } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
-import { auditWho, recordAudit } from '../audit/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { StationRow } from '../db/tables.ts';
 import { AppError, type FieldProblem, validationFailed } from '../errors/app-error.ts';
-import { storageUnavailable, finishCreation } from '../storage/lifecycle.ts';
+import { finishCreation, storageUnavailable } from '../storage/lifecycle.ts';
 import { checkDates, type MemberRef, resolveMembers, resolveStation, resolveTypeId } from './references.ts';
 import type { ImportExperimentsBody, ImportResult } from './schemas.ts';
 import * as store from './store.ts';

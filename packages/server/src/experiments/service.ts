@@ -1,6 +1,6 @@
+import { auditWho, recordAudit } from '../audit/store.ts';
 import { isStationManager } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
-import { auditWho, recordAudit } from '../audit/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { ExperimentStatus } from '../db/tables.ts';
@@ -44,12 +44,13 @@ export function createExperimentService(context: ServiceContext) {
       );
     }
     const now = context.now();
-    // APS semantics: starting records the actual start; stopping the actual end; a restart reopens the end.
+    // Starting records the actual start unless a start date was already set (from a proposal, say);
+    // stopping records the actual end; running again after a stop reopens the end.
     const dates =
       to === 'stopped'
         ? { end_date: now }
         : record.status === 'planned'
-          ? { start_date: now, end_date: null }
+          ? { start_date: record.start_date ?? now }
           : { end_date: null };
     await db.transaction().execute(async (trx) => {
       if (!(await store.changeStatus(trx, record.id, record.status, to, dates, now))) {
@@ -239,18 +240,25 @@ export function createExperimentService(context: ServiceContext) {
           experiment: name,
         });
       }
-      await finishDeletion(
-        context,
-        { ...record, storage_state: 'deleting' },
-        auditWho(actor, context.now()),
-        {
-          action: 'experiment.delete',
-          targetType: 'experiment',
-          targetName: name,
-          stationName: record.station_name,
-          experimentName: name,
-        },
-      );
+      try {
+        await finishDeletion(
+          context,
+          { ...record, storage_state: 'deleting' },
+          auditWho(actor, context.now()),
+          {
+            action: 'experiment.delete',
+            targetType: 'experiment',
+            targetName: name,
+            stationName: record.station_name,
+            experimentName: name,
+          },
+        );
+      } catch (error) {
+        if (error instanceof AppError) throw error;
+        // Left `deleting`: the reconciler finishes the deletion once the storage answers again.
+        context.logger.error({ err: error, experiment: name }, 'removing the storage tree failed');
+        throw storageUnavailable(name, error);
+      }
     },
 
     import: (actor: Actor, body: ImportExperimentsBody) => importExperiments(context, actor, body),

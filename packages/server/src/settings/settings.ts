@@ -96,7 +96,7 @@ export const settingDefinitions: readonly SettingDefinition[] = [
   {
     key: 'adminPassword',
     env: 'DM_ADMIN_PASSWORD',
-    description: 'password of the `admin` account created at first start (generated if unset)',
+    description: 'password of the `admin` account created at first start',
     defaultText: 'generated',
   },
 ];

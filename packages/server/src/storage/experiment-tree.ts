@@ -84,7 +84,7 @@ export async function treeHoldsFiles(directory: string): Promise<boolean> {
   try {
     handle = await opendir(directory);
   } catch (error) {
-    if (isCode(error, 'ENOENT')) return false;
+    if (isMissing(error)) return false;
     throw error;
   }
   for await (const entry of handle) {
@@ -108,7 +108,7 @@ export async function removeExperimentTree(paths: ExperimentPaths): Promise<void
   for (const name of subdirectoryNames) await removeEmptyTree(join(paths.storageDirectory, name));
   await removeEmptyTree(paths.storageDirectory);
   await fsyncDirectory(dirname(paths.storageDirectory)).catch((error: unknown) => {
-    if (!isCode(error, 'ENOENT')) throw error;
+    if (!isMissing(error)) throw error;
   });
 }
 
@@ -117,7 +117,7 @@ async function removeEmptyTree(directory: string): Promise<void> {
   try {
     handle = await opendir(directory);
   } catch (error) {
-    if (isCode(error, 'ENOENT')) return;
+    if (isMissing(error)) return;
     throw error;
   }
   const children: string[] = [];
@@ -129,7 +129,7 @@ async function removeEmptyTree(directory: string): Promise<void> {
   try {
     await rmdir(directory);
   } catch (error) {
-    if (isCode(error, 'ENOENT')) return;
+    if (isMissing(error)) return;
     if (isCode(error, 'ENOTEMPTY') || isCode(error, 'EEXIST')) throw new TreeNotEmptyError(directory);
     throw error;
   }
@@ -142,6 +142,11 @@ async function fsyncDirectory(directory: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Nothing there: the path, or a directory on the way to it, does not exist (ENOTDIR: a file is in the way). */
+function isMissing(error: unknown): boolean {
+  return isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR');
 }
 
 function isCode(error: unknown, code: string): boolean {

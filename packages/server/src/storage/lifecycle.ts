@@ -57,7 +57,7 @@ export async function finishDeletion(
 
 export function storageUnavailable(name: string, error: unknown): AppError {
   const reason = error instanceof Error ? error.message : String(error);
-  return new AppError('storage_unavailable', `could not prepare storage for "${name}": ${reason}`, {
+  return new AppError('storage_unavailable', `the storage of "${name}" is not usable: ${reason}`, {
     experiment: name,
   });
 }

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadSettings, SettingsError } from '../src/settings/settings.ts';
+
+describe('settings', () => {
+  it('runs on embedded defaults under ./dm-data', () => {
+    const settings = loadSettings({ env: {}, cwd: '/srv/beamline' });
+    assert.equal(settings.host, '127.0.0.1');
+    assert.equal(settings.port, 8080);
+    assert.equal(settings.dataDir, '/srv/beamline/dm-data');
+    assert.equal(settings.storageRoot, '/srv/beamline/dm-data/storage');
+    assert.equal(settings.databaseUrl, 'sqlite:/srv/beamline/dm-data/photon-dm.sqlite');
+    assert.equal(settings.sessionTtl, 30 * 86_400_000);
+  });
+
+  it('takes flags over DM_* variables over the config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dm-settings-'));
+    const file = join(dir, 'photon-dm.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ port: 7000, host: '0.0.0.0', logLevel: 'debug', sessionTtl: '12h' }),
+    );
+    const settings = loadSettings({
+      flags: { port: '9000', configFile: file },
+      env: {
+        DM_PORT: '8000',
+        DM_HOST: '127.0.0.2',
+        DM_DATABASE_URL: 'postgres://dm:secret@db.example.org/dm',
+      },
+      cwd: dir,
+    });
+    assert.equal(settings.port, 9000);
+    assert.equal(settings.host, '127.0.0.2');
+    assert.equal(settings.logLevel, 'debug');
+    assert.equal(settings.sessionTtl, 12 * 3_600_000);
+    assert.equal(settings.databaseUrl, 'postgres://dm:secret@db.example.org/dm');
+  });
+
+  it('lists every problem at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dm-settings-'));
+    const file = join(dir, 'photon-dm.json');
+    writeFileSync(file, JSON.stringify({ colour: 'blue' }));
+    assert.throws(
+      () =>
+        loadSettings({
+          flags: { port: '99999', configFile: file },
+          env: {
+            DM_LOG_LEVEL: 'loud',
+            DM_SESSION_TTL: 'forever',
+            DM_DATABASE_URL: 'mysql://x',
+            DM_ADMIN_PASSWORD: 'short',
+          },
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof SettingsError);
+        assert.equal(error.problems.length, 6, error.message);
+        for (const text of [
+          '--port',
+          'DM_LOG_LEVEL',
+          'DM_SESSION_TTL',
+          'DM_DATABASE_URL',
+          'DM_ADMIN_PASSWORD',
+          'colour',
+        ]) {
+          assert.ok(error.message.includes(text), `mentions ${text}`);
+        }
+        return true;
+      },
+    );
+  });
+
+  it('reports a missing or broken config file', () => {
+    assert.throws(
+      () => loadSettings({ flags: { configFile: '/nonexistent/dm.json' }, env: {} }),
+      /does not exist/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'dm-settings-'));
+    writeFileSync(join(dir, 'bad.json'), '{port: 1');
+    assert.throws(
+      () => loadSettings({ flags: { configFile: join(dir, 'bad.json') }, env: {} }),
+      /not valid JSON/,
+    );
+  });
+});
