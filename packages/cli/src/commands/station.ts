@@ -1,0 +1,108 @@
+/** `dm station`: beamlines and their managers. */
+import type { Station } from '@photon-dm/client';
+import type { Command } from 'commander';
+import {
+  addClientOptions,
+  type ClientOptions,
+  createContext,
+  orNull,
+  positiveInteger,
+  type Runtime,
+} from '../context.ts';
+import { type Column, formatRecord } from '../output.ts';
+
+const stationColumns: Column<Station>[] = [
+  { header: 'NAME', value: (s) => s.name },
+  { header: 'MANAGERS', value: (s) => s.managers },
+  { header: 'DESCRIPTION', value: (s) => s.description },
+];
+
+function renderStation(station: Station): string {
+  return formatRecord({
+    name: station.name,
+    description: station.description,
+    managers: station.managers,
+    createdAt: station.createdAt,
+    updatedAt: station.updatedAt,
+  });
+}
+
+/**
+ * @example
+ * registerStationCommands(program, runtime); // dm station add 8-ID-I --description XPCS
+ */
+export function registerStationCommands(program: Command, runtime: Runtime): void {
+  const station = program.command('station').description('beamlines and instruments');
+
+  addClientOptions(
+    station
+      .command('add')
+      .description('register a station (admins)')
+      .argument('<name>', 'station name, e.g. 8-ID-I')
+      .option('--description <text>', 'what the station does'),
+  ).action(async (name: string, options: ClientOptions & { description?: string }) => {
+    const context = createContext(runtime, options);
+    const { description } = options;
+    const created = await context.client.stations.create({
+      name,
+      ...(description !== undefined && { description }),
+    });
+    context.emit(created, renderStation);
+  });
+
+  addClientOptions(
+    station
+      .command('list')
+      .description('list stations')
+      .option('--limit <number>', 'show at most this many', positiveInteger, 100),
+  ).action(async (options: ClientOptions & { limit: number }) => {
+    const context = createContext(runtime, options);
+    await context.list(
+      (page) => context.client.stations.list(page),
+      options.limit,
+      stationColumns,
+      'stations',
+    );
+  });
+
+  addClientOptions(
+    station.command('show').description('show one station').argument('<name>', 'station name'),
+  ).action(async (name: string, options: ClientOptions) => {
+    const context = createContext(runtime, options);
+    context.emit(await context.client.stations.show(name), renderStation);
+  });
+
+  addClientOptions(
+    station
+      .command('update')
+      .description('change a station (admins)')
+      .argument('<name>', 'station name')
+      .requiredOption('--description <text>', "what the station does ('' clears it)"),
+  ).action(async (name: string, options: ClientOptions & { description: string }) => {
+    const context = createContext(runtime, options);
+    const description = orNull(options.description) ?? null;
+    context.emit(await context.client.stations.update(name, { description }), renderStation);
+  });
+
+  addClientOptions(
+    station
+      .command('add-manager')
+      .description('let a user manage a station and its experiments (admins)')
+      .argument('<station>', 'station name')
+      .argument('<user>', 'username'),
+  ).action(async (name: string, username: string, options: ClientOptions) => {
+    const context = createContext(runtime, options);
+    context.emit(await context.client.stations.addManager(name, username), renderStation);
+  });
+
+  addClientOptions(
+    station
+      .command('remove-manager')
+      .description("take a user's management of a station away (admins)")
+      .argument('<station>', 'station name')
+      .argument('<user>', 'username'),
+  ).action(async (name: string, username: string, options: ClientOptions) => {
+    const context = createContext(runtime, options);
+    context.emit(await context.client.stations.removeManager(name, username), renderStation);
+  });
+}

@@ -1,0 +1,6 @@
+/** The typed client of the Photon DM HTTP API, used by the `dm` CLI, the portal and the DAQ agent. */
+export { PhotonClient, type PhotonClientOptions } from './client.ts';
+export { ApiError } from './errors.ts';
+export { collectPages, maxPageSize, type PageFetcher, type PaginateOptions, paginate } from './paginate.ts';
+export { type FetchFunction, path, type QueryValues, type RequestOptions, Transport } from './transport.ts';
+export type * from './types.ts';

@@ -1,0 +1,81 @@
+import { path, type Transport } from '../transport.ts';
+import type {
+  AuditEvent,
+  AuditListQuery,
+  CreateExperimentTypeInput,
+  CreateStationInput,
+  ExperimentType,
+  Page,
+  PageQuery,
+  Station,
+  UpdateStationInput,
+} from '../types.ts';
+
+const base = '/api/v1';
+
+/**
+ * `/stations`: beamlines and their managers (the staff who register experiments there).
+ *
+ * @example
+ * await client.stations.create({ name: '8-ID-I', description: 'XPCS' });
+ * await client.stations.addManager('8-ID-I', 'alice');
+ */
+export class StationsApi {
+  constructor(private readonly transport: Transport) {}
+
+  list(query: PageQuery = {}): Promise<Page<Station>> {
+    return this.transport.request('GET', `${base}/stations`, { query: { ...query } });
+  }
+
+  create(input: CreateStationInput): Promise<Station> {
+    return this.transport.request('POST', `${base}/stations`, { body: input });
+  }
+
+  show(name: string): Promise<Station> {
+    return this.transport.request('GET', base + path`/stations/${name}`);
+  }
+
+  update(name: string, changes: UpdateStationInput): Promise<Station> {
+    return this.transport.request('PATCH', base + path`/stations/${name}`, { body: changes });
+  }
+
+  addManager(name: string, username: string): Promise<Station> {
+    return this.transport.request('POST', base + path`/stations/${name}/managers`, { body: { username } });
+  }
+
+  removeManager(name: string, username: string): Promise<Station> {
+    return this.transport.request('DELETE', base + path`/stations/${name}/managers/${username}`);
+  }
+}
+
+/**
+ * `/experiment-types`: the kinds of experiment a facility runs (XPCS, SAXS, tomography...).
+ *
+ * @example
+ * await client.experimentTypes.create({ name: 'XPCS', description: 'X-ray photon correlation spectroscopy' });
+ */
+export class ExperimentTypesApi {
+  constructor(private readonly transport: Transport) {}
+
+  list(query: PageQuery = {}): Promise<Page<ExperimentType>> {
+    return this.transport.request('GET', `${base}/experiment-types`, { query: { ...query } });
+  }
+
+  create(input: CreateExperimentTypeInput): Promise<ExperimentType> {
+    return this.transport.request('POST', `${base}/experiment-types`, { body: input });
+  }
+}
+
+/**
+ * `/audit`: who changed what, newest first. Admins see everything, station managers their stations.
+ *
+ * @example
+ * const { items } = await client.audit.list({ experiment: '2026-1-smith', limit: 20 });
+ */
+export class AuditApi {
+  constructor(private readonly transport: Transport) {}
+
+  list(query: AuditListQuery = {}): Promise<Page<AuditEvent>> {
+    return this.transport.request('GET', `${base}/audit`, { query: { ...query } });
+  }
+}

@@ -1,0 +1,132 @@
+import { ApiError } from './errors.ts';
+
+export type FetchFunction = typeof fetch;
+
+/** Query values; `undefined` leaves the parameter out. */
+export type QueryValues = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  query?: QueryValues | undefined;
+  body?: unknown;
+  /** Send no `Authorization` header even if a token is set (login must not leak an old token). */
+  anonymous?: boolean;
+}
+
+/**
+ * Builds a path from a template, URL-encoding every value so that a name can never step into another
+ * route (`a/b`, `..`, `?`).
+ *
+ * @example
+ * path`/experiments/${'x/y'}/users/${'bob'}` // '/experiments/x%2Fy/users/bob'
+ */
+export function path(strings: TemplateStringsArray, ...values: Array<string | number>): string {
+  return strings.reduce(
+    (built, text, index) =>
+      built + text + (index < values.length ? encodeURIComponent(String(values[index])) : ''),
+    '',
+  );
+}
+
+/**
+ * One HTTP exchange with the API: JSON in, JSON out, every failure turned into an `ApiError`.
+ *
+ * @example
+ * const transport = new Transport('http://127.0.0.1:8080', { token: process.env.DM_TOKEN });
+ * const user = await transport.request<User>('GET', '/api/v1/auth/whoami');
+ */
+export class Transport {
+  readonly server: string;
+  token: string | undefined;
+  private readonly fetchFunction: FetchFunction;
+
+  constructor(
+    server: string,
+    options: { token?: string | undefined; fetch?: FetchFunction | undefined } = {},
+  ) {
+    // People paste URLs with a trailing slash; without trimming it every path would start with `//`.
+    this.server = server.replace(/\/+$/, '');
+    this.token = options.token;
+    this.fetchFunction = options.fetch ?? globalThis.fetch;
+  }
+
+  async request<T>(method: string, route: string, options: RequestOptions = {}): Promise<T> {
+    const url = this.server + route + queryString(options.query);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token !== undefined && !options.anonymous) headers.authorization = `Bearer ${this.token}`;
+    const init: RequestInit = { method, headers };
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(options.body);
+    }
+
+    let response: Response;
+    try {
+      response = await this.fetchFunction(url, init);
+    } catch (error) {
+      throw unreachable(this.server, error);
+    }
+
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw unreachable(this.server, error);
+    }
+    if (response.status === 204 || (response.ok && text === '')) return undefined as T;
+
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ApiError(
+        response.status,
+        response.ok ? 'invalid_response' : 'http_error',
+        `${this.server} answered ${response.status} ${response.statusText} with a body that is not JSON` +
+          ' (is this a Photon DM server?)',
+      );
+    }
+    if (!response.ok) throw errorFromBody(response, parsed);
+    return parsed as T;
+  }
+}
+
+function queryString(query: QueryValues | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+function errorFromBody(response: Response, body: unknown): ApiError {
+  const error = (body as { error?: unknown } | null)?.error;
+  if (typeof error === 'object' && error !== null) {
+    const { code, message, details } = error as Record<string, unknown>;
+    if (typeof code === 'string' && typeof message === 'string') {
+      const detailRecord = typeof details === 'object' && details !== null ? details : {};
+      return new ApiError(response.status, code, message, detailRecord as Record<string, unknown>);
+    }
+  }
+  return new ApiError(
+    response.status,
+    'http_error',
+    `${response.url || 'the server'} answered ${response.status} ${response.statusText}`,
+  );
+}
+
+/** Node's fetch hides the useful part (`ECONNREFUSED`, `ENOTFOUND`) in `cause`. */
+function unreachable(server: string, error: unknown): ApiError {
+  const cause =
+    error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  const reason =
+    typeof cause?.code === 'string'
+      ? cause.code
+      : typeof cause?.message === 'string'
+        ? cause.message
+        : error instanceof Error
+          ? error.message
+          : String(error);
+  return new ApiError(0, 'server_unreachable', `cannot reach the Photon DM server at ${server} (${reason})`);
+}

@@ -1,0 +1,246 @@
+/**
+ * The shapes of the Photon DM HTTP API (docs/api.md), as the client sees them on the wire.
+ *
+ * Glossary:
+ * - station: a beamline or instrument (an APS "experiment station"); its managers are the staff who may
+ *   register experiments on it.
+ * - experiment: one allocation of beam time at a station; it owns a storage tree
+ *   (`<storageRoot>/<station>/<experiment>/{data,analysis,system}`) readable only by its users and the
+ *   station's staff.
+ * - PI: the experiment's principal investigator; an experiment has at most one.
+ * - session token: made by `POST /auth/login`, expires after the server's session lifetime.
+ * - API token: made by `POST /tokens` for scripts, optionally with an expiry.
+ * - page: one slice of a list, `{items, nextCursor}`; `nextCursor` is null on the last page.
+ *
+ * Timestamps are ISO 8601 strings, passed through as the server wrote them.
+ */
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** What every list endpoint accepts besides its filters. */
+export interface PageQuery {
+  /** Page size, 1-1000; the server's default is 100. */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details: Record<string, unknown> };
+}
+
+/** One problem in a `validation_failed` error's `details.fields`. */
+export interface FieldProblem {
+  /** Path of the field in the request, e.g. `users/1` or `experiments/3/name`. */
+  field: string;
+  message: string;
+}
+
+// Authentication and tokens
+
+export type TokenKind = 'session' | 'api';
+
+export interface Token {
+  id: number;
+  name: string;
+  kind: TokenKind;
+  username: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** A token together with its secret, which the server returns only when it is made. */
+export interface IssuedToken extends Token {
+  token: string;
+}
+
+export interface LoginInput {
+  username: string;
+  password: string;
+  /** Shown in `dm token list`, so people can tell their sessions apart. */
+  tokenName?: string;
+}
+
+export interface CreateTokenInput {
+  name: string;
+  /** A duration like `12h`, `90d` or `2w`; omitted means the token never expires. */
+  expiresIn?: string;
+}
+
+export interface TokenListQuery extends PageQuery {
+  /** Admins only: everyone's tokens, not just their own. */
+  all?: boolean;
+}
+
+// Users
+
+export interface User {
+  id: number;
+  username: string;
+  email: string | null;
+  displayName: string | null;
+  unixAccount: string | null;
+  isAdmin: boolean;
+  disabled: boolean;
+  managedStations: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CreateUserInput {
+  username: string;
+  email?: string;
+  displayName?: string;
+  unixAccount?: string;
+  isAdmin?: boolean;
+  password?: string;
+}
+
+/** `null` clears a field. */
+export interface UpdateUserInput {
+  email?: string | null;
+  displayName?: string | null;
+  unixAccount?: string | null;
+  isAdmin?: boolean;
+  password?: string;
+  disabled?: boolean;
+}
+
+export interface UserListQuery extends PageQuery {
+  search?: string;
+}
+
+// Stations and experiment types
+
+export interface Station {
+  id: number;
+  name: string;
+  description: string | null;
+  managers: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CreateStationInput {
+  name: string;
+  description?: string;
+}
+
+export interface UpdateStationInput {
+  description: string | null;
+}
+
+export interface ExperimentType {
+  id: number;
+  name: string;
+  description: string | null;
+  createdAt: string;
+}
+
+export interface CreateExperimentTypeInput {
+  name: string;
+  description?: string;
+}
+
+// Experiments
+
+export type ExperimentStatus = 'planned' | 'running' | 'stopped';
+export type ExperimentRole = 'pi' | 'user';
+export type StorageState = 'pending' | 'ready' | 'deleting';
+
+export interface ExperimentMember {
+  username: string;
+  role: ExperimentRole;
+}
+
+/** Field names follow the APS Data Management System, so scripts written for it keep working. */
+export interface Experiment {
+  id: number;
+  name: string;
+  description: string | null;
+  experimentStation: string;
+  experimentType: string | null;
+  status: ExperimentStatus;
+  startDate: string | null;
+  endDate: string | null;
+  pi: string | null;
+  experimentUsernameList: string[];
+  users: ExperimentMember[];
+  storageDirectory: string;
+  dataDirectory: string;
+  analysisDirectory: string;
+  systemDirectory: string;
+  storageState: StorageState;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The body of `POST /experiments`, and one entry of an import. */
+export interface ExperimentInput {
+  name: string;
+  station: string;
+  type?: string;
+  description?: string;
+  pi?: string;
+  users?: string[];
+  /** A date (`2026-11-21`) or a timestamp (`2026-11-21T08:00:00Z`). */
+  startDate?: string;
+  endDate?: string;
+}
+
+/** `null` clears a field. */
+export interface UpdateExperimentInput {
+  type?: string | null;
+  description?: string | null;
+  startDate?: string | null;
+  endDate?: string | null;
+}
+
+export interface ExperimentListQuery extends PageQuery {
+  station?: string;
+  /** Experiments this user is a member of. */
+  user?: string;
+  status?: ExperimentStatus;
+  /** Text in the name or description. */
+  search?: string;
+}
+
+export interface ImportResult {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+}
+
+// Audit
+
+export interface AuditEvent {
+  id: number;
+  occurredAt: string;
+  actor: string | null;
+  action: string;
+  targetType: string;
+  targetName: string;
+  stationName: string | null;
+  experimentName: string | null;
+  details: Record<string, unknown>;
+  requestId: string | null;
+}
+
+export interface AuditListQuery extends PageQuery {
+  experiment?: string;
+  user?: string;
+  /** e.g. `experiment.create`. */
+  action?: string;
+}
+
+// Operations
+
+export interface Health {
+  status: 'ok';
+  version: string;
+  database: 'sqlite' | 'postgres';
+}
