@@ -9,11 +9,14 @@ import { registerAuditCommands } from './commands/audit.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerExperimentCommands } from './commands/experiment.ts';
 import { registerExperimentTypeCommands } from './commands/experiment-type.ts';
+import { registerFileCommands } from './commands/file.ts';
 import { registerLoginCommands } from './commands/login.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import type { ServerModule } from './commands/settings-options.ts';
 import { registerStationCommands } from './commands/station.ts';
+import { registerStorageCommands } from './commands/storage.ts';
 import { registerTokenCommands } from './commands/token.ts';
+import { registerUploadCommands } from './commands/upload.ts';
 import { registerUserCommands } from './commands/user.ts';
 import { CliError, type Runtime } from './context.ts';
 import { InterruptedError } from './prompt.ts';
@@ -44,6 +47,9 @@ export function buildProgram(runtime: Runtime, server?: ServerModule): Command {
   registerStationCommands(program, runtime);
   registerExperimentTypeCommands(program, runtime);
   registerExperimentCommands(program, runtime);
+  registerFileCommands(program, runtime);
+  registerUploadCommands(program, runtime);
+  registerStorageCommands(program, runtime);
   registerAuditCommands(program, runtime);
   return program;
 }

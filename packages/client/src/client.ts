@@ -1,6 +1,7 @@
 import { TokensApi, UsersApi } from './resources/accounts.ts';
 import { ExperimentsApi } from './resources/experiments.ts';
 import { AuditApi, ExperimentTypesApi, StationsApi } from './resources/facility.ts';
+import { FilesApi, StorageApi, UploadsApi } from './resources/files.ts';
 import { type FetchFunction, Transport } from './transport.ts';
 import type { Health, IssuedToken, LoginInput, User } from './types.ts';
 
@@ -30,6 +31,9 @@ export class PhotonClient {
   readonly experimentTypes: ExperimentTypesApi;
   readonly experiments: ExperimentsApi;
   readonly audit: AuditApi;
+  readonly files: FilesApi;
+  readonly uploads: UploadsApi;
+  readonly storage: StorageApi;
   private readonly transport: Transport;
 
   constructor(options: PhotonClientOptions) {
@@ -40,6 +44,9 @@ export class PhotonClient {
     this.experimentTypes = new ExperimentTypesApi(this.transport);
     this.experiments = new ExperimentsApi(this.transport);
     this.audit = new AuditApi(this.transport);
+    this.files = new FilesApi(this.transport);
+    this.uploads = new UploadsApi(this.transport);
+    this.storage = new StorageApi(this.transport);
   }
 
   /** The server URL as requests use it (without a trailing slash). */

@@ -2,8 +2,8 @@ import { ApiError } from './errors.ts';
 
 export type FetchFunction = typeof fetch;
 
-/** Query values; `undefined` leaves the parameter out. */
-export type QueryValues = Record<string, string | number | boolean | undefined>;
+/** Query values; `undefined` leaves the parameter out, a list repeats it (`?where=a&where=b`). */
+export type QueryValues = Record<string, string | number | boolean | readonly string[] | undefined>;
 
 export interface RequestOptions {
   query?: QueryValues | undefined;
@@ -94,7 +94,8 @@ function queryString(query: QueryValues | undefined): string {
   if (!query) return '';
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) params.set(key, String(value));
+    if (Array.isArray(value)) for (const item of value) params.append(key, item);
+    else if (value !== undefined) params.set(key, String(value));
   }
   const text = params.toString();
   return text === '' ? '' : `?${text}`;

@@ -244,3 +244,74 @@ export interface Health {
   version: string;
   database: 'sqlite' | 'postgres';
 }
+
+/** A cataloged file, with the APS field names. */
+export interface CatalogFile {
+  id: number;
+  experimentName: string;
+  /** Relative to the experiment's data directory. */
+  experimentFilePath: string;
+  fileName: string;
+  fileSize: number;
+  fileModificationTime: string;
+  md5Sum: string;
+  sha256Sum: string;
+  storageFilePath: string;
+  status: string;
+  source: string | null;
+  originType: string;
+  originId: number | null;
+  transferMs: number | null;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FileSearchQuery {
+  pathGlob?: string;
+  /** `key op value` (op: = != < <= > >= ~) or `key exists`; all must hold. */
+  where?: readonly string[];
+}
+
+export interface FileListQuery extends FileSearchQuery, PageQuery {
+  sort?: 'path' | '-path' | 'size' | '-size' | 'mtime' | '-mtime';
+}
+
+export type UploadStatus = 'pending' | 'running' | 'done' | 'failed' | 'aborted';
+
+/** An upload with the APS field names. */
+export interface Upload {
+  id: number;
+  experimentName: string;
+  dataDirectory: string;
+  destDirectory: string;
+  reprocess: boolean;
+  status: UploadStatus;
+  nFiles: number;
+  nProcessedFiles: number;
+  nSkippedFiles: number;
+  nProcessingErrors: number;
+  nBytes: number;
+  nProcessedBytes: number;
+  percentageComplete: number;
+  lastError: string | null;
+  errors: { path: string; error: string }[];
+  createdBy: string;
+  submissionTime: string;
+  startTime: string | null;
+  endTime: string | null;
+  runTime: number | null;
+}
+
+export interface UploadInput {
+  experiment: string;
+  /** An absolute path on the server. */
+  dataDirectory: string;
+  destDirectory?: string;
+  reprocess?: boolean;
+}
+
+export interface UploadListQuery extends PageQuery {
+  experiment?: string;
+  status?: UploadStatus;
+}

@@ -8,6 +8,9 @@ import { registerAuditRoutes } from './audit/routes.ts';
 import { type AdminBootstrap, ensureAdminAccount } from './auth/bootstrap.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import { createAuthService } from './auth/service.ts';
+import { stopMetadataReader } from './catalog/hdf5-metadata.ts';
+import { registerCatalogRoutes } from './catalog/routes.ts';
+import { createCatalogService } from './catalog/service.ts';
 import type { ServiceContext } from './context.ts';
 import { type DatabaseHandle, openDatabase } from './db/connection.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -23,7 +26,12 @@ import type { Settings } from './settings/settings.ts';
 import { registerStationRoutes } from './stations/routes.ts';
 import { createStationService } from './stations/service.ts';
 import { prepareStorageRoot } from './storage/experiment-tree.ts';
+import { probePermissionSupport } from './storage/permissions.ts';
 import { reconcileStorage } from './storage/reconcile.ts';
+import { registerStorageRoutes } from './storage/routes.ts';
+import { registerUploadRoutes } from './uploads/routes.ts';
+import { startUploadRunner } from './uploads/runner.ts';
+import { createUploadService } from './uploads/service.ts';
 import { registerUserRoutes } from './users/routes.ts';
 import { createUserService } from './users/service.ts';
 
@@ -53,14 +61,17 @@ export async function createApp(options: AppOptions): Promise<App> {
   const database = openDatabase({ url: settings.databaseUrl, poolSize: settings.databasePoolSize });
   try {
     await migrateToLatest(database.db, database.profile);
+    await prepareStorageRoot(settings.storageRoot);
+    const permissions = await probePermissionSupport(settings.storageRoot);
+    if (permissions.mode === 'group') logger.warn(permissions.reason);
     const context: ServiceContext = {
       db: database.db,
       profile: database.profile,
       settings,
       logger,
+      permissions,
       now: options.now ?? (() => new Date().toISOString()),
     };
-    await prepareStorageRoot(settings.storageRoot);
     const admin = await ensureAdminAccount(context);
     await reconcileStorage(context);
 
@@ -82,6 +93,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     registerExperimentTypeRoutes(http, createExperimentTypeService(context));
     registerExperimentRoutes(http, createExperimentService(context));
     registerAuditRoutes(http, context);
+    registerCatalogRoutes(http, createCatalogService(context));
+    registerStorageRoutes(http, context);
+    const uploadRunner = startUploadRunner(context);
+    registerUploadRoutes(http, createUploadService(context, uploadRunner.wake));
     await http.ready();
 
     return {
@@ -91,6 +106,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       admin,
       async close() {
         await http.close();
+        await uploadRunner.stop();
+        await stopMetadataReader();
         await database.close();
       },
     };

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DialectProfile } from './db/profile.ts';
 import type { Database } from './db/tables.ts';
 import type { Settings } from './settings/settings.ts';
+import type { PermissionSupport } from './storage/permissions.ts';
 
 /** What every service is built with: built once in `createApp`, never a module-level singleton. */
 export interface ServiceContext {
@@ -10,6 +11,8 @@ export interface ServiceContext {
   profile: DialectProfile;
   settings: Settings;
   logger: FastifyBaseLogger;
+  /** Whether the storage filesystem takes POSIX ACLs, probed once at start. */
+  permissions: PermissionSupport;
   /** The time, as the database stores it; tests may fix it. */
   now: () => string;
 }

@@ -103,14 +103,23 @@ describeBackends('crash safety', (backend) => {
           }
         }
       });
-      await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 500));
+      // Kill mid-stream, whatever the machine's speed: once this round has acknowledged writes, at a random
+      // moment while the writers keep going.
+      const ackedBefore = acknowledged;
+      const deadline = Date.now() + 30_000;
+      while (acknowledged - ackedBefore < 3 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 200));
       await server.kill();
       await Promise.all(writers);
       server = await start();
       const names = await checkConsistency(server.url, token);
       for (const name of mustExist) assert.ok(names.has(name), `acknowledged experiment ${name} survived`);
     }
-    assert.ok(acknowledged > rounds * 4, `the writers did work (${acknowledged} experiments acknowledged)`);
+    assert.ok(
+      acknowledged >= rounds * 3,
+      `every round acknowledged writes before the kill (${acknowledged} in all)`,
+    );
     assert.equal(await server.stop(), 0, 'a clean stop exits 0');
   });
 });

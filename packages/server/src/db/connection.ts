@@ -34,7 +34,11 @@ export interface DatabaseOptions {
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   const { url } = options;
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      types: { getTypeParser },
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, profile: postgresProfile, displayUrl: maskPassword(url), close: () => db.destroy() };
   }
@@ -71,6 +75,16 @@ function withStatementCache(sqlite: SqliteDatabase.Database, capacity = 500) {
       return statement;
     },
   };
+}
+
+/**
+ * node-postgres returns int8 (bigint columns, count(*)) as strings to avoid precision loss; file sizes and
+ * counts stay far below 2^53, and SQLite returns numbers, so both databases hand the stores numbers.
+ */
+const int8Oid = 20;
+function getTypeParser(oid: number, format?: 'text' | 'binary') {
+  if (oid === int8Oid && format !== 'binary') return (value: string) => Number(value);
+  return pg.types.getTypeParser(oid, format as 'text');
 }
 
 export function maskPassword(url: string): string {

@@ -1,5 +1,6 @@
 import { type Kysely, type MigrationResultSet, Migrator } from 'kysely';
 import { foundation } from './migrations/0001-foundation.ts';
+import { catalog } from './migrations/0002-catalog.ts';
 import type { DialectProfile } from './profile.ts';
 import type { Database } from './tables.ts';
 
@@ -8,6 +9,7 @@ import type { Database } from './tables.ts';
 function migrationsFor(profile: DialectProfile) {
   return {
     '0001-foundation': foundation(profile),
+    '0002-catalog': catalog(profile),
   };
 }
 

@@ -9,6 +9,8 @@
  * - station: a beamline or end station; its managers run its experiments.
  * - experiment: one allocation of beam time at a station, with its members (PI and users) and a storage tree.
  * - audit event: one mutating call, written in the same transaction as the change it records.
+ * - file: a cataloged file of an experiment, by its path relative to the experiment's data directory.
+ * - upload: one run that takes an existing directory into an experiment's storage, file by file.
  *
  * Timestamps are ISO-8601 UTC strings (`Date#toISOString`) on both databases: they sort as text, and the two
  * drivers then return the same JavaScript type. Flags are integers 0/1 for the same reason.
@@ -110,6 +112,59 @@ export interface AuditEventsTable {
   request_id: string | null;
 }
 
+export type FileStatus = 'stored';
+export type FileOriginType = 'upload' | 'daq' | 'manual';
+
+export interface FilesTable {
+  id: Generated<number>;
+  experiment_id: number;
+  /** POSIX path relative to the experiment's data directory. */
+  path: string;
+  size: number;
+  mtime: string;
+  md5: string;
+  sha256: string;
+  status: FileStatus;
+  /** Where the file came from (absolute path on the beamline machine). */
+  source: string | null;
+  origin_type: FileOriginType;
+  origin_id: number | null;
+  transfer_ms: number | null;
+  /** User metadata and what the file carries (HDF5 attributes...), one flat map. */
+  metadata: ColumnType<unknown, string, string>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** pending → running → done | failed | aborted (APS names). */
+export type UploadStatus = 'pending' | 'running' | 'done' | 'failed' | 'aborted';
+
+export interface UploadsTable {
+  id: Generated<number>;
+  experiment_id: number;
+  data_directory: string;
+  dest_directory: string;
+  reprocess: number;
+  status: UploadStatus;
+  n_files: number;
+  n_processed_files: number;
+  n_skipped_files: number;
+  n_processing_errors: number;
+  n_bytes: number;
+  n_processed_bytes: number;
+  last_error: string | null;
+  /** The first errors, `[{path, error}]`, so a failed file is reported, not only counted. */
+  errors: ColumnType<unknown, string, string>;
+  created_by: string;
+  /** Which process works on it, until when: a crashed process' upload is taken over when this passes. */
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  submitted_at: string;
+  start_time: string | null;
+  end_time: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -119,6 +174,8 @@ export interface Database {
   experiments: ExperimentsTable;
   experiment_members: ExperimentMembersTable;
   audit_events: AuditEventsTable;
+  files: FilesTable;
+  uploads: UploadsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -129,3 +186,5 @@ export type ExperimentRow = Selectable<ExperimentsTable>;
 export type ExperimentTypeRow = Selectable<ExperimentTypesTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
+export type FileRow = Selectable<FilesTable>;
+export type UploadRow = Selectable<UploadsTable>;

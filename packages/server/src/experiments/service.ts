@@ -1,11 +1,13 @@
 import { auditWho, recordAudit } from '../audit/store.ts';
 import { isStationManager } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
+import { countExperimentFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { ExperimentStatus } from '../db/tables.ts';
 import { AppError, type FieldProblem, validationFailed } from '../errors/app-error.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
+import { refreshPermissions } from '../storage/experiment-permissions.ts';
 import { treeHoldsFiles } from '../storage/experiment-tree.ts';
 import { finishCreation, finishDeletion, pathsOf, storageUnavailable } from '../storage/lifecycle.ts';
 import { findUserByName } from '../users/store.ts';
@@ -92,6 +94,7 @@ export function createExperimentService(context: ServiceContext) {
         details: { username, role },
       });
     });
+    await refreshPermissions(context, record);
     return presentByName(context, name);
   }
 
@@ -226,7 +229,7 @@ export function createExperimentService(context: ServiceContext) {
     async delete(actor: Actor, name: string): Promise<void> {
       const record = await loadManageable(context, actor, name);
       const paths = pathsOf(context, record);
-      if (await treeHoldsFiles(paths.storageDirectory)) {
+      if ((await countExperimentFiles(db, record.id)) > 0 || (await treeHoldsFiles(paths.storageDirectory))) {
         throw new AppError(
           'experiment_not_empty',
           `experiment "${name}" still holds files; remove them first`,

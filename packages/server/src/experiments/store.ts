@@ -254,3 +254,26 @@ export async function removeMember(
     .executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
+
+/** Ids of the experiments a user belongs to or whose station they manage. */
+export async function visibleExperimentIds(db: Kysely<Database>, userId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('experiments as e')
+    .select('e.id')
+    .where((eb) =>
+      eb.or([
+        eb(
+          'e.id',
+          'in',
+          eb.selectFrom('experiment_members').select('experiment_id').where('user_id', '=', userId),
+        ),
+        eb(
+          'e.station_id',
+          'in',
+          eb.selectFrom('station_managers').select('station_id').where('user_id', '=', userId),
+        ),
+      ]),
+    )
+    .execute();
+  return rows.map((r) => r.id);
+}

@@ -8,7 +8,7 @@ import type { FieldProblem } from '../errors/app-error.ts';
  * and unknown fields are rejected, not silently dropped (Fastify's default strips them). Query strings and
  * path parameters are text by nature, so they are coerced.
  */
-function makeAjv(coerceTypes: boolean): Ajv {
+function makeAjv(coerceTypes: boolean | 'array'): Ajv {
   const ajv = new Ajv({
     allErrors: true,
     coerceTypes,
@@ -23,7 +23,7 @@ function makeAjv(coerceTypes: boolean): Ajv {
 }
 
 const strictAjv = makeAjv(false);
-const coercingAjv = makeAjv(true);
+const coercingAjv = makeAjv('array');
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? strictAjv : coercingAjv;

@@ -8,6 +8,7 @@ import { recordAudit } from '../audit/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { changeStorageState, deleteExperimentRow, type ExperimentRecord } from '../experiments/store.ts';
+import { refreshPermissions } from './experiment-permissions.ts';
 import {
   createExperimentTree,
   experimentPaths,
@@ -22,6 +23,7 @@ export function pathsOf(context: ServiceContext, record: Pick<ExperimentRecord, 
 /** Makes the tree of a `pending` experiment, then marks it ready. */
 export async function finishCreation(context: ServiceContext, record: ExperimentRecord): Promise<void> {
   await createExperimentTree(pathsOf(context, record));
+  await refreshPermissions(context, record);
   await changeStorageState(context.db, record.id, ['pending'], 'ready');
 }
 

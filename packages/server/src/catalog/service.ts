@@ -1,0 +1,167 @@
+import { rm } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { auditWho, recordAudit } from '../audit/store.ts';
+import type { Actor } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
+import { decodeJson } from '../db/profile.ts';
+import type { FileRow } from '../db/tables.ts';
+import { AppError, invalidField } from '../errors/app-error.ts';
+import { loadManageable, loadReadable } from '../experiments/access.ts';
+import type { ExperimentRecord } from '../experiments/store.ts';
+import { pathsOf } from '../storage/lifecycle.ts';
+import { resolveInside } from '../transfer/safe-path.ts';
+import type { CatalogFile, FileListQuery } from './schemas.ts';
+import * as store from './store.ts';
+import { parseConditions } from './where.ts';
+
+type Cursor = [string | number, number];
+
+export function createCatalogService(context: ServiceContext) {
+  const { db, profile } = context;
+
+  function present(experiment: ExperimentRecord, row: FileRow): CatalogFile {
+    return {
+      id: row.id,
+      experimentName: experiment.name,
+      experimentFilePath: row.path,
+      fileName: basename(row.path),
+      fileSize: row.size,
+      fileModificationTime: row.mtime,
+      md5Sum: row.md5,
+      sha256Sum: row.sha256,
+      storageFilePath: `${pathsOf(context, experiment).dataDirectory}/${row.path}`,
+      status: row.status,
+      source: row.source,
+      originType: row.origin_type,
+      originId: row.origin_id,
+      transferMs: row.transfer_ms,
+      metadata: decodeJson<Record<string, unknown>>(profile, row.metadata),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  async function existingFile(experiment: ExperimentRecord, path: string): Promise<FileRow> {
+    const row = await store.findFile(db, experiment.id, path);
+    if (!row)
+      throw new AppError('file_not_found', `no file "${path}" in experiment "${experiment.name}"`, { path });
+    return row;
+  }
+
+  return {
+    async list(actor: Actor, experimentName: string, query: FileListQuery) {
+      const experiment = await loadReadable(context, actor, experimentName);
+      const descending = query.sort.startsWith('-');
+      const sort = query.sort.replace('-', '') as store.SortKey;
+      const rows = await store.listFiles(db, profile, {
+        experimentId: experiment.id,
+        pathGlob: query.pathGlob,
+        conditions: parseConditions(query.where ?? []),
+        sort,
+        descending,
+        after: decodeFileCursor(query.cursor),
+        limit: query.limit,
+      });
+      const page = rows.length > query.limit ? rows.slice(0, query.limit) : rows;
+      const last = page.at(-1);
+      const nextCursor =
+        rows.length > query.limit && last
+          ? Buffer.from(JSON.stringify([last[sort], last.id])).toString('base64url')
+          : null;
+      return { items: page.map((row) => present(experiment, row)), nextCursor };
+    },
+
+    async count(actor: Actor, experimentName: string, query: { pathGlob?: string; where?: string[] }) {
+      const experiment = await loadReadable(context, actor, experimentName);
+      const count = await store.countFiles(db, profile, {
+        experimentId: experiment.id,
+        pathGlob: query.pathGlob,
+        conditions: parseConditions(query.where ?? []),
+      });
+      return { count };
+    },
+
+    async keys(actor: Actor, experimentName: string) {
+      const experiment = await loadReadable(context, actor, experimentName);
+      return { items: await store.metadataKeys(db, profile, experiment.id) };
+    },
+
+    async show(actor: Actor, experimentName: string, path: string): Promise<CatalogFile> {
+      const experiment = await loadReadable(context, actor, experimentName);
+      return present(experiment, await existingFile(experiment, path));
+    },
+
+    /** Members annotate their own data; the keys read from the file itself may be overridden too. */
+    async updateMetadata(
+      actor: Actor,
+      experimentName: string,
+      path: string,
+      changes: Record<string, unknown>,
+    ) {
+      const experiment = await loadReadable(context, actor, experimentName);
+      const row = await existingFile(experiment, path);
+      const metadata = decodeJson<Record<string, unknown>>(profile, row.metadata);
+      for (const [key, value] of Object.entries(changes)) {
+        if (value === null) delete metadata[key];
+        else metadata[key] = value;
+      }
+      const now = context.now();
+      await db.transaction().execute(async (trx) => {
+        await store.setMetadata(trx, row.id, metadata, now);
+        await recordAudit(trx, auditWho(actor, now), {
+          action: 'file.update',
+          targetType: 'file',
+          targetName: path,
+          stationName: experiment.station_name,
+          experimentName: experiment.name,
+          details: { metadata: changes },
+        });
+      });
+      return present(experiment, { ...row, metadata, updated_at: now });
+    },
+
+    /**
+     * Removes files from storage and the catalog (staff only). The storage file goes first: a crash in
+     * between leaves a record whose file is gone, which a re-run of the same delete finishes, rather
+     * than an uncataloged file nobody knows to delete.
+     */
+    async delete(actor: Actor, experimentName: string, paths: string[]) {
+      const experiment = await loadManageable(context, actor, experimentName);
+      const { dataDirectory } = pathsOf(context, experiment);
+      const found: string[] = [];
+      for (const path of paths) {
+        if (!(await store.findFile(db, experiment.id, path)))
+          throw invalidField('paths', `no file "${path}"`);
+        found.push(path);
+      }
+      for (const path of found) await rm(await resolveInside(dataDirectory, path), { force: true });
+      const now = context.now();
+      const deleted = await db.transaction().execute(async (trx) => {
+        const count = await store.deleteFileRecords(trx, experiment.id, found);
+        await recordAudit(trx, auditWho(actor, now), {
+          action: 'file.delete',
+          targetType: 'file',
+          targetName: found.length === 1 ? found[0]! : `${found.length} files`,
+          stationName: experiment.station_name,
+          experimentName: experiment.name,
+          details: { paths: found.slice(0, 100), count: found.length },
+        });
+        return count;
+      });
+      return { deleted };
+    },
+  };
+}
+
+export type CatalogService = ReturnType<typeof createCatalogService>;
+
+function decodeFileCursor(cursor: string | undefined): Cursor | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[1] === 'number') return value as Cursor;
+  } catch {
+    // reported below
+  }
+  throw invalidField('cursor', 'is not a cursor returned by this list');
+}

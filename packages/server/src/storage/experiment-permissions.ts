@@ -1,0 +1,68 @@
+/**
+ * Who may read an experiment's storage, from the database, applied to the disk: the unix accounts of its
+ * members and of its station's managers. Run when the tree is made, when membership changes, and on
+ * `dm storage restore-permissions`.
+ */
+import type { ServiceContext } from '../context.ts';
+import type { ExperimentRecord } from '../experiments/store.ts';
+import { pathsOf } from './lifecycle.ts';
+import { type AppliedPermissions, applyExperimentPermissions } from './permissions.ts';
+
+export async function readerAccounts(
+  context: ServiceContext,
+  record: Pick<ExperimentRecord, 'id' | 'station_id'>,
+): Promise<string[]> {
+  const rows = await context.db
+    .selectFrom('users as u')
+    .select('u.unix_account')
+    .where('u.unix_account', 'is not', null)
+    .where('u.disabled_at', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb(
+          'u.id',
+          'in',
+          eb.selectFrom('experiment_members').select('user_id').where('experiment_id', '=', record.id),
+        ),
+        eb(
+          'u.id',
+          'in',
+          eb.selectFrom('station_managers').select('user_id').where('station_id', '=', record.station_id),
+        ),
+      ]),
+    )
+    .execute();
+  return [...new Set(rows.map((row) => row.unix_account!))].sort();
+}
+
+export interface PermissionsReport extends AppliedPermissions {
+  mode: 'acl' | 'group';
+  readers: string[];
+}
+
+/** Applies the experiment's permissions; throws (e.g. an unknown unix account) for the caller to report. */
+export async function applyPermissionsOf(
+  context: ServiceContext,
+  record: ExperimentRecord,
+): Promise<PermissionsReport> {
+  const readers = await readerAccounts(context, record);
+  const applied = await applyExperimentPermissions(
+    pathsOf(context, record),
+    { readers, writers: [] },
+    context.permissions,
+  );
+  return { ...applied, mode: context.permissions.mode, readers };
+}
+
+/**
+ * For changes that already committed (a new member, a new experiment): a permission failure is logged, not
+ * thrown, since the change itself stands; `dm storage restore-permissions` reports and retries it.
+ */
+export async function refreshPermissions(context: ServiceContext, record: ExperimentRecord): Promise<void> {
+  try {
+    const report = await applyPermissionsOf(context, record);
+    for (const warning of report.warnings) context.logger.warn({ experiment: record.name }, warning);
+  } catch (error) {
+    context.logger.error({ err: error, experiment: record.name }, 'storage permissions not applied');
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Works through uploads in the background: claims one with a lease, takes its files one by one into
+ * storage through the verified copy, catalogs each, and saves its progress as it goes. A process that dies
+ * loses only its lease; the next claimant skips the files already cataloged, so each is taken once.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { flattenForCatalog, readFileMetadata } from '../catalog/hdf5-metadata.ts';
+import { findFile, upsertFile } from '../catalog/store.ts';
+import type { ServiceContext } from '../context.ts';
+import { decodeJson } from '../db/profile.ts';
+import { findExperimentByName } from '../experiments/store.ts';
+import { pathsOf } from '../storage/lifecycle.ts';
+import { resolveInside } from '../transfer/safe-path.ts';
+import { copyVerified } from '../transfer/verified-copy.ts';
+import { listSourceFiles, type SourceFile } from './source-files.ts';
+import * as store from './store.ts';
+
+const leaseMs = 30_000;
+const saveEveryMs = 250;
+const keptErrors = 100;
+
+export interface UploadRunner {
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+export function startUploadRunner(
+  context: ServiceContext,
+  options: { idlePollMs?: number } = {},
+): UploadRunner {
+  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const idlePollMs = options.idlePollMs ?? 1_000;
+  let stopped = false;
+  let wakeUp: (() => void) | undefined;
+  const later = (ms: number) => new Date(Date.parse(context.now()) + ms).toISOString();
+
+  const loop = async () => {
+    while (!stopped) {
+      try {
+        const upload = await store.claimUpload(context.db, owner, context.now(), later(leaseMs));
+        if (upload) {
+          await runUpload(context, upload, owner, later, () => stopped);
+          continue;
+        }
+      } catch (error) {
+        context.logger.error({ err: error }, 'upload runner');
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, idlePollMs);
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  };
+  const done = loop();
+  return {
+    wake: () => wakeUp?.(),
+    async stop() {
+      stopped = true;
+      wakeUp?.();
+      await done;
+    },
+  };
+}
+
+async function runUpload(
+  context: ServiceContext,
+  upload: store.UploadRecord,
+  owner: string,
+  later: (ms: number) => string,
+  isStopping: () => boolean,
+): Promise<void> {
+  const log = context.logger.child({ uploadId: upload.id, experiment: upload.experiment_name });
+  const experiment = await findExperimentByName(context.db, upload.experiment_name);
+  if (!experiment) return;
+  const { dataDirectory, systemDirectory } = pathsOf(context, experiment);
+  const progress: store.Progress = {
+    n_processed_files: 0,
+    n_skipped_files: 0,
+    n_processing_errors: 0,
+    n_processed_bytes: 0,
+    last_error: null,
+    errors: '[]',
+  };
+  const errors: { path: string; error: string }[] = [];
+  const save = () =>
+    store.saveProgress(
+      context.db,
+      upload.id,
+      owner,
+      { ...progress, errors: JSON.stringify(errors) },
+      context.now(),
+      later(leaseMs),
+    );
+
+  let files: SourceFile[];
+  try {
+    files = await listSourceFiles(upload.data_directory);
+  } catch (error) {
+    progress.last_error = `cannot read ${upload.data_directory}: ${message(error)}`;
+    await save();
+    await store.finishUpload(context.db, upload.id, owner, 'failed', context.now());
+    return;
+  }
+  progress.n_files = files.length;
+  progress.n_bytes = files.reduce((sum, file) => sum + file.size, 0);
+  if (!(await save())) return;
+  log.info({ files: files.length, bytes: progress.n_bytes }, 'upload started');
+
+  let lastSave = Date.now();
+  for (const file of files) {
+    if (isStopping()) return; // the lease expires and another start takes over
+    const path = upload.dest_directory ? `${upload.dest_directory}/${file.relativePath}` : file.relativePath;
+    try {
+      const existing = await findFile(context.db, experiment.id, path);
+      if (existing && upload.reprocess === 0 && existing.size === file.size) {
+        progress.n_skipped_files++;
+      } else {
+        const started = Date.now();
+        const destination = await resolveInside(dataDirectory, path);
+        const copy = await copyVerified({
+          source: file.absolutePath,
+          destination,
+          onExisting: upload.reprocess === 1 ? 'overwrite-keep-old' : 'skip-identical-else-refuse',
+          oldVersionsDirectory: join(systemDirectory, 'old-versions', dirname(path)),
+          // Wide modes on purpose: under the experiment's default ACL the group bits become the ACL mask,
+          // so a narrower mode would cut the access the ACL grants. The experiment directory itself (0700
+          // plus named entries) is what keeps everyone else out.
+          directoryMode: 0o770,
+          fileMode: 0o660,
+        });
+        const content = flattenForCatalog(await readFileMetadata(destination));
+        await upsertFile(
+          context.db,
+          {
+            experimentId: experiment.id,
+            path,
+            size: copy.size,
+            mtime: new Date(copy.sourceMtimeMs).toISOString(),
+            md5: copy.md5,
+            sha256: copy.sha256,
+            source: file.absolutePath,
+            originType: 'upload',
+            originId: upload.id,
+            transferMs: Date.now() - started,
+            contentMetadata: content,
+            now: context.now(),
+          },
+          existing ? decodeJson<Record<string, unknown>>(context.profile, existing.metadata) : {},
+        );
+      }
+      progress.n_processed_bytes += file.size;
+    } catch (error) {
+      progress.n_processing_errors++;
+      progress.last_error = `${path}: ${message(error)}`;
+      if (errors.length < keptErrors) errors.push({ path, error: message(error) });
+      log.warn({ path, err: error }, 'file not taken');
+    }
+    progress.n_processed_files++;
+    if (Date.now() - lastSave >= saveEveryMs) {
+      lastSave = Date.now();
+      // False when the upload was stopped (aborted) or taken over: stop working on it.
+      if (!(await save())) return;
+    }
+  }
+  if (!(await save())) return;
+  await store.finishUpload(
+    context.db,
+    upload.id,
+    owner,
+    progress.n_processing_errors === 0 ? 'done' : 'failed',
+    context.now(),
+  );
+  log.info({ ...progress, errors: undefined }, 'upload finished');
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,143 @@
+import { stat } from 'node:fs/promises';
+import { auditWho, recordAudit } from '../audit/store.ts';
+import type { Actor } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
+import { decodeJson } from '../db/profile.ts';
+import { AppError, invalidField } from '../errors/app-error.ts';
+import { loadManageable, loadReadable } from '../experiments/access.ts';
+import { visibleExperimentIds } from '../experiments/store.ts';
+import { decodeCursor, toPage } from '../http/pagination.ts';
+import { pathsOf } from '../storage/lifecycle.ts';
+import { PathOutsideRootError } from '../transfer/errors.ts';
+import { resolveInside } from '../transfer/safe-path.ts';
+import type { CreateUploadBody, Upload, UploadListQuery } from './schemas.ts';
+import * as store from './store.ts';
+
+export function createUploadService(context: ServiceContext, wakeRunner: () => void) {
+  const { db } = context;
+
+  function present(row: store.UploadRecord): Upload {
+    const start = row.start_time ? Date.parse(row.start_time) : undefined;
+    const end = row.end_time ? Date.parse(row.end_time) : Date.parse(context.now());
+    const finished = row.status === 'done';
+    return {
+      id: row.id,
+      experimentName: row.experiment_name,
+      dataDirectory: row.data_directory,
+      destDirectory: row.dest_directory,
+      reprocess: row.reprocess === 1,
+      status: row.status,
+      nFiles: row.n_files,
+      nProcessedFiles: row.n_processed_files,
+      nSkippedFiles: row.n_skipped_files,
+      nProcessingErrors: row.n_processing_errors,
+      nBytes: row.n_bytes,
+      nProcessedBytes: row.n_processed_bytes,
+      percentageComplete:
+        row.n_files > 0 ? Math.round((1000 * row.n_processed_files) / row.n_files) / 10 : finished ? 100 : 0,
+      lastError: row.last_error,
+      errors: decodeJson<{ path: string; error: string }[]>(context.profile, row.errors),
+      createdBy: row.created_by,
+      submissionTime: row.submitted_at,
+      startTime: row.start_time,
+      endTime: row.end_time,
+      runTime: start === undefined ? null : Math.max(0, (end - start) / 1000),
+    };
+  }
+
+  async function readable(actor: Actor, id: number): Promise<store.UploadRecord> {
+    const row = await store.findUpload(db, id);
+    if (!row) throw new AppError('upload_not_found', `no upload ${id}`);
+    try {
+      await loadReadable(context, actor, row.experiment_name);
+    } catch {
+      throw new AppError('upload_not_found', `no upload ${id}`);
+    }
+    return row;
+  }
+
+  return {
+    /**
+     * Staff only (admins, the station's managers): the server reads `dataDirectory` with its own rights,
+     * so letting any user name a directory would let them copy whatever the server can read.
+     */
+    async create(actor: Actor, body: CreateUploadBody): Promise<Upload> {
+      const experiment = await loadManageable(context, actor, body.experiment);
+      const source = await stat(body.dataDirectory).catch(() => undefined);
+      if (!source?.isDirectory())
+        throw invalidField('dataDirectory', `${body.dataDirectory} is not a directory on the server`);
+      const destDirectory = (body.destDirectory ?? '').replace(/^\/+|\/+$/g, '');
+      if (destDirectory !== '') {
+        try {
+          await resolveInside(pathsOf(context, experiment).dataDirectory, destDirectory);
+        } catch (error) {
+          if (error instanceof PathOutsideRootError) throw invalidField('destDirectory', error.message);
+          throw error;
+        }
+      }
+      const now = context.now();
+      const id = await db.transaction().execute(async (trx) => {
+        const inserted = await store.insertUpload(trx, {
+          experimentId: experiment.id,
+          dataDirectory: body.dataDirectory,
+          destDirectory,
+          reprocess: body.reprocess ?? false,
+          createdBy: actor.principal.username,
+          now,
+        });
+        await recordAudit(trx, auditWho(actor, now), {
+          action: 'upload.start',
+          targetType: 'upload',
+          targetName: String(inserted),
+          stationName: experiment.station_name,
+          experimentName: experiment.name,
+          details: { ...body },
+        });
+        return inserted;
+      });
+      wakeRunner();
+      return present((await store.findUpload(db, id))!);
+    },
+
+    async list(actor: Actor, query: UploadListQuery) {
+      const rows = await store.listUploads(db, {
+        experimentIds: actor.principal.isAdmin
+          ? undefined
+          : await visibleExperimentIds(db, actor.principal.userId),
+        experimentName: query.experiment,
+        status: query.status,
+        beforeId: decodeCursor<number>(query.cursor, 'number'),
+        limit: query.limit,
+      });
+      return toPage(rows, query.limit, (row) => row.id, present);
+    },
+
+    async show(actor: Actor, id: number): Promise<Upload> {
+      return present(await readable(actor, id));
+    },
+
+    async stop(actor: Actor, id: number): Promise<Upload> {
+      const row = await readable(actor, id);
+      const experiment = await loadManageable(context, actor, row.experiment_name);
+      const now = context.now();
+      await db.transaction().execute(async (trx) => {
+        if (!(await store.abortUpload(trx, id, now))) {
+          throw new AppError(
+            'invalid_transition',
+            `upload ${id} is ${row.status}; only pending or running uploads stop`,
+          );
+        }
+        await recordAudit(trx, auditWho(actor, now), {
+          action: 'upload.stop',
+          targetType: 'upload',
+          targetName: String(id),
+          stationName: experiment.station_name,
+          experimentName: row.experiment_name,
+        });
+      });
+      return present((await store.findUpload(db, id))!);
+    },
+  };
+}
+
+export type UploadService = ReturnType<typeof createUploadService>;
