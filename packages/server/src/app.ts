@@ -12,6 +12,9 @@ import { stopMetadataReader } from './catalog/hdf5-metadata.ts';
 import { registerCatalogRoutes } from './catalog/routes.ts';
 import { createCatalogService } from './catalog/service.ts';
 import type { ServiceContext } from './context.ts';
+import { registerDaqRoutes } from './daq/routes.ts';
+import { startDaqRunner } from './daq/runner.ts';
+import { createDaqService } from './daq/service.ts';
 import { type DatabaseHandle, openDatabase } from './db/connection.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { registerExperimentTypeRoutes } from './experiment-types/routes.ts';
@@ -97,6 +100,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     registerStorageRoutes(http, context);
     const uploadRunner = startUploadRunner(context);
     registerUploadRoutes(http, createUploadService(context, uploadRunner.wake));
+    const daqRunner = startDaqRunner(context);
+    registerDaqRoutes(http, createDaqService(context, daqRunner.wake));
     await http.ready();
 
     return {
@@ -107,6 +112,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       async close() {
         await http.close();
         await uploadRunner.stop();
+        await daqRunner.stop();
         await stopMetadataReader();
         await database.close();
       },

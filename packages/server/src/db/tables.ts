@@ -11,6 +11,8 @@
  * - audit event: one mutating call, written in the same transaction as the change it records.
  * - file: a cataloged file of an experiment, by its path relative to the experiment's data directory.
  * - upload: one run that takes an existing directory into an experiment's storage, file by file.
+ * - DAQ: a monitor that takes every new file of a directory, as soon as it is complete, until stopped.
+ * - processing request: a workflow to run on a file, recorded by a DAQ until the workflow engine runs it.
  *
  * Timestamps are ISO-8601 UTC strings (`Date#toISOString`) on both databases: they sort as text, and the two
  * drivers then return the same JavaScript type. Flags are integers 0/1 for the same reason.
@@ -165,6 +167,48 @@ export interface UploadsTable {
   updated_at: string;
 }
 
+export type DaqStatus = 'pending' | 'running' | 'done' | 'failed' | 'aborted';
+
+export interface DaqsTable {
+  id: Generated<number>;
+  experiment_id: number;
+  data_directory: string;
+  dest_directory: string;
+  skip_patterns: ColumnType<unknown, string, string>;
+  /** A file is complete once its size and mtime have not changed for this long. */
+  settle_ms: number;
+  new_only: number;
+  overwrite: number;
+  workflow: string | null;
+  workflow_args: ColumnType<unknown, string, string>;
+  status: DaqStatus;
+  /** When it stops by itself (`--duration`). */
+  stop_at: string | null;
+  n_processing_errors: number;
+  last_error: string | null;
+  errors: ColumnType<unknown, string, string>;
+  created_by: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  submitted_at: string;
+  start_time: string | null;
+  end_time: string | null;
+  updated_at: string;
+}
+
+export interface ProcessingRequestsTable {
+  id: Generated<number>;
+  experiment_id: number;
+  file_path: string;
+  workflow: string;
+  workflow_args: ColumnType<unknown, string, string>;
+  origin_type: FileOriginType;
+  origin_id: number;
+  /** `waiting_for_engine` until the workflow engine exists to run it. */
+  status: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -176,6 +220,8 @@ export interface Database {
   audit_events: AuditEventsTable;
   files: FilesTable;
   uploads: UploadsTable;
+  daqs: DaqsTable;
+  processing_requests: ProcessingRequestsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -188,3 +234,4 @@ export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type FileRow = Selectable<FilesTable>;
 export type UploadRow = Selectable<UploadsTable>;
+export type DaqRow = Selectable<DaqsTable>;

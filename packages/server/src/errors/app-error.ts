@@ -16,6 +16,7 @@ export const errorStatus = {
   token_not_found: 404,
   file_not_found: 404,
   upload_not_found: 404,
+  daq_not_found: 404,
   method_not_allowed: 405,
   user_exists: 409,
   station_exists: 409,

@@ -18,6 +18,8 @@ export interface Settings {
   /** Lifetime of `dm login` tokens, in milliseconds. */
   sessionTtl: number;
   adminPassword: string | undefined;
+  /** Default settle time of DAQs: a file is complete once unchanged for this long. */
+  daqSettleSeconds: number;
   configFile: string | undefined;
 }
 
@@ -92,6 +94,13 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     flag: '--session-ttl <duration>',
     description: 'lifetime of tokens made by `dm login` (e.g. 12h, 30d)',
     defaultText: '30d',
+  },
+  {
+    key: 'daqSettleSeconds',
+    env: 'DM_DAQ_SETTLE_SECONDS',
+    flag: '--daq-settle-seconds <number>',
+    description: 'default settle time of DAQs: a file is taken once unchanged for this long',
+    defaultText: '5',
   },
   {
     key: 'adminPassword',
@@ -188,6 +197,7 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
       ? `sqlite:${resolve(cwd, databaseUrl.slice('sqlite:'.length))}`
       : databaseUrl,
     databasePoolSize: integer('databasePoolSize', 10, 1, 1_000),
+    daqSettleSeconds: integer('daqSettleSeconds', 5, 0, 3_600),
     logLevel,
     sessionTtl: sessionTtl ?? 0,
     adminPassword,

@@ -8,7 +8,7 @@
  *   their name (`removePartialFiles`).
  * - verification: re-reading the fsynced temp file and comparing its SHA-256 with the source's, before the
  *   rename that makes it visible. Equal SHA-256 means equal bytes, hence equal MD5 too: hashing MD5 again
- *   would add no certainty and made large copies 1.8 times slower (docs/benchmarks.md).
+ *   would add no certainty and made large copies 1.7 times slower (docs/benchmarks.md).
  * - attempt: stat the source, copy it into a temp file hashing in the same pass, verify, stat again. A
  *   source that changed or a copy that reads back wrong is tried again, up to `maxAttempts`.
  *
@@ -47,7 +47,7 @@ export interface CopyOptions {
   /** Attempts before giving up on a source that keeps changing or a copy that keeps reading back wrong. */
   maxAttempts?: number;
   signal?: AbortSignal;
-  /** Bytes per read and write; large chunks mean fewer syscalls and fewer hash calls. */
+  /** Bytes per read and write (4 MiB); smaller files are read and written in one call each. */
   highWaterMark?: number;
   /** Mode of directories created on the way to the destination (before the umask). */
   directoryMode?: number;

@@ -5,15 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
-import { flattenForCatalog, readFileMetadata } from '../catalog/hdf5-metadata.ts';
-import { findFile, upsertFile } from '../catalog/store.ts';
+import { ingestFile } from '../catalog/ingest.ts';
+import { findFile } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
-import { decodeJson } from '../db/profile.ts';
 import { findExperimentByName } from '../experiments/store.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
-import { resolveInside } from '../transfer/safe-path.ts';
-import { copyVerified } from '../transfer/verified-copy.ts';
 import { listSourceFiles, type SourceFile } from './source-files.ts';
 import * as store from './store.ts';
 
@@ -77,7 +72,6 @@ async function runUpload(
   const log = context.logger.child({ uploadId: upload.id, experiment: upload.experiment_name });
   const experiment = await findExperimentByName(context.db, upload.experiment_name);
   if (!experiment) return;
-  const { dataDirectory, systemDirectory } = pathsOf(context, experiment);
   const progress: store.Progress = {
     n_processed_files: 0,
     n_skipped_files: 0,
@@ -113,45 +107,25 @@ async function runUpload(
 
   let lastSave = Date.now();
   for (const file of files) {
-    if (isStopping()) return; // the lease expires and another start takes over
+    if (isStopping()) {
+      // A clean stop: the next start (or another process) continues from the catalog at once.
+      await store.releaseUpload(context.db, upload.id, owner, context.now());
+      return;
+    }
     const path = upload.dest_directory ? `${upload.dest_directory}/${file.relativePath}` : file.relativePath;
     try {
       const existing = await findFile(context.db, experiment.id, path);
       if (existing && upload.reprocess === 0 && existing.size === file.size) {
         progress.n_skipped_files++;
       } else {
-        const started = Date.now();
-        const destination = await resolveInside(dataDirectory, path);
-        const copy = await copyVerified({
+        await ingestFile(context, {
+          experiment,
           source: file.absolutePath,
-          destination,
-          onExisting: upload.reprocess === 1 ? 'overwrite-keep-old' : 'skip-identical-else-refuse',
-          oldVersionsDirectory: join(systemDirectory, 'old-versions', dirname(path)),
-          // Wide modes on purpose: under the experiment's default ACL the group bits become the ACL mask,
-          // so a narrower mode would cut the access the ACL grants. The experiment directory itself (0700
-          // plus named entries) is what keeps everyone else out.
-          directoryMode: 0o770,
-          fileMode: 0o660,
+          path,
+          existing,
+          overwrite: upload.reprocess === 1,
+          origin: { type: 'upload', id: upload.id },
         });
-        const content = flattenForCatalog(await readFileMetadata(destination));
-        await upsertFile(
-          context.db,
-          {
-            experimentId: experiment.id,
-            path,
-            size: copy.size,
-            mtime: new Date(copy.sourceMtimeMs).toISOString(),
-            md5: copy.md5,
-            sha256: copy.sha256,
-            source: file.absolutePath,
-            originType: 'upload',
-            originId: upload.id,
-            transferMs: Date.now() - started,
-            contentMetadata: content,
-            now: context.now(),
-          },
-          existing ? decodeJson<Record<string, unknown>>(context.profile, existing.metadata) : {},
-        );
       }
       progress.n_processed_bytes += file.size;
     } catch (error) {

@@ -172,3 +172,18 @@ export async function abortUpload(db: Kysely<Database>, id: number, now: string)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** On a clean stop: the lease ends now, so the next start continues the upload at once. */
+export async function releaseUpload(
+  db: Kysely<Database>,
+  id: number,
+  owner: string,
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable('uploads')
+    .set({ lease_expires_at: now })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .execute();
+}

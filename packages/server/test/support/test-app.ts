@@ -19,7 +19,9 @@ export interface ApiResponse {
 }
 
 export interface TestApp {
-  app: App;
+  readonly app: App;
+  /** Closes the app and starts a new one on the same database and directories, as a server restart does. */
+  restart(whileDown?: () => void | Promise<void>): Promise<void>;
   dataDir: string;
   storageRoot: string;
   adminToken: string;
@@ -46,7 +48,7 @@ export async function createTestApp(backend: Backend, env: Record<string, string
     flags: { dataDir, databaseUrl: database.url, logLevel: 'silent' },
     env: { DM_ADMIN_PASSWORD: adminPassword, ...env },
   });
-  const app = await createApp({ settings });
+  let app = await createApp({ settings });
 
   const call: TestApp['call'] = async (method, url, options = {}) => {
     const token = options.token === undefined ? adminToken : options.token;
@@ -87,7 +89,14 @@ export async function createTestApp(backend: Backend, env: Record<string, string
   };
 
   return {
-    app,
+    get app() {
+      return app;
+    },
+    async restart(whileDown) {
+      await app.close();
+      await whileDown?.();
+      app = await createApp({ settings });
+    },
     dataDir,
     storageRoot: settings.storageRoot,
     adminToken,

@@ -1,0 +1,136 @@
+/**
+ * One DAQ at work: scan the directory, take every file that has settled (size and mtime unchanged for the
+ * settle time, so a detector still writing a 30 GB file is never copied half-written), skip what the
+ * catalog already has. The catalog is the DAQ's memory: after any crash a new monitor skips exactly the
+ * files already taken, so each file is taken once. A scan finds everything, so no watch event can be lost.
+ */
+import { ingestFile } from '../catalog/ingest.ts';
+import { findFile } from '../catalog/store.ts';
+import type { ServiceContext } from '../context.ts';
+import { decodeJson } from '../db/profile.ts';
+import { findExperimentByName } from '../experiments/store.ts';
+import { pathsOf } from '../storage/lifecycle.ts';
+import { NoSpaceError } from '../transfer/errors.ts';
+import { removePartialFiles } from '../transfer/verified-copy.ts';
+import { listSourceFiles } from '../uploads/source-files.ts';
+import { compileSkipPatterns } from './skip-patterns.ts';
+import * as store from './store.ts';
+
+const leaseMs = 30_000;
+const keptErrors = 100;
+
+export interface MonitorOptions {
+  owner: string;
+  /** Time between scans; a file is taken within settle time + this of its last change. */
+  scanIntervalMs: number;
+  isStopping(): boolean;
+}
+
+export async function monitorDaq(
+  context: ServiceContext,
+  daq: store.DaqRecord,
+  options: MonitorOptions,
+): Promise<void> {
+  const log = context.logger.child({ daqId: daq.id, experiment: daq.experiment_name });
+  const experiment = await findExperimentByName(context.db, daq.experiment_name);
+  if (!experiment) return;
+  const skip = compileSkipPatterns(decodeJson<string[]>(context.profile, daq.skip_patterns));
+  const workflowArgs = JSON.stringify(decodeJson<Record<string, string>>(context.profile, daq.workflow_args));
+  const startedMs = Date.parse(daq.start_time ?? daq.submitted_at);
+  const seen = new Map<string, { version: string; since: number }>();
+  const failedVersions = new Map<string, string>();
+  const errors = decodeJson<{ path: string; error: string }[]>(context.profile, daq.errors);
+  let errorCount = daq.n_processing_errors;
+  let lastError = daq.last_error;
+  const later = (ms: number) => new Date(Date.now() + ms).toISOString();
+  log.info({ dataDirectory: daq.data_directory }, 'DAQ monitoring');
+  // A crashed predecessor may have left partial copies; they are only removed when no other transfer into
+  // this experiment is running, since a live copy's partial file must not be touched.
+  if ((await store.otherActiveTransfers(context.db, experiment.id, daq.id)) === 0) {
+    const removed = await removePartialFiles(pathsOf(context, experiment).dataDirectory);
+    if (removed.length > 0) log.warn({ removed }, 'removed partial files left by an interrupted transfer');
+  }
+
+  const fail = (path: string, error: unknown) => {
+    const text = error instanceof Error ? error.message : String(error);
+    errorCount++;
+    lastError = `${path}: ${text}`;
+    if (errors.length < keptErrors) errors.push({ path, error: text });
+    log.warn({ path, err: error }, 'file not taken');
+  };
+
+  const scan = async () => {
+    let files: Awaited<ReturnType<typeof listSourceFiles>>;
+    try {
+      files = await listSourceFiles(daq.data_directory);
+    } catch (error) {
+      lastError = `cannot read ${daq.data_directory}: ${error instanceof Error ? error.message : error}`;
+      return;
+    }
+    for (const file of files) {
+      if (options.isStopping()) return;
+      if (skip(file.relativePath) || (daq.new_only === 1 && file.mtimeMs < startedMs)) continue;
+      const path = daq.dest_directory ? `${daq.dest_directory}/${file.relativePath}` : file.relativePath;
+      const version = `${file.size}:${file.mtimeMs}`;
+      const observed = seen.get(path);
+      if (observed?.version !== version) {
+        seen.set(path, { version, since: Date.now() });
+        if (daq.settle_ms > 0) continue;
+      } else if (Date.now() - observed.since < daq.settle_ms) {
+        continue;
+      }
+      if (failedVersions.get(path) === version) continue;
+      const existing = await findFile(context.db, experiment.id, path);
+      if (existing && existing.size === file.size && existing.mtime === new Date(file.mtimeMs).toISOString())
+        continue;
+      try {
+        await ingestFile(context, {
+          experiment,
+          source: file.absolutePath,
+          path,
+          existing,
+          overwrite: daq.overwrite === 1,
+          origin: { type: 'daq', id: daq.id },
+        });
+        seen.delete(path);
+        if (daq.workflow) {
+          await store.recordProcessingRequest(context.db, {
+            experimentId: experiment.id,
+            path,
+            workflow: daq.workflow,
+            args: workflowArgs,
+            daqId: daq.id,
+            now: context.now(),
+          });
+        }
+      } catch (error) {
+        if (error instanceof NoSpaceError) {
+          // Not this file's fault: keep it for the next scan, which will succeed once space returns.
+          lastError = `storage is full, waiting for space: ${error.message}`;
+          log.error({ err: error }, 'storage full; the DAQ resumes when space returns');
+          return;
+        }
+        failedVersions.set(path, version);
+        fail(path, error);
+      }
+    }
+  };
+
+  while (true) {
+    if (options.isStopping()) {
+      await store.releaseDaq(context.db, daq.id, options.owner, context.now());
+      return;
+    }
+    if (daq.stop_at !== null && Date.now() >= Date.parse(daq.stop_at)) {
+      await store.endDaq(context.db, daq.id, 'done', context.now());
+      log.info('DAQ reached its duration');
+      return;
+    }
+    await scan();
+    const state = { n_processing_errors: errorCount, last_error: lastError, errors: JSON.stringify(errors) };
+    // False when a person stopped the DAQ or another process took it over: this monitor ends.
+    if (!(await store.renewDaq(context.db, daq.id, options.owner, state, context.now(), later(leaseMs))))
+      return;
+    await new Promise((resolve) => setTimeout(resolve, options.scanIntervalMs));
+  }
+}

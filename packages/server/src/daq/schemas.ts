@@ -1,0 +1,75 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+export const DaqStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('running'),
+  Type.Literal('done'),
+  Type.Literal('failed'),
+  Type.Literal('aborted'),
+]);
+
+/** A DAQ's status record with the APS field names. */
+export const Daq = Type.Object({
+  id: Type.Integer(),
+  experimentName: Type.String(),
+  dataDirectory: Type.String(),
+  destDirectory: Type.String(),
+  status: DaqStatus,
+  skipPatterns: Type.Array(Type.String()),
+  settleSeconds: Type.Number(),
+  newOnly: Type.Boolean(),
+  overwrite: Type.Boolean(),
+  workflow: Type.Union([Type.String(), Type.Null()]),
+  workflowArgs: Type.Record(Type.String(), Type.String()),
+  startTime: Type.Union([Type.String(), Type.Null()]),
+  endTime: Type.Union([Type.String(), Type.Null()]),
+  stopTime: Type.Union([Type.String(), Type.Null()], { description: 'when it stops by itself' }),
+  nFiles: Type.Integer({ description: 'files taken, failed, or waiting to settle' }),
+  nProcessedFiles: Type.Integer(),
+  nProcessingErrors: Type.Integer(),
+  nBytes: Type.Integer(),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  errors: Type.Array(Type.Object({ path: Type.String(), error: Type.String() })),
+  filesPerSecond: Type.Number(),
+  bytesPerSecond: Type.Number(),
+  createdBy: Type.String(),
+  submissionTime: Type.String(),
+});
+export type Daq = Static<typeof Daq>;
+
+export const CreateDaqBody = Type.Object(
+  {
+    experiment: Type.String({ minLength: 1, maxLength: 64 }),
+    dataDirectory: Type.String({
+      minLength: 1,
+      maxLength: 4096,
+      pattern: '^/',
+      description: 'an absolute path on the server',
+    }),
+    destDirectory: Type.Optional(Type.String({ maxLength: 1024 })),
+    skipPatterns: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })),
+    settleSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 3600 })),
+    newOnly: Type.Optional(Type.Boolean()),
+    durationSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 366 * 86_400 })),
+    overwrite: Type.Optional(Type.Boolean()),
+    workflow: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    workflowArgs: Type.Optional(
+      Type.Record(Type.String({ maxLength: 200 }), Type.String({ maxLength: 4096 })),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CreateDaqBody = Static<typeof CreateDaqBody>;
+
+export const DaqListQuery = Type.Object(
+  {
+    experiment: Type.Optional(Type.String({ maxLength: 64 })),
+    status: Type.Optional(DaqStatus),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+export type DaqListQuery = Static<typeof DaqListQuery>;
+
+export const DaqParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });

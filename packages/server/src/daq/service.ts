@@ -1,0 +1,163 @@
+import { stat } from 'node:fs/promises';
+import { auditWho, recordAudit } from '../audit/store.ts';
+import type { Actor } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
+import { decodeJson } from '../db/profile.ts';
+import { AppError, invalidField } from '../errors/app-error.ts';
+import { loadManageable, loadReadable } from '../experiments/access.ts';
+import { visibleExperimentIds } from '../experiments/store.ts';
+import { decodeCursor } from '../http/pagination.ts';
+import { pathsOf } from '../storage/lifecycle.ts';
+import { PathOutsideRootError } from '../transfer/errors.ts';
+import { resolveInside } from '../transfer/safe-path.ts';
+import type { CreateDaqBody, Daq, DaqListQuery } from './schemas.ts';
+import * as store from './store.ts';
+
+export function createDaqService(context: ServiceContext, wakeRunner: () => void) {
+  const { db } = context;
+
+  async function present(rows: store.DaqRecord[]): Promise<Daq[]> {
+    const taken = await store.takenBy(
+      db,
+      rows.map((row) => row.id),
+    );
+    return rows.map((row) => {
+      const { files, bytes } = taken.get(row.id) ?? { files: 0, bytes: 0 };
+      const start = row.start_time ? Date.parse(row.start_time) : undefined;
+      const seconds =
+        start === undefined ? 0 : ((row.end_time ? Date.parse(row.end_time) : Date.now()) - start) / 1000;
+      return {
+        id: row.id,
+        experimentName: row.experiment_name,
+        dataDirectory: row.data_directory,
+        destDirectory: row.dest_directory,
+        status: row.status,
+        skipPatterns: decodeJson<string[]>(context.profile, row.skip_patterns),
+        settleSeconds: row.settle_ms / 1000,
+        newOnly: row.new_only === 1,
+        overwrite: row.overwrite === 1,
+        workflow: row.workflow,
+        workflowArgs: decodeJson<Record<string, string>>(context.profile, row.workflow_args),
+        startTime: row.start_time,
+        endTime: row.end_time,
+        stopTime: row.stop_at,
+        nFiles: files + row.n_processing_errors,
+        nProcessedFiles: files,
+        nProcessingErrors: row.n_processing_errors,
+        nBytes: bytes,
+        lastError: row.last_error,
+        errors: decodeJson<{ path: string; error: string }[]>(context.profile, row.errors),
+        filesPerSecond: seconds > 0 ? Math.round((files / seconds) * 100) / 100 : 0,
+        bytesPerSecond: seconds > 0 ? Math.round(bytes / seconds) : 0,
+        createdBy: row.created_by,
+        submissionTime: row.submitted_at,
+      };
+    });
+  }
+
+  async function readable(actor: Actor, id: number): Promise<store.DaqRecord> {
+    const row = await store.findDaq(db, id);
+    if (!row) throw new AppError('daq_not_found', `no DAQ ${id}`);
+    await loadReadable(context, actor, row.experiment_name).catch(() => {
+      throw new AppError('daq_not_found', `no DAQ ${id}`);
+    });
+    return row;
+  }
+
+  return {
+    /** Staff only, as uploads: the server reads `dataDirectory` with its own rights. */
+    async start(actor: Actor, body: CreateDaqBody): Promise<Daq> {
+      const experiment = await loadManageable(context, actor, body.experiment);
+      const source = await stat(body.dataDirectory).catch(() => undefined);
+      if (!source?.isDirectory())
+        throw invalidField('dataDirectory', `${body.dataDirectory} is not a directory on the server`);
+      const destDirectory = (body.destDirectory ?? '').replace(/^\/+|\/+$/g, '');
+      if (destDirectory !== '') {
+        await resolveInside(pathsOf(context, experiment).dataDirectory, destDirectory).catch(
+          (error: unknown) => {
+            throw error instanceof PathOutsideRootError
+              ? invalidField('destDirectory', error.message)
+              : error;
+          },
+        );
+      }
+      const now = context.now();
+      const id = await db.transaction().execute(async (trx) => {
+        const inserted = await store.insertDaq(trx, {
+          experiment_id: experiment.id,
+          data_directory: body.dataDirectory,
+          dest_directory: destDirectory,
+          skip_patterns: JSON.stringify(body.skipPatterns ?? []),
+          settle_ms: Math.round((body.settleSeconds ?? context.settings.daqSettleSeconds) * 1000),
+          new_only: body.newOnly ? 1 : 0,
+          overwrite: body.overwrite ? 1 : 0,
+          workflow: body.workflow ?? null,
+          workflow_args: JSON.stringify(body.workflowArgs ?? {}),
+          stop_at: body.durationSeconds
+            ? new Date(Date.parse(now) + body.durationSeconds * 1000).toISOString()
+            : null,
+          created_by: actor.principal.username,
+          submitted_at: now,
+          updated_at: now,
+        });
+        await recordAudit(trx, auditWho(actor, now), {
+          action: 'daq.start',
+          targetType: 'daq',
+          targetName: String(inserted),
+          stationName: experiment.station_name,
+          experimentName: experiment.name,
+          details: { ...body },
+        });
+        return inserted;
+      });
+      wakeRunner();
+      return (await present([(await store.findDaq(db, id))!]))[0]!;
+    },
+
+    async list(actor: Actor, query: DaqListQuery) {
+      const rows = await store.listDaqs(db, {
+        experimentIds: actor.principal.isAdmin
+          ? undefined
+          : await visibleExperimentIds(db, actor.principal.userId),
+        experimentName: query.experiment,
+        status: query.status,
+        beforeId: decodeCursor<number>(query.cursor, 'number'),
+        limit: query.limit,
+      });
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      const nextCursor =
+        rows.length > query.limit && last ? Buffer.from(JSON.stringify(last.id)).toString('base64url') : null;
+      return { items: await present(page), nextCursor };
+    },
+
+    async show(actor: Actor, id: number): Promise<Daq> {
+      return (await present([await readable(actor, id)]))[0]!;
+    },
+
+    /** APS `dm-stop-daq`: the DAQ ends as `done`; files already settled are not waited for. */
+    async stop(actor: Actor, id: number): Promise<Daq> {
+      const row = await readable(actor, id);
+      const experiment = await loadManageable(context, actor, row.experiment_name);
+      const now = context.now();
+      await db.transaction().execute(async (trx) => {
+        if (!(await store.endDaq(trx, id, 'done', now))) {
+          throw new AppError(
+            'invalid_transition',
+            `DAQ ${id} is ${row.status}; only pending or running DAQs stop`,
+          );
+        }
+        await recordAudit(trx, auditWho(actor, now), {
+          action: 'daq.stop',
+          targetType: 'daq',
+          targetName: String(id),
+          stationName: experiment.station_name,
+          experimentName: experiment.name,
+        });
+      });
+      return (await present([(await store.findDaq(db, id))!]))[0]!;
+    },
+  };
+}
+
+export type DaqService = ReturnType<typeof createDaqService>;

@@ -1,0 +1,228 @@
+import type { Kysely } from 'kysely';
+import type { DaqRow, DaqStatus, Database } from '../db/tables.ts';
+
+export interface DaqRecord extends DaqRow {
+  experiment_name: string;
+}
+
+function selectDaqs(db: Kysely<Database>) {
+  return db
+    .selectFrom('daqs as d')
+    .innerJoin('experiments as e', 'e.id', 'd.experiment_id')
+    .selectAll('d')
+    .select('e.name as experiment_name');
+}
+
+export async function insertDaq(
+  db: Kysely<Database>,
+  values: Omit<
+    DaqRow,
+    | 'id'
+    | 'status'
+    | 'n_processing_errors'
+    | 'last_error'
+    | 'errors'
+    | 'lease_owner'
+    | 'lease_expires_at'
+    | 'start_time'
+    | 'end_time'
+  >,
+): Promise<number> {
+  const row = await db
+    .insertInto('daqs')
+    .values({
+      ...values,
+      skip_patterns: values.skip_patterns as string,
+      workflow_args: values.workflow_args as string,
+      status: 'pending',
+      n_processing_errors: 0,
+      errors: '[]',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function findDaq(db: Kysely<Database>, id: number): Promise<DaqRecord | undefined> {
+  return selectDaqs(db).where('d.id', '=', id).executeTakeFirst();
+}
+
+export async function listDaqs(
+  db: Kysely<Database>,
+  filter: {
+    experimentIds?: number[];
+    experimentName?: string;
+    status?: DaqStatus;
+    beforeId?: number;
+    limit: number;
+  },
+): Promise<DaqRecord[]> {
+  let query = selectDaqs(db)
+    .orderBy('d.id', 'desc')
+    .limit(filter.limit + 1);
+  if (filter.experimentIds !== undefined) {
+    if (filter.experimentIds.length === 0) return [];
+    query = query.where('d.experiment_id', 'in', filter.experimentIds);
+  }
+  if (filter.experimentName !== undefined) query = query.where('e.name', '=', filter.experimentName);
+  if (filter.status !== undefined) query = query.where('d.status', '=', filter.status);
+  if (filter.beforeId !== undefined) query = query.where('d.id', '<', filter.beforeId);
+  return query.execute();
+}
+
+/** Claims a DAQ that is pending, or running under an expired lease (its process died); guarded as uploads are. */
+export async function claimDaq(
+  db: Kysely<Database>,
+  owner: string,
+  now: string,
+  leaseUntil: string,
+): Promise<DaqRecord | undefined> {
+  const candidate = await db
+    .selectFrom('daqs')
+    .select(['id', 'status', 'lease_expires_at'])
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'pending'),
+        eb.and([eb('status', '=', 'running'), eb('lease_expires_at', '<', now)]),
+      ]),
+    )
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  if (!candidate) return undefined;
+  const claimed = await db
+    .updateTable('daqs')
+    .set((eb) => ({
+      status: 'running',
+      lease_owner: owner,
+      lease_expires_at: leaseUntil,
+      start_time: eb.fn.coalesce('start_time', eb.val(now)),
+      updated_at: now,
+    }))
+    .where('id', '=', candidate.id)
+    .where('status', '=', candidate.status)
+    .where((eb) =>
+      candidate.lease_expires_at === null
+        ? eb('lease_expires_at', 'is', null)
+        : eb('lease_expires_at', '=', candidate.lease_expires_at),
+    )
+    .executeTakeFirst();
+  return claimed.numUpdatedRows > 0n ? findDaq(db, candidate.id) : undefined;
+}
+
+/** Renews the lease and saves the error state; false once the DAQ was stopped or taken over. */
+export async function renewDaq(
+  db: Kysely<Database>,
+  id: number,
+  owner: string,
+  state: { n_processing_errors: number; last_error: string | null; errors: string },
+  now: string,
+  leaseUntil: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('daqs')
+    .set({ ...state, lease_expires_at: leaseUntil, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Ends a DAQ that is pending or running (by its owner at `stop_at`, or by a person). */
+export async function endDaq(
+  db: Kysely<Database>,
+  id: number,
+  status: 'done' | 'failed' | 'aborted',
+  now: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('daqs')
+    .set({ status, end_time: now, lease_owner: null, lease_expires_at: null, updated_at: now })
+    .where('id', '=', id)
+    .where('status', 'in', ['pending', 'running'])
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** What a DAQ took, counted from the catalog itself, so the figures survive any crash exactly. */
+export async function takenBy(
+  db: Kysely<Database>,
+  daqIds: number[],
+): Promise<Map<number, { files: number; bytes: number }>> {
+  const result = new Map<number, { files: number; bytes: number }>();
+  if (daqIds.length === 0) return result;
+  const rows = await db
+    .selectFrom('files')
+    .select((eb) => [
+      'origin_id',
+      eb.fn.countAll<number>().as('files'),
+      eb.fn.sum<number>('size').as('bytes'),
+    ])
+    .where('origin_type', '=', 'daq')
+    .where('origin_id', 'in', daqIds)
+    .groupBy('origin_id')
+    .execute();
+  for (const row of rows)
+    result.set(row.origin_id!, { files: Number(row.files), bytes: Number(row.bytes ?? 0) });
+  return result;
+}
+
+export async function recordProcessingRequest(
+  db: Kysely<Database>,
+  request: { experimentId: number; path: string; workflow: string; args: string; daqId: number; now: string },
+): Promise<void> {
+  await db
+    .insertInto('processing_requests')
+    .values({
+      experiment_id: request.experimentId,
+      file_path: request.path,
+      workflow: request.workflow,
+      workflow_args: request.args,
+      origin_type: 'daq',
+      origin_id: request.daqId,
+      status: 'waiting_for_engine',
+      created_at: request.now,
+    })
+    .onConflict((oc) => oc.columns(['origin_type', 'origin_id', 'file_path']).doNothing())
+    .execute();
+}
+
+/** On a clean stop: the lease ends now, so the next start takes the DAQ over at once. */
+export async function releaseDaq(
+  db: Kysely<Database>,
+  id: number,
+  owner: string,
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable('daqs')
+    .set({ lease_expires_at: now })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+/** Other running transfers into the experiment (their partial files may be live). */
+export async function otherActiveTransfers(
+  db: Kysely<Database>,
+  experimentId: number,
+  daqId: number,
+): Promise<number> {
+  const [daqs, uploads] = await Promise.all([
+    db
+      .selectFrom('daqs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('experiment_id', '=', experimentId)
+      .where('status', '=', 'running')
+      .where('id', '!=', daqId)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('uploads')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('experiment_id', '=', experimentId)
+      .where('status', '=', 'running')
+      .executeTakeFirstOrThrow(),
+  ]);
+  return Number(daqs.n) + Number(uploads.n);
+}
