@@ -6,6 +6,7 @@
 import { ApiError } from '@photon-dm/client';
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerDaqCommands } from './commands/daq.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerExperimentCommands } from './commands/experiment.ts';
 import { registerExperimentTypeCommands } from './commands/experiment-type.ts';
@@ -49,6 +50,7 @@ export function buildProgram(runtime: Runtime, server?: ServerModule): Command {
   registerExperimentCommands(program, runtime);
   registerFileCommands(program, runtime);
   registerUploadCommands(program, runtime);
+  registerDaqCommands(program, runtime);
   registerStorageCommands(program, runtime);
   registerAuditCommands(program, runtime);
   return program;

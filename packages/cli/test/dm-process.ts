@@ -31,9 +31,13 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
  */
 export function runDm(
   args: string[],
-  options: { env: NodeJS.ProcessEnv; input?: string },
+  options: { env: NodeJS.ProcessEnv; input?: string; cwd?: string },
 ): Promise<DmResult> {
-  const child = spawn(process.execPath, [dmBin, ...args], { env: options.env, stdio: 'pipe' });
+  const child = spawn(process.execPath, [dmBin, ...args], {
+    env: options.env,
+    stdio: 'pipe',
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
+  });
   started.add(child);
   let stdout = '';
   let stderr = '';
@@ -55,6 +59,8 @@ export interface DmCallOptions {
   home?: string;
   input?: string;
   env?: NodeJS.ProcessEnv;
+  /** Where `dm` runs, for relative paths on the command line. */
+  cwd?: string;
 }
 
 /**
@@ -68,7 +74,11 @@ export interface DmCallOptions {
 export function dmCommands(defaultHome: string) {
   const dm = (args: string[], options: DmCallOptions = {}): Promise<DmResult> => {
     const env = cleanEnv({ XDG_CONFIG_HOME: options.home ?? defaultHome, ...options.env });
-    return runDm(args, { env, ...(options.input !== undefined && { input: options.input }) });
+    return runDm(args, {
+      env,
+      ...(options.input !== undefined && { input: options.input }),
+      ...(options.cwd !== undefined && { cwd: options.cwd }),
+    });
   };
   const ok = async (args: string[], options: DmCallOptions = {}): Promise<DmResult> => {
     const result = await dm(args, options);

@@ -1,4 +1,5 @@
 import { TokensApi, UsersApi } from './resources/accounts.ts';
+import { DaqsApi } from './resources/daqs.ts';
 import { ExperimentsApi } from './resources/experiments.ts';
 import { AuditApi, ExperimentTypesApi, StationsApi } from './resources/facility.ts';
 import { FilesApi, StorageApi, UploadsApi } from './resources/files.ts';
@@ -34,6 +35,7 @@ export class PhotonClient {
   readonly files: FilesApi;
   readonly uploads: UploadsApi;
   readonly storage: StorageApi;
+  readonly daqs: DaqsApi;
   private readonly transport: Transport;
 
   constructor(options: PhotonClientOptions) {
@@ -47,6 +49,7 @@ export class PhotonClient {
     this.files = new FilesApi(this.transport);
     this.uploads = new UploadsApi(this.transport);
     this.storage = new StorageApi(this.transport);
+    this.daqs = new DaqsApi(this.transport);
   }
 
   /** The server URL as requests use it (without a trailing slash). */

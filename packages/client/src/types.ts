@@ -11,6 +11,11 @@
  * - session token: made by `POST /auth/login`, expires after the server's session lifetime.
  * - API token: made by `POST /tokens` for scripts, optionally with an expiry.
  * - page: one slice of a list, `{items, nextCursor}`; `nextCursor` is null on the last page.
+ * - upload: a one-off copy of a directory that already exists on the server into an experiment.
+ * - DAQ: a directory monitor (APS "data acquisition" service); it takes each file written into a beamline's
+ *   directory into an experiment, until stopped or until its duration runs out.
+ * - settle time: how long a file's size and modification time must stay unchanged before a DAQ takes it,
+ *   so that a file the detector is still writing is not copied half-written.
  *
  * Timestamps are ISO 8601 strings, passed through as the server wrote them.
  */
@@ -314,4 +319,62 @@ export interface UploadInput {
 export interface UploadListQuery extends PageQuery {
   experiment?: string;
   status?: UploadStatus;
+}
+
+export type DaqStatus = 'pending' | 'running' | 'done' | 'failed' | 'aborted';
+
+/** A DAQ with the APS field names; the counters and rates are live while it runs. */
+export interface Daq {
+  id: number;
+  experimentName: string;
+  /** The monitored directory, on the server. */
+  dataDirectory: string;
+  /** Under the experiment's data directory; empty for the data directory itself. */
+  destDirectory: string;
+  status: DaqStatus;
+  /** Globs of files never taken: without `/` matched against file names (`*.tmp`), with `/` against paths. */
+  skipPatterns: string[];
+  settleSeconds: number;
+  /** Files older than the DAQ are left alone. */
+  newOnly: boolean;
+  overwrite: boolean;
+  workflow: string | null;
+  workflowArgs: Record<string, string>;
+  startTime: string | null;
+  endTime: string | null;
+  /** When the DAQ will stop by itself; null when it runs until stopped. */
+  stopTime: string | null;
+  /** Files seen so far, taken or not yet. */
+  nFiles: number;
+  nProcessedFiles: number;
+  nProcessingErrors: number;
+  nBytes: number;
+  lastError: string | null;
+  errors: { path: string; error: string }[];
+  filesPerSecond: number;
+  bytesPerSecond: number;
+  createdBy: string;
+  submissionTime: string;
+}
+
+/** The body of `POST /daqs`. */
+export interface DaqInput {
+  experiment: string;
+  /** An absolute path on the server. */
+  dataDirectory: string;
+  destDirectory?: string;
+  skipPatterns?: string[];
+  /** 0-3600. */
+  settleSeconds?: number;
+  newOnly?: boolean;
+  /** Stop by itself after this long; omitted means until stopped. */
+  durationSeconds?: number;
+  overwrite?: boolean;
+  workflow?: string;
+  workflowArgs?: Record<string, string>;
+}
+
+export interface DaqListQuery extends PageQuery {
+  experiment?: string;
+  status?: DaqStatus;
 }

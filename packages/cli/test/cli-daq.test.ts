@@ -1,0 +1,212 @@
+/**
+ * A beamline directory monitored with `dm daq` while files are written into it, through the real `dm` and a
+ * real server: files are taken once they settle, skipped ones never, and the DAQ stops when told or when
+ * its duration runs out.
+ */
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CatalogFile, Daq, Page } from '@photon-dm/client';
+import {
+  cleanEnv,
+  dmCommands,
+  leakedProcesses,
+  type ServerProcess,
+  startDmServer,
+  stopProcess,
+} from './dm-process.ts';
+
+const adminPassword = 'daq-admin-password';
+const experiment = 'xpcs-1';
+
+describe('DAQs through dm', { timeout: 300_000 }, () => {
+  const root = mkdtempSync(join(tmpdir(), 'dm-cli-daq-'));
+  const home = join(root, 'config');
+  const beamline = join(root, 'beamline');
+  let server: ServerProcess;
+  let daqId: number;
+  const { dm, ok, json } = dmCommands(home);
+
+  /** `dm daq show ID --json` until `done` holds; fails with the last state seen after `timeoutMs`. */
+  async function waitForDaq(id: number, done: (daq: Daq) => boolean, timeoutMs = 30_000): Promise<Daq> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const daq = await json<Daq>(['daq', 'show', String(id)]);
+      if (done(daq)) return daq;
+      if (Date.now() > deadline) {
+        assert.fail(`DAQ ${id} did not get there in ${timeoutMs} ms: ${JSON.stringify(daq, null, 2)}`);
+      }
+      await sleep(250);
+    }
+  }
+
+  const pathsIn = async (pathGlob?: string): Promise<string[]> => {
+    const args = ['file', 'list', '--experiment', experiment];
+    const page = await json<Page<CatalogFile>>(pathGlob ? [...args, '--path-glob', pathGlob] : args);
+    return page.items.map((file) => file.experimentFilePath);
+  };
+
+  before(async () => {
+    server = await startDmServer(
+      ['--port', '0', '--data-dir', join(root, 'data'), '--log-level', 'warn'],
+      cleanEnv({ DM_ADMIN_PASSWORD: adminPassword }),
+    );
+    await ok(['login', '--server', server.url, '--username', 'admin', '--password-stdin'], {
+      input: `${adminPassword}\n`,
+    });
+    await ok(['station', 'add', '8-ID-I']);
+    await ok(['experiment', 'add', experiment, '--station', '8-ID-I']);
+    mkdirSync(beamline);
+    writeFileSync(join(beamline, 'before.h5'), 'written before the DAQ started');
+  });
+
+  after(async () => {
+    try {
+      if (server) assert.equal(await stopProcess(server.child, 'SIGTERM'), 0);
+      assert.deepEqual(leakedProcesses(), []);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('should take files as the beamline writes them, once they have settled', async () => {
+    // A relative directory, as a person types it in the beamline's directory tree.
+    const started = await json<Daq>(
+      [
+        'daq',
+        'start',
+        '--experiment',
+        experiment,
+        '--data-directory',
+        'beamline',
+        '--settle-time',
+        '1s',
+        '--skip-pattern',
+        '*.tmp',
+      ],
+      { cwd: root },
+    );
+    daqId = started.id;
+    assert.equal(started.dataDirectory, beamline);
+    assert.deepEqual(started.skipPatterns, ['*.tmp']);
+    assert.equal(started.settleSeconds, 1);
+    assert.equal(started.stopTime, null, 'no --duration: it runs until stopped');
+
+    writeFileSync(join(beamline, 'frame_1.h5'), Buffer.alloc(1000, 1));
+    // A detector's partial file (hidden) and a scratch file (skipped by pattern) must never be taken.
+    writeFileSync(join(beamline, '.frame_2.h5.part'), 'half a frame');
+    writeFileSync(join(beamline, 'x.tmp'), 'scratch');
+    await sleep(400);
+    mkdirSync(join(beamline, 'scan-2'));
+    writeFileSync(join(beamline, 'scan-2', 'frame_2.h5'), Buffer.alloc(2000, 2));
+    // A file still being written, a chunk every 300 ms (less than the settle time), must be taken whole.
+    const growing = join(beamline, 'growing.h5');
+    writeFileSync(growing, Buffer.alloc(1000, 3));
+    for (let chunk = 0; chunk < 5; chunk++) {
+      await sleep(300);
+      appendFileSync(growing, Buffer.alloc(1000, 3));
+    }
+
+    const taken = await waitForDaq(daqId, (daq) => daq.nProcessedFiles >= 4);
+    assert.equal(taken.status, 'running');
+    assert.equal(taken.nProcessingErrors, 0, JSON.stringify(taken.errors));
+    assert.ok(taken.nFiles >= taken.nProcessedFiles);
+    assert.deepEqual(await pathsIn(), ['before.h5', 'frame_1.h5', 'growing.h5', 'scan-2/frame_2.h5']);
+    const whole = await json<CatalogFile>(['file', 'show', '--experiment', experiment, 'growing.h5']);
+    assert.equal(whole.fileSize, 6000);
+    assert.equal(whole.originType, 'daq');
+  });
+
+  it('should show a DAQ, stop it, and list it as done', async () => {
+    const shown = await ok(['daq', 'show', String(daqId)]);
+    assert.match(shown.stdout, /status:\s+running/);
+    assert.match(shown.stdout, /files:\s+4 taken of \d+ seen/);
+    assert.match(shown.stdout, /settleTime:\s+1s/);
+    assert.match(shown.stdout, /rate:\s+[\d.]+ files\/s/);
+
+    const stopped = await ok(['daq', 'stop', String(daqId)]);
+    assert.match(stopped.stdout, new RegExp(`^daq ${daqId} done: 4 files taken, 0 errors`));
+    const done = await json<Daq>(['daq', 'show', String(daqId)]);
+    assert.equal(done.status, 'done');
+    assert.notEqual(done.endTime, null);
+
+    // Nothing is taken once it is stopped.
+    writeFileSync(join(beamline, 'after-stop.h5'), 'too late');
+    await sleep(2500);
+    assert.equal((await ok(['file', 'count', '--experiment', experiment])).stdout.trim(), '4');
+
+    const listed = await ok(['daq', 'list', '--experiment', experiment]);
+    assert.match(listed.stdout, /^ID\s+EXPERIMENT\s+STATUS\s+FILES\s+ERRORS\s+RATE\s+DIRECTORY$/m);
+    assert.match(
+      listed.stdout,
+      new RegExp(`^${daqId}\\s+${experiment}\\s+done\\s+4/\\d+\\s+0\\s+[\\d.]+/s\\s+${beamline}$`, 'm'),
+    );
+    const running = await json<Page<Daq>>(['daq', 'list', '--status', 'running']);
+    assert.deepEqual(running.items, []);
+  });
+
+  it('should take only new files with --new-only, and stop by itself after --duration', async () => {
+    const run2 = join(root, 'beamline-2');
+    mkdirSync(run2);
+    const old = join(run2, 'old.h5');
+    writeFileSync(old, 'from the previous shift');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(old, anHourAgo, anHourAgo);
+
+    const started = await json<Daq>([
+      'daq',
+      'start',
+      '--experiment',
+      experiment,
+      '--data-directory',
+      run2,
+      '--dest-directory',
+      'run-2',
+      '--settle-time',
+      '1s',
+      '--new-only',
+      '--duration',
+      '8s',
+      // Comma-separated and repeated, as APS' dm-start-daq takes them.
+      '--skip-pattern',
+      '*.tmp,*.lock',
+      '--skip-pattern',
+      '.*',
+    ]);
+    assert.deepEqual(started.skipPatterns, ['*.tmp', '*.lock', '.*']);
+    assert.equal(started.newOnly, true);
+    assert.notEqual(started.stopTime, null);
+
+    // "New" means newer than the DAQ's start, so write only once it has started.
+    await waitForDaq(started.id, (daq) => daq.status !== 'pending');
+    await sleep(50);
+    writeFileSync(join(run2, 'new.h5'), Buffer.alloc(500, 7));
+    writeFileSync(join(run2, 'detector.lock'), '');
+
+    const ended = await waitForDaq(started.id, (daq) => daq.status !== 'pending' && daq.status !== 'running');
+    assert.equal(ended.status, 'done', ended.lastError ?? '');
+    assert.equal(ended.nProcessedFiles, 1);
+    assert.notEqual(ended.endTime, null);
+    assert.deepEqual(await pathsIn('run-2/*'), ['run-2/new.h5']);
+  });
+
+  it('should refuse bad command lines with exit code 2', async () => {
+    const start = ['daq', 'start', '--experiment', experiment, '--data-directory', beamline];
+    const badDuration = await dm([...start, '--duration', '2x']);
+    assert.equal(badDuration.code, 2);
+    assert.match(badDuration.stderr, /--duration .*like 30s, 5m, 12h, 2d/);
+    assert.equal((await dm([...start, '--settle-time', 'soon'])).code, 2);
+    assert.equal((await dm([...start, '--duration', '0s'])).code, 2);
+    assert.equal((await dm([...start, '--workflow-arg', 'mode=fast'])).code, 2);
+    const missing = await dm(['daq', 'start', '--experiment', experiment]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--data-directory/);
+    assert.equal((await dm(['daq', 'list', '--status', 'sleeping'])).code, 2);
+    assert.equal((await dm(['daq', 'show', 'first'])).code, 2);
+    const listed = await json<Page<Daq>>(['daq', 'list']);
+    assert.equal(listed.items.length, 2, 'no refused command started a DAQ');
+  });
+});
