@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { ServiceContext } from '../context.ts';
+import { newLeaseOwner } from '../leases.ts';
 import { monitorDaq } from './monitor.ts';
 import * as store from './store.ts';
 
@@ -19,7 +18,7 @@ export function startDaqRunner(
   context: ServiceContext,
   options: { claimEveryMs?: number; scanIntervalMs?: number } = {},
 ): DaqRunner {
-  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const owner = newLeaseOwner();
   const monitors = new Set<Promise<void>>();
   let stopped = false;
   let wakeUp: (() => void) | undefined;

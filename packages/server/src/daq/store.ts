@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DaqRow, DaqStatus, Database } from '../db/tables.ts';
+import { isDeadLocalOwner } from '../leases.ts';
 
 export interface DaqRecord extends DaqRow {
   experiment_name: string;
@@ -79,16 +80,16 @@ export async function claimDaq(
 ): Promise<DaqRecord | undefined> {
   const candidate = await db
     .selectFrom('daqs')
-    .select(['id', 'status', 'lease_expires_at'])
-    .where((eb) =>
-      eb.or([
-        eb('status', '=', 'pending'),
-        eb.and([eb('status', '=', 'running'), eb('lease_expires_at', '<', now)]),
-      ]),
-    )
+    .select(['id', 'status', 'lease_expires_at', 'lease_owner'])
+    .where('status', 'in', ['pending', 'running'])
     .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
+    .execute()
+    .then((rows) =>
+      rows.find(
+        (row) =>
+          row.status === 'pending' || (row.lease_expires_at ?? '') < now || isDeadLocalOwner(row.lease_owner),
+      ),
+    );
   if (!candidate) return undefined;
   const claimed = await db
     .updateTable('daqs')

@@ -3,12 +3,11 @@
  * storage through the verified copy, catalogs each, and saves its progress as it goes. A process that dies
  * loses only its lease; the next claimant skips the files already cataloged, so each is taken once.
  */
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { ingestFile } from '../catalog/ingest.ts';
 import { findFile } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { findExperimentByName } from '../experiments/store.ts';
+import { newLeaseOwner } from '../leases.ts';
 import { listSourceFiles, type SourceFile } from './source-files.ts';
 import * as store from './store.ts';
 
@@ -25,7 +24,7 @@ export function startUploadRunner(
   context: ServiceContext,
   options: { idlePollMs?: number } = {},
 ): UploadRunner {
-  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const owner = newLeaseOwner();
   const idlePollMs = options.idlePollMs ?? 1_000;
   let stopped = false;
   let wakeUp: (() => void) | undefined;

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, UploadRow, UploadStatus } from '../db/tables.ts';
+import { isDeadLocalOwner } from '../leases.ts';
 
 export interface UploadRecord extends UploadRow {
   experiment_name: string;
@@ -76,7 +77,8 @@ export async function listUploads(
 }
 
 /**
- * Claims the oldest upload that is pending, or running under an expired lease (its process died). The
+ * Claims the oldest upload that is pending, or running under an expired lease or one held by a dead process
+ * of this host (its process died). The
  * update is guarded by the state it read, so of two processes only one wins.
  */
 export async function claimUpload(
@@ -87,16 +89,16 @@ export async function claimUpload(
 ): Promise<UploadRecord | undefined> {
   const candidate = await db
     .selectFrom('uploads')
-    .select(['id', 'status', 'lease_expires_at'])
-    .where((eb) =>
-      eb.or([
-        eb('status', '=', 'pending'),
-        eb.and([eb('status', '=', 'running'), eb('lease_expires_at', '<', now)]),
-      ]),
-    )
+    .select(['id', 'status', 'lease_expires_at', 'lease_owner'])
+    .where('status', 'in', ['pending', 'running'])
     .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
+    .execute()
+    .then((rows) =>
+      rows.find(
+        (row) =>
+          row.status === 'pending' || (row.lease_expires_at ?? '') < now || isDeadLocalOwner(row.lease_owner),
+      ),
+    );
   if (!candidate) return undefined;
   let claim = db
     .updateTable('uploads')

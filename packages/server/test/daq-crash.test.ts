@@ -1,0 +1,92 @@
+/**
+ * SIGKILL the real server again and again while a detector writes into a DAQ's directory. Afterwards every
+ * file is in storage and in the catalog exactly once with the right checksum, and no partial file remains.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { adminPassword } from './support/test-app.ts';
+import { createTestDatabase, describeBackends } from './support/test-database.ts';
+import { api, type ServerProcess, startServerProcess } from './support/server-process.ts';
+
+const fileCount = 120;
+const kills = 3;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describeBackends('DAQ under SIGKILL', (backend) => {
+  let root: string;
+  let database: { url: string; drop(): Promise<void> };
+  let server: ServerProcess | undefined;
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'dm-daq-crash-'));
+    database = await createTestDatabase(backend);
+  });
+  after(async () => {
+    await server?.kill();
+    await database.drop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const start = () =>
+    startServerProcess(['--data-dir', join(root, 'data'), '--database-url', database.url], { DM_ADMIN_PASSWORD: adminPassword });
+
+  it('loses no file and takes none twice', async () => {
+    server = await start();
+    const token = (await api(server.url, 'POST', '/api/v1/auth/login', null, { username: 'admin', password: adminPassword })).body.token;
+    await api(server.url, 'POST', '/api/v1/stations', token, { name: '8-ID-I' });
+    const experiment = (await api(server.url, 'POST', '/api/v1/experiments', token, { name: 'crash-daq', station: '8-ID-I' })).body;
+    const detector = join(root, 'detector');
+    mkdirSync(detector);
+    const daq = await api(server.url, 'POST', '/api/v1/daqs', token, {
+      experiment: 'crash-daq',
+      dataDirectory: detector,
+      settleSeconds: 0.2,
+    });
+    assert.equal(daq.status, 201, JSON.stringify(daq.body));
+
+    const written = new Map<string, string>();
+    const writer = (async () => {
+      for (let i = 0; i < fileCount; i++) {
+        const content = randomBytes(20_000 + Math.floor(Math.random() * 200_000));
+        const name = `frame_${String(i).padStart(4, '0')}.raw`;
+        writeFileSync(join(detector, name), content);
+        written.set(name, createHash('md5').update(content).digest('hex'));
+        await sleep(15);
+      }
+    })();
+
+    for (let round = 0; round < kills; round++) {
+      await sleep(300 + Math.random() * 500);
+      await server.kill();
+      server = await start();
+    }
+    await writer;
+
+    let taken = 0;
+    for (let i = 0; i < 600 && taken < fileCount; i++) {
+      await sleep(100);
+      taken = (await api(server.url, 'GET', `/api/v1/daqs/${daq.body.id}`, token)).body.nProcessedFiles;
+    }
+    assert.equal(taken, fileCount, 'the DAQ took every file');
+
+    const files = (await api(server.url, 'GET', '/api/v1/experiments/crash-daq/files?limit=1000', token)).body.items as {
+      experimentFilePath: string;
+      md5Sum: string;
+      storageFilePath: string;
+    }[];
+    assert.equal(files.length, fileCount, 'one record per file');
+    for (const file of files) {
+      assert.equal(file.md5Sum, written.get(file.experimentFilePath), `${file.experimentFilePath} recorded with its checksum`);
+      const stored = createHash('md5').update(readFileSync(file.storageFilePath)).digest('hex');
+      assert.equal(stored, written.get(file.experimentFilePath), `${file.experimentFilePath} stored intact`);
+    }
+    const inStorage = readdirSync(experiment.dataDirectory);
+    assert.deepEqual(inStorage.filter((name) => name.includes('dm-partial')), [], 'no partial file remains');
+    assert.equal(inStorage.length, fileCount, 'nothing in storage that is not cataloged');
+    assert.equal(await server.stop(), 0);
+  });
+});
