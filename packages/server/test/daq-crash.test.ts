@@ -8,9 +8,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { api, type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { adminPassword } from './support/test-app.ts';
 import { createTestDatabase, describeBackends } from './support/test-database.ts';
-import { api, type ServerProcess, startServerProcess } from './support/server-process.ts';
 
 const fileCount = 120;
 const kills = 3;
@@ -32,13 +32,22 @@ describeBackends('DAQ under SIGKILL', (backend) => {
   });
 
   const start = () =>
-    startServerProcess(['--data-dir', join(root, 'data'), '--database-url', database.url], { DM_ADMIN_PASSWORD: adminPassword });
+    startServerProcess(['--data-dir', join(root, 'data'), '--database-url', database.url], {
+      DM_ADMIN_PASSWORD: adminPassword,
+    });
 
   it('loses no file and takes none twice', async () => {
     server = await start();
-    const token = (await api(server.url, 'POST', '/api/v1/auth/login', null, { username: 'admin', password: adminPassword })).body.token;
+    const token = (
+      await api(server.url, 'POST', '/api/v1/auth/login', null, {
+        username: 'admin',
+        password: adminPassword,
+      })
+    ).body.token;
     await api(server.url, 'POST', '/api/v1/stations', token, { name: '8-ID-I' });
-    const experiment = (await api(server.url, 'POST', '/api/v1/experiments', token, { name: 'crash-daq', station: '8-ID-I' })).body;
+    const experiment = (
+      await api(server.url, 'POST', '/api/v1/experiments', token, { name: 'crash-daq', station: '8-ID-I' })
+    ).body;
     const detector = join(root, 'detector');
     mkdirSync(detector);
     const daq = await api(server.url, 'POST', '/api/v1/daqs', token, {
@@ -73,19 +82,28 @@ describeBackends('DAQ under SIGKILL', (backend) => {
     }
     assert.equal(taken, fileCount, 'the DAQ took every file');
 
-    const files = (await api(server.url, 'GET', '/api/v1/experiments/crash-daq/files?limit=1000', token)).body.items as {
+    const files = (await api(server.url, 'GET', '/api/v1/experiments/crash-daq/files?limit=1000', token)).body
+      .items as {
       experimentFilePath: string;
       md5Sum: string;
       storageFilePath: string;
     }[];
     assert.equal(files.length, fileCount, 'one record per file');
     for (const file of files) {
-      assert.equal(file.md5Sum, written.get(file.experimentFilePath), `${file.experimentFilePath} recorded with its checksum`);
+      assert.equal(
+        file.md5Sum,
+        written.get(file.experimentFilePath),
+        `${file.experimentFilePath} recorded with its checksum`,
+      );
       const stored = createHash('md5').update(readFileSync(file.storageFilePath)).digest('hex');
       assert.equal(stored, written.get(file.experimentFilePath), `${file.experimentFilePath} stored intact`);
     }
     const inStorage = readdirSync(experiment.dataDirectory);
-    assert.deepEqual(inStorage.filter((name) => name.includes('dm-partial')), [], 'no partial file remains');
+    assert.deepEqual(
+      inStorage.filter((name) => name.includes('dm-partial')),
+      [],
+      'no partial file remains',
+    );
     assert.equal(inStorage.length, fileCount, 'nothing in storage that is not cataloged');
     assert.equal(await server.stop(), 0);
   });
