@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerDaqCommands } from './commands/daq.ts';
 import { registerDbCommands } from './commands/db.ts';
+import { registerDownloadCommand } from './commands/download.ts';
 import { registerExperimentCommands } from './commands/experiment.ts';
 import { registerExperimentTypeCommands } from './commands/experiment-type.ts';
 import { registerFileCommands } from './commands/file.ts';
@@ -49,6 +50,7 @@ export function buildProgram(runtime: Runtime, server?: ServerModule): Command {
   registerExperimentTypeCommands(program, runtime);
   registerExperimentCommands(program, runtime);
   registerFileCommands(program, runtime);
+  registerDownloadCommand(program, runtime);
   registerUploadCommands(program, runtime);
   registerDaqCommands(program, runtime);
   registerStorageCommands(program, runtime);

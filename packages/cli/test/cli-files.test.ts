@@ -3,7 +3,7 @@
  * and a real server.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -94,6 +94,53 @@ describe('uploads and files through dm', { timeout: 300_000 }, () => {
     const bad = await dm(['file', 'list', '--experiment', 'tomo-1', '--where', 'size >>> 3']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /where\/0/);
+  });
+
+  it('should download files verified, skip what is already there, and resume a partial one', async () => {
+    const destination = join(root, 'download');
+    const first = await json<{ downloaded: number; present: number }>([
+      'download',
+      '--experiment',
+      'tomo-1',
+      '--destination',
+      destination,
+    ]);
+    assert.equal(first.downloaded, 6);
+    assert.deepEqual(
+      readFileSync(join(destination, 'proj', 'p_3.tif')),
+      readFileSync(join(beamline, 'proj', 'p_3.tif')),
+    );
+    const again = await json<{ downloaded: number; present: number }>([
+      'download',
+      '--experiment',
+      'tomo-1',
+      '--destination',
+      destination,
+    ]);
+    assert.equal(again.present, 6);
+
+    // An interrupted download: half of p_4.tif in its partial file, the file itself gone.
+    const original = readFileSync(join(beamline, 'proj', 'p_4.tif'));
+    rmSync(join(destination, 'proj', 'p_4.tif'));
+    writeFileSync(join(destination, 'proj', 'p_4.tif.dm-download'), original.subarray(0, 2500));
+    const resumed = await json<{ resumed: number; present: number }>([
+      'download',
+      '--experiment',
+      'tomo-1',
+      '--destination',
+      destination,
+    ]);
+    assert.equal(resumed.resumed, 1);
+    assert.deepEqual(readFileSync(join(destination, 'proj', 'p_4.tif')), original);
+
+    // A corrupted partial file is caught by the checksum and removed, and the next run gets it right.
+    rmSync(join(destination, 'proj', 'p_4.tif'));
+    writeFileSync(join(destination, 'proj', 'p_4.tif.dm-download'), Buffer.alloc(2500, 0xff));
+    const corrupted = await dm(['download', '--experiment', 'tomo-1', '--destination', destination]);
+    assert.equal(corrupted.code, 1);
+    assert.match(corrupted.stdout + corrupted.stderr, /checksum mismatch/);
+    await ok(['download', '--experiment', 'tomo-1', '--destination', destination]);
+    assert.deepEqual(readFileSync(join(destination, 'proj', 'p_4.tif')), original);
   });
 
   it('should delete matching files only when confirmed', async () => {

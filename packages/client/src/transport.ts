@@ -88,6 +88,33 @@ export class Transport {
     if (!response.ok) throw errorFromBody(response, parsed);
     return parsed as T;
   }
+
+  /**
+   * A GET whose body is not JSON (file content): the response, for the caller to stream. Errors are still
+   * the API's JSON and become an `ApiError`.
+   */
+  async stream(
+    route: string,
+    options: { query?: QueryValues; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await this.fetchFunction(this.server + route + queryString(options.query), { headers });
+    } catch (error) {
+      throw unreachable(this.server, error);
+    }
+    if (response.ok) return response;
+    const text = await response.text().catch(() => '');
+    let parsed: unknown = null;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: errorFromBody falls back to the status line
+    }
+    throw errorFromBody(response, parsed);
+  }
 }
 
 function queryString(query: QueryValues | undefined): string {

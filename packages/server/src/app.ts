@@ -96,7 +96,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     registerExperimentTypeRoutes(http, createExperimentTypeService(context));
     registerExperimentRoutes(http, createExperimentService(context));
     registerAuditRoutes(http, context);
-    registerCatalogRoutes(http, createCatalogService(context));
+    registerCatalogRoutes(http, createCatalogService(context), context);
     registerStorageRoutes(http, context);
     const uploadRunner = startUploadRunner(context);
     registerUploadRoutes(http, createUploadService(context, uploadRunner.wake));

@@ -235,6 +235,40 @@ describeBackends('uploads and the file catalog', (backend) => {
     assert.equal((await t.call('GET', `/api/v1/uploads/${someUpload.id}`, { token: outsider })).status, 404);
   });
 
+  it('serves file content to members, whole or from a byte range', async () => {
+    const url = `/api/v1/experiments/xpcs-1/file/content?path=${encodeURIComponent('scan_001/frame_0002.tif')}`;
+    const whole = await t.app.http.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${alice}` },
+    });
+    assert.equal(whole.statusCode, 200);
+    assert.equal(whole.body, 'b'.repeat(3000));
+    assert.equal(whole.headers['x-dm-md5'], createHash('md5').update('b'.repeat(3000)).digest('hex'));
+    const rest = await t.app.http.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${alice}`, range: 'bytes=2990-' },
+    });
+    assert.equal(rest.statusCode, 206);
+    assert.equal(rest.headers['content-range'], 'bytes 2990-2999/3000');
+    assert.equal(rest.body, 'b'.repeat(10));
+    const outsiderRead = await t.app.http.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${outsider}` },
+    });
+    assert.equal(outsiderRead.statusCode, 404);
+    const badRange = await t.app.http.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${alice}`, range: 'bytes=5000-' },
+    });
+    assert.equal(badRange.statusCode, 400);
+    const notCataloged = await t.call('GET', '/api/v1/experiments/xpcs-1/file/content?path=.hidden');
+    assert.equal(notCataloged.status, 404);
+  });
+
   it('refuses a source that is not a directory and a destination outside the experiment', async () => {
     const notDirectory = await t.call('POST', '/api/v1/uploads', {
       body: { experiment: 'xpcs-1', dataDirectory: join(beamline.path, 'notes.txt') },

@@ -59,6 +59,14 @@ export class FilesApi {
     });
   }
 
+  /** The file's bytes from `offset` on (a `Range` request), to stream to disk. */
+  content(experiment: string, filePath: string, offset = 0): Promise<Response> {
+    return this.transport.stream(base + path`/experiments/${experiment}/file/content`, {
+      query: { path: filePath },
+      headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+    });
+  }
+
   /** Removes the files from storage and the catalog (staff). */
   async delete(experiment: string, paths: string[]): Promise<number> {
     const result = await this.transport.request<{ deleted: number }>(

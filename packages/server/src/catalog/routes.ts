@@ -1,8 +1,10 @@
 import { Type } from '@sinclair/typebox';
+import type { ServiceContext } from '../context.ts';
 import { actorOf } from '../http/actor.ts';
 import { Page } from '../http/pagination.ts';
 import { NameParams } from '../http/schemas.ts';
 import type { HttpServer } from '../http/server.ts';
+import { openFileContent } from './content.ts';
 import {
   CatalogFile,
   DeleteFilesBody,
@@ -18,7 +20,11 @@ import type { CatalogService } from './service.ts';
  * The catalog of an experiment's files. One file is addressed by `?path=` rather than a path suffix, so
  * that no file name (`count`, `keys`) can collide with a route.
  */
-export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService): void {
+export function registerCatalogRoutes(
+  app: HttpServer,
+  catalog: CatalogService,
+  context: ServiceContext,
+): void {
   const tags = ['files'];
   const base = '/api/v1/experiments/:name';
 
@@ -105,5 +111,41 @@ export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService):
         request.query.path,
         request.body.metadata,
       ),
+  );
+  app.get(
+    `${base}/file/content`,
+    {
+      schema: {
+        tags,
+        summary: 'Download a file; `Range: bytes=N-` resumes. Checksums in x-dm-md5 and x-dm-sha256',
+        params: NameParams,
+        querystring: FilePathQuery,
+      },
+    },
+    async (request, reply) => {
+      const content = await openFileContent(
+        context,
+        actorOf(request),
+        request.params.name,
+        request.query.path,
+        request.headers.range,
+      );
+      void reply
+        .header('content-type', 'application/octet-stream')
+        .header('accept-ranges', 'bytes')
+        .header('x-dm-md5', content.md5)
+        .header('x-dm-sha256', content.sha256)
+        .header('etag', `"${content.sha256}"`);
+      if (content.range) {
+        const [first, last] = content.range;
+        void reply
+          .status(206)
+          .header('content-range', `bytes ${first}-${last}/${content.size}`)
+          .header('content-length', last - first + 1);
+      } else {
+        void reply.header('content-length', content.size);
+      }
+      return reply.send(content.stream);
+    },
   );
 }
