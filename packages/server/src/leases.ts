@@ -1,10 +1,19 @@
 /**
- * Lease owners name their process (`host:pid:random`). A lease held by a process of this host that no
- * longer exists can be taken at once instead of after its expiry: a server restarted after a crash resumes
- * its uploads and DAQs immediately.
+ * Background work claimed with leases (uploads, DAQs): a row is worked on by the process named in
+ * `lease_owner` until `lease_expires_at`; the owner renews the lease as it goes. When the owner dies, its
+ * lease expires and another process takes the row over. Lease owners name their process (`host:pid:random`),
+ * so a lease held by a process of this host that no longer exists is taken at once: a server restarted after
+ * a crash resumes its work immediately.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Kysely } from 'kysely';
+import type { ServiceContext } from './context.ts';
+import type { Database } from './db/tables.ts';
+
+export type LeasedTable = 'uploads' | 'daqs';
+
+export const leaseMs = 30_000;
 
 export function newLeaseOwner(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -20,4 +29,127 @@ export function isDeadLocalOwner(owner: string | null): boolean {
   } catch (error) {
     return (error as { code?: string }).code === 'ESRCH';
   }
+}
+
+/**
+ * Claims the oldest row that is pending, or running under an expired lease or one of a dead local process.
+ * The update is guarded by the state it read, so of two processes only one wins. Returns the row's id.
+ */
+export async function claimLeased(
+  db: Kysely<Database>,
+  table: LeasedTable,
+  owner: string,
+  now: string,
+  leaseUntil: string,
+): Promise<number | undefined> {
+  const rows = await db
+    .selectFrom(table)
+    .select(['id', 'status', 'lease_expires_at', 'lease_owner'])
+    .where('status', 'in', ['pending', 'running'])
+    .orderBy('id')
+    .execute();
+  const candidate = rows.find(
+    (row) =>
+      row.status === 'pending' || (row.lease_expires_at ?? '') < now || isDeadLocalOwner(row.lease_owner),
+  );
+  if (!candidate) return undefined;
+  const claimed = await db
+    .updateTable(table)
+    .set((eb) => ({
+      status: 'running' as const,
+      lease_owner: owner,
+      lease_expires_at: leaseUntil,
+      start_time: eb.fn.coalesce('start_time', eb.val(now)),
+      updated_at: now,
+    }))
+    .where('id', '=', candidate.id)
+    .where('status', '=', candidate.status)
+    .where((eb) =>
+      candidate.lease_expires_at === null
+        ? eb('lease_expires_at', 'is', null)
+        : eb('lease_expires_at', '=', candidate.lease_expires_at),
+    )
+    .executeTakeFirst();
+  return claimed.numUpdatedRows > 0n ? candidate.id : undefined;
+}
+
+/** On a clean stop: the lease ends now, so the next start takes the row over at once. */
+export async function releaseLease(
+  db: Kysely<Database>,
+  table: LeasedTable,
+  id: number,
+  owner: string,
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable(table)
+    .set({ lease_expires_at: now })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+export interface ClaimLoop {
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Claims work and runs it until stopped: one item at a time (`concurrent: false`, uploads) or each in its
+ * own task (DAQs, which run until ended). `run` must return soon after `isStopping()` turns true.
+ */
+export function startClaimLoop<T>(
+  context: ServiceContext,
+  options: {
+    name: string;
+    claim: (owner: string) => Promise<T | undefined>;
+    run: (item: T, owner: string, isStopping: () => boolean) => Promise<void>;
+    concurrent: boolean;
+    idleMs?: number;
+  },
+): ClaimLoop {
+  const owner = newLeaseOwner();
+  const tasks = new Set<Promise<void>>();
+  let stopped = false;
+  let wakeUp: (() => void) | undefined;
+  const isStopping = () => stopped;
+
+  const loop = async () => {
+    while (!stopped) {
+      try {
+        const item = await options.claim(owner);
+        if (item !== undefined) {
+          const task = options
+            .run(item, owner, isStopping)
+            .catch((error: unknown) => context.logger.error({ err: error }, `${options.name} failed`));
+          if (options.concurrent) {
+            tasks.add(task);
+            void task.finally(() => tasks.delete(task));
+          } else {
+            await task;
+          }
+          continue;
+        }
+      } catch (error) {
+        context.logger.error({ err: error }, `${options.name}: claiming work failed`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.idleMs ?? 1_000);
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  };
+  const done = loop();
+  return {
+    wake: () => wakeUp?.(),
+    async stop() {
+      stopped = true;
+      wakeUp?.();
+      await done;
+      await Promise.all(tasks);
+    },
+  };
 }

@@ -9,6 +9,7 @@ import { findFile } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { findExperimentByName } from '../experiments/store.ts';
+import { leaseMs, releaseLease } from '../leases.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import { NoSpaceError } from '../transfer/errors.ts';
 import { removePartialFiles } from '../transfer/verified-copy.ts';
@@ -16,7 +17,6 @@ import { listSourceFiles } from '../uploads/source-files.ts';
 import { compileSkipPatterns } from './skip-patterns.ts';
 import * as store from './store.ts';
 
-const leaseMs = 30_000;
 const keptErrors = 100;
 
 export interface MonitorOptions {
@@ -118,7 +118,7 @@ export async function monitorDaq(
 
   while (true) {
     if (options.isStopping()) {
-      await store.releaseDaq(context.db, daq.id, options.owner, context.now());
+      await releaseLease(context.db, 'daqs', daq.id, options.owner, context.now());
       return;
     }
     if (daq.stop_at !== null && Date.now() >= Date.parse(daq.stop_at)) {

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { DaqRow, DaqStatus, Database } from '../db/tables.ts';
-import { isDeadLocalOwner } from '../leases.ts';
 
 export interface DaqRecord extends DaqRow {
   experiment_name: string;
@@ -69,46 +68,6 @@ export async function listDaqs(
   if (filter.status !== undefined) query = query.where('d.status', '=', filter.status);
   if (filter.beforeId !== undefined) query = query.where('d.id', '<', filter.beforeId);
   return query.execute();
-}
-
-/** Claims a DAQ that is pending, or running under an expired lease (its process died); guarded as uploads are. */
-export async function claimDaq(
-  db: Kysely<Database>,
-  owner: string,
-  now: string,
-  leaseUntil: string,
-): Promise<DaqRecord | undefined> {
-  const candidate = await db
-    .selectFrom('daqs')
-    .select(['id', 'status', 'lease_expires_at', 'lease_owner'])
-    .where('status', 'in', ['pending', 'running'])
-    .orderBy('id')
-    .execute()
-    .then((rows) =>
-      rows.find(
-        (row) =>
-          row.status === 'pending' || (row.lease_expires_at ?? '') < now || isDeadLocalOwner(row.lease_owner),
-      ),
-    );
-  if (!candidate) return undefined;
-  const claimed = await db
-    .updateTable('daqs')
-    .set((eb) => ({
-      status: 'running',
-      lease_owner: owner,
-      lease_expires_at: leaseUntil,
-      start_time: eb.fn.coalesce('start_time', eb.val(now)),
-      updated_at: now,
-    }))
-    .where('id', '=', candidate.id)
-    .where('status', '=', candidate.status)
-    .where((eb) =>
-      candidate.lease_expires_at === null
-        ? eb('lease_expires_at', 'is', null)
-        : eb('lease_expires_at', '=', candidate.lease_expires_at),
-    )
-    .executeTakeFirst();
-  return claimed.numUpdatedRows > 0n ? findDaq(db, candidate.id) : undefined;
 }
 
 /** Renews the lease and saves the error state; false once the DAQ was stopped or taken over. */
@@ -186,21 +145,6 @@ export async function recordProcessingRequest(
       created_at: request.now,
     })
     .onConflict((oc) => oc.columns(['origin_type', 'origin_id', 'file_path']).doNothing())
-    .execute();
-}
-
-/** On a clean stop: the lease ends now, so the next start takes the DAQ over at once. */
-export async function releaseDaq(
-  db: Kysely<Database>,
-  id: number,
-  owner: string,
-  now: string,
-): Promise<void> {
-  await db
-    .updateTable('daqs')
-    .set({ lease_expires_at: now })
-    .where('id', '=', id)
-    .where('lease_owner', '=', owner)
     .execute();
 }
 

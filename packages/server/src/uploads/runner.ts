@@ -7,65 +7,35 @@ import { ingestFile } from '../catalog/ingest.ts';
 import { findFile } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { findExperimentByName } from '../experiments/store.ts';
-import { newLeaseOwner } from '../leases.ts';
+import { type ClaimLoop, claimLeased, leaseMs, releaseLease, startClaimLoop } from '../leases.ts';
 import { listSourceFiles, type SourceFile } from './source-files.ts';
 import * as store from './store.ts';
 
-const leaseMs = 30_000;
 const saveEveryMs = 250;
 const keptErrors = 100;
 
-export interface UploadRunner {
-  wake(): void;
-  stop(): Promise<void>;
+export function startUploadRunner(context: ServiceContext, options: { idlePollMs?: number } = {}): ClaimLoop {
+  return startClaimLoop(context, {
+    name: 'upload',
+    concurrent: false,
+    idleMs: options.idlePollMs,
+    claim: async (owner) => {
+      const now = context.now();
+      const id = await claimLeased(context.db, 'uploads', owner, now, later(context, leaseMs));
+      return id === undefined ? undefined : store.findUpload(context.db, id);
+    },
+    run: (upload, owner, isStopping) => runUpload(context, upload, owner, isStopping),
+  });
 }
 
-export function startUploadRunner(
-  context: ServiceContext,
-  options: { idlePollMs?: number } = {},
-): UploadRunner {
-  const owner = newLeaseOwner();
-  const idlePollMs = options.idlePollMs ?? 1_000;
-  let stopped = false;
-  let wakeUp: (() => void) | undefined;
-  const later = (ms: number) => new Date(Date.parse(context.now()) + ms).toISOString();
-
-  const loop = async () => {
-    while (!stopped) {
-      try {
-        const upload = await store.claimUpload(context.db, owner, context.now(), later(leaseMs));
-        if (upload) {
-          await runUpload(context, upload, owner, later, () => stopped);
-          continue;
-        }
-      } catch (error) {
-        context.logger.error({ err: error }, 'upload runner');
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, idlePollMs);
-        wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  };
-  const done = loop();
-  return {
-    wake: () => wakeUp?.(),
-    async stop() {
-      stopped = true;
-      wakeUp?.();
-      await done;
-    },
-  };
+function later(context: ServiceContext, ms: number): string {
+  return new Date(Date.parse(context.now()) + ms).toISOString();
 }
 
 async function runUpload(
   context: ServiceContext,
   upload: store.UploadRecord,
   owner: string,
-  later: (ms: number) => string,
   isStopping: () => boolean,
 ): Promise<void> {
   const log = context.logger.child({ uploadId: upload.id, experiment: upload.experiment_name });
@@ -87,7 +57,7 @@ async function runUpload(
       owner,
       { ...progress, errors: JSON.stringify(errors) },
       context.now(),
-      later(leaseMs),
+      later(context, leaseMs),
     );
 
   let files: SourceFile[];
@@ -108,7 +78,7 @@ async function runUpload(
   for (const file of files) {
     if (isStopping()) {
       // A clean stop: the next start (or another process) continues from the catalog at once.
-      await store.releaseUpload(context.db, upload.id, owner, context.now());
+      await releaseLease(context.db, 'uploads', upload.id, owner, context.now());
       return;
     }
     const path = upload.dest_directory ? `${upload.dest_directory}/${file.relativePath}` : file.relativePath;

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { Database, UploadRow, UploadStatus } from '../db/tables.ts';
-import { isDeadLocalOwner } from '../leases.ts';
 
 export interface UploadRecord extends UploadRow {
   experiment_name: string;
@@ -76,49 +75,6 @@ export async function listUploads(
   return query.execute();
 }
 
-/**
- * Claims the oldest upload that is pending, or running under an expired lease or one held by a dead process
- * of this host (its process died). The
- * update is guarded by the state it read, so of two processes only one wins.
- */
-export async function claimUpload(
-  db: Kysely<Database>,
-  owner: string,
-  now: string,
-  leaseUntil: string,
-): Promise<UploadRecord | undefined> {
-  const candidate = await db
-    .selectFrom('uploads')
-    .select(['id', 'status', 'lease_expires_at', 'lease_owner'])
-    .where('status', 'in', ['pending', 'running'])
-    .orderBy('id')
-    .execute()
-    .then((rows) =>
-      rows.find(
-        (row) =>
-          row.status === 'pending' || (row.lease_expires_at ?? '') < now || isDeadLocalOwner(row.lease_owner),
-      ),
-    );
-  if (!candidate) return undefined;
-  let claim = db
-    .updateTable('uploads')
-    .set((eb) => ({
-      status: 'running',
-      lease_owner: owner,
-      lease_expires_at: leaseUntil,
-      start_time: eb.fn.coalesce('start_time', eb.val(now)),
-      updated_at: now,
-    }))
-    .where('id', '=', candidate.id)
-    .where('status', '=', candidate.status);
-  claim =
-    candidate.lease_expires_at === null
-      ? claim.where('lease_expires_at', 'is', null)
-      : claim.where('lease_expires_at', '=', candidate.lease_expires_at);
-  const result = await claim.executeTakeFirst();
-  return result.numUpdatedRows > 0n ? findUpload(db, candidate.id) : undefined;
-}
-
 export interface Progress {
   n_files?: number;
   n_bytes?: number;
@@ -173,19 +129,4 @@ export async function abortUpload(db: Kysely<Database>, id: number, now: string)
     .where('status', 'in', ['pending', 'running'])
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
-}
-
-/** On a clean stop: the lease ends now, so the next start continues the upload at once. */
-export async function releaseUpload(
-  db: Kysely<Database>,
-  id: number,
-  owner: string,
-  now: string,
-): Promise<void> {
-  await db
-    .updateTable('uploads')
-    .set({ lease_expires_at: now })
-    .where('id', '=', id)
-    .where('lease_owner', '=', owner)
-    .execute();
 }
