@@ -1,15 +1,12 @@
-import { stat } from 'node:fs/promises';
 import { auditWho, recordAudit } from '../audit/store.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
-import { AppError, invalidField } from '../errors/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import { loadManageable, loadReadable } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
 import { decodeCursor } from '../http/pagination.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
-import { PathOutsideRootError } from '../transfer/errors.ts';
-import { resolveInside } from '../transfer/safe-path.ts';
+import { checkTransferDirectories } from '../transfer/transfer-request.ts';
 import type { CreateDaqBody, Daq, DaqListQuery } from './schemas.ts';
 import * as store from './store.ts';
 
@@ -68,19 +65,7 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
     /** Staff only, as uploads: the server reads `dataDirectory` with its own rights. */
     async start(actor: Actor, body: CreateDaqBody): Promise<Daq> {
       const experiment = await loadManageable(context, actor, body.experiment);
-      const source = await stat(body.dataDirectory).catch(() => undefined);
-      if (!source?.isDirectory())
-        throw invalidField('dataDirectory', `${body.dataDirectory} is not a directory on the server`);
-      const destDirectory = (body.destDirectory ?? '').replace(/^\/+|\/+$/g, '');
-      if (destDirectory !== '') {
-        await resolveInside(pathsOf(context, experiment).dataDirectory, destDirectory).catch(
-          (error: unknown) => {
-            throw error instanceof PathOutsideRootError
-              ? invalidField('destDirectory', error.message)
-              : error;
-          },
-        );
-      }
+      const destDirectory = await checkTransferDirectories(context, experiment, body);
       const now = context.now();
       const id = await db.transaction().execute(async (trx) => {
         const inserted = await store.insertDaq(trx, {

@@ -1,15 +1,12 @@
-import { stat } from 'node:fs/promises';
 import { auditWho, recordAudit } from '../audit/store.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
-import { AppError, invalidField } from '../errors/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import { loadManageable, loadReadable } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
-import { PathOutsideRootError } from '../transfer/errors.ts';
-import { resolveInside } from '../transfer/safe-path.ts';
+import { checkTransferDirectories } from '../transfer/transfer-request.ts';
 import type { CreateUploadBody, Upload, UploadListQuery } from './schemas.ts';
 import * as store from './store.ts';
 
@@ -63,18 +60,7 @@ export function createUploadService(context: ServiceContext, wakeRunner: () => v
      */
     async create(actor: Actor, body: CreateUploadBody): Promise<Upload> {
       const experiment = await loadManageable(context, actor, body.experiment);
-      const source = await stat(body.dataDirectory).catch(() => undefined);
-      if (!source?.isDirectory())
-        throw invalidField('dataDirectory', `${body.dataDirectory} is not a directory on the server`);
-      const destDirectory = (body.destDirectory ?? '').replace(/^\/+|\/+$/g, '');
-      if (destDirectory !== '') {
-        try {
-          await resolveInside(pathsOf(context, experiment).dataDirectory, destDirectory);
-        } catch (error) {
-          if (error instanceof PathOutsideRootError) throw invalidField('destDirectory', error.message);
-          throw error;
-        }
-      }
+      const destDirectory = await checkTransferDirectories(context, experiment, body);
       const now = context.now();
       const id = await db.transaction().execute(async (trx) => {
         const inserted = await store.insertUpload(trx, {

@@ -1,0 +1,32 @@
+import { stat } from 'node:fs/promises';
+import type { ServiceContext } from '../context.ts';
+import { invalidField } from '../errors/app-error.ts';
+import type { ExperimentRecord } from '../experiments/store.ts';
+import { pathsOf } from '../storage/lifecycle.ts';
+import { PathOutsideRootError } from './errors.ts';
+import { resolveInside } from './safe-path.ts';
+
+/**
+ * Checks where an upload or DAQ reads and writes: the source must be a directory on the server, the
+ * destination a path inside the experiment's data directory. Returns the destination without slashes at
+ * either end ('' for the data directory itself).
+ */
+export async function checkTransferDirectories(
+  context: ServiceContext,
+  experiment: ExperimentRecord,
+  request: { dataDirectory: string; destDirectory?: string },
+): Promise<string> {
+  const source = await stat(request.dataDirectory).catch(() => undefined);
+  if (!source?.isDirectory())
+    throw invalidField('dataDirectory', `${request.dataDirectory} is not a directory on the server`);
+  const destDirectory = (request.destDirectory ?? '').replace(/^\/+|\/+$/g, '');
+  if (destDirectory !== '') {
+    try {
+      await resolveInside(pathsOf(context, experiment).dataDirectory, destDirectory);
+    } catch (error) {
+      if (error instanceof PathOutsideRootError) throw invalidField('destDirectory', error.message);
+      throw error;
+    }
+  }
+  return destDirectory;
+}
