@@ -6,7 +6,7 @@
 import type { ServiceContext } from '../context.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
 import { pathsOf } from './lifecycle.ts';
-import { type AppliedPermissions, applyExperimentPermissions } from './permissions.ts';
+import { type AppliedPermissions, applyExperimentPermissions, UnknownAccountError } from './permissions.ts';
 
 export async function readerAccounts(
   context: ServiceContext,
@@ -63,6 +63,14 @@ export async function refreshPermissions(context: ServiceContext, record: Experi
     const report = await applyPermissionsOf(context, record);
     for (const warning of report.warnings) context.logger.warn({ experiment: record.name }, warning);
   } catch (error) {
+    if (error instanceof UnknownAccountError) {
+      // A configuration matter, not a fault: say which accounts, once, without a stack.
+      context.logger.warn(
+        { experiment: record.name, accounts: error.accounts },
+        `storage permissions not applied: ${error.message} on this host (create it, or fix the user's unix account)`,
+      );
+      return;
+    }
     context.logger.error({ err: error, experiment: record.name }, 'storage permissions not applied');
   }
 }
