@@ -119,6 +119,17 @@ describeBackends('uploads and the file catalog', (backend) => {
     assert.equal((await t.call('GET', '/api/v1/experiments/xpcs-1/files/count')).body.count, 5);
   });
 
+  it('removes the partial copies an interrupted transfer left behind', async () => {
+    const leftover = join(experiment.dataDirectory, 'scan_001', '.frame_0009.tif.dm-partial-0badc0de');
+    writeFileSync(leftover, 'half a frame');
+    const result = await upload({
+      dataDirectory: join(beamline.path, 'scan_001'),
+      destDirectory: 'scan_001',
+    });
+    assert.equal(result.status, 'done');
+    assert.equal(existsSync(leftover), false, 'the leftover partial file is gone');
+  });
+
   it('puts an upload under a destination directory', async () => {
     const result = await upload({
       dataDirectory: join(beamline.path, 'scan_002'),

@@ -10,9 +10,8 @@ import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { findExperimentByName } from '../experiments/store.ts';
 import { leaseMs, releaseLease } from '../leases.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
 import { NoSpaceError } from '../transfer/errors.ts';
-import { removePartialFiles } from '../transfer/verified-copy.ts';
+import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { listSourceFiles } from '../uploads/source-files.ts';
 import { compileSkipPatterns } from './skip-patterns.ts';
 import * as store from './store.ts';
@@ -44,12 +43,8 @@ export async function monitorDaq(
   let lastError = daq.last_error;
   const later = (ms: number) => new Date(Date.now() + ms).toISOString();
   log.info({ dataDirectory: daq.data_directory }, 'DAQ monitoring');
-  // A crashed predecessor may have left partial copies; they are only removed when no other transfer into
-  // this experiment is running, since a live copy's partial file must not be touched.
-  if ((await store.otherActiveTransfers(context.db, experiment.id, daq.id)) === 0) {
-    const removed = await removePartialFiles(pathsOf(context, experiment).dataDirectory);
-    if (removed.length > 0) log.warn({ removed }, 'removed partial files left by an interrupted transfer');
-  }
+  // A crashed predecessor may have left partial copies (removed only if no other transfer is live).
+  await removeLeftoverPartials(context, experiment, { table: 'daqs', id: daq.id });
 
   const fail = (path: string, error: unknown) => {
     const text = error instanceof Error ? error.message : String(error);

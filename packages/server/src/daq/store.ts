@@ -147,27 +147,3 @@ export async function recordProcessingRequest(
     .onConflict((oc) => oc.columns(['origin_type', 'origin_id', 'file_path']).doNothing())
     .execute();
 }
-
-/** Other running transfers into the experiment (their partial files may be live). */
-export async function otherActiveTransfers(
-  db: Kysely<Database>,
-  experimentId: number,
-  daqId: number,
-): Promise<number> {
-  const [daqs, uploads] = await Promise.all([
-    db
-      .selectFrom('daqs')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('experiment_id', '=', experimentId)
-      .where('status', '=', 'running')
-      .where('id', '!=', daqId)
-      .executeTakeFirstOrThrow(),
-    db
-      .selectFrom('uploads')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('experiment_id', '=', experimentId)
-      .where('status', '=', 'running')
-      .executeTakeFirstOrThrow(),
-  ]);
-  return Number(daqs.n) + Number(uploads.n);
-}

@@ -8,6 +8,7 @@ import { findFile } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { findExperimentByName } from '../experiments/store.ts';
 import { type ClaimLoop, claimLeased, leaseMs, releaseLease, startClaimLoop } from '../leases.ts';
+import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { listSourceFiles, type SourceFile } from './source-files.ts';
 import * as store from './store.ts';
 
@@ -60,6 +61,7 @@ async function runUpload(
       later(context, leaseMs),
     );
 
+  await removeLeftoverPartials(context, experiment, { table: 'uploads', id: upload.id });
   let files: SourceFile[];
   try {
     files = await listSourceFiles(upload.data_directory);
