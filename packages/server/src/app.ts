@@ -8,6 +8,7 @@ import { registerAuditRoutes } from './audit/routes.ts';
 import { type AdminBootstrap, ensureAdminAccount } from './auth/bootstrap.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import { createAuthService } from './auth/service.ts';
+import { createBackgroundTasks } from './background.ts';
 import { stopMetadataReader } from './catalog/hdf5-metadata.ts';
 import { registerCatalogRoutes } from './catalog/routes.ts';
 import { createCatalogService } from './catalog/service.ts';
@@ -73,6 +74,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       settings,
       logger,
       permissions,
+      background: createBackgroundTasks(logger),
       now: options.now ?? (() => new Date().toISOString()),
     };
     const admin = await ensureAdminAccount(context);
@@ -113,6 +115,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await http.close();
         await uploadRunner.stop();
         await daqRunner.stop();
+        await context.background.drain();
         await stopMetadataReader();
         await database.close();
       },

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { BackgroundTasks } from './background.ts';
 import type { DialectProfile } from './db/profile.ts';
 import type { Database } from './db/tables.ts';
 import type { Settings } from './settings/settings.ts';
@@ -13,6 +14,8 @@ export interface ServiceContext {
   logger: FastifyBaseLogger;
   /** Whether the storage filesystem takes POSIX ACLs, probed once at start. */
   permissions: PermissionSupport;
+  /** Work started by a request that outlives it; the app waits for it on close. */
+  background: BackgroundTasks;
   /** The time, as the database stores it; tests may fix it. */
   now: () => string;
 }

@@ -28,7 +28,7 @@ const getfacl = (path: string) =>
 describeBackends('storage ACLs from membership', (backend) => {
   let t: TestApp;
   const suffix = randomBytes(3).toString('hex');
-  const accounts = [`dmt${suffix}a`, `dmt${suffix}b`];
+  const accounts = [`dmt${suffix}a`, `dmt${suffix}b`, `dmt${suffix}c`];
 
   before(async () => {
     if (skip) return;
@@ -38,6 +38,7 @@ describeBackends('storage ACLs from membership', (backend) => {
     await t.user('alice', { unixAccount: accounts[0] });
     await t.user('bob', { unixAccount: accounts[1] });
     await t.user('ghost', { unixAccount: 'nosuchaccount' });
+    await t.user('carol', { unixAccount: accounts[2] });
     await t.station('8-ID-I');
   });
   after(async () => {
@@ -66,12 +67,39 @@ describeBackends('storage ACLs from membership', (backend) => {
     assert.doesNotMatch(getfacl(dataDirectory), new RegExp(`user:${accounts[0]}`));
   });
 
+  it('follows station managers and unix accounts, in the background', { skip }, async () => {
+    const { dataDirectory } = (await t.call('GET', '/api/v1/experiments/acl-1')).body;
+    const eventually = async (test: (acl: string) => boolean, what: string) => {
+      for (let i = 0; i < 100; i++) {
+        if (test(getfacl(dataDirectory))) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.fail(`${what}:\n${getfacl(dataDirectory)}`);
+    };
+    assert.equal(
+      (await t.call('POST', '/api/v1/stations/8-ID-I/managers', { body: { username: 'carol' } })).status,
+      200,
+    );
+    await eventually((acl) => acl.includes(`user:${accounts[2]}:r-x`), 'a new station manager can read');
+    assert.equal((await t.call('PATCH', '/api/v1/users/bob', { body: { unixAccount: null } })).status, 200);
+    await eventually(
+      (acl) => !acl.includes(`user:${accounts[1]}:`),
+      'a cleared unix account loses its entry',
+    );
+    await t.call('PATCH', '/api/v1/users/bob', { body: { unixAccount: accounts[1] } });
+    await eventually((acl) => acl.includes(`user:${accounts[1]}:r-x`), 'and gets it back');
+  });
+
   it('restores permissions on request, and names accounts the host does not know', { skip }, async () => {
     const experiment = (await t.call('GET', '/api/v1/experiments/acl-1')).body;
     execFileSync('setfacl', ['-b', experiment.dataDirectory]);
     const restored = await t.call('POST', '/api/v1/experiments/acl-1/storage/restore-permissions');
     assert.equal(restored.status, 200);
-    assert.deepEqual(restored.body, { mode: 'acl', readers: [accounts[1]], warnings: [] });
+    assert.deepEqual(restored.body, {
+      mode: 'acl',
+      readers: [accounts[1], accounts[2]].sort(),
+      warnings: [],
+    });
     assert.match(getfacl(experiment.dataDirectory), new RegExp(`^user:${accounts[1]}:r-x$`, 'm'));
 
     await t.call('POST', '/api/v1/experiments/acl-1/users', { body: { username: 'ghost', role: 'user' } });

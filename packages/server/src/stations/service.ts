@@ -6,6 +6,7 @@ import { isUniqueViolation } from '../db/errors.ts';
 import type { StationRow } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
 import { decodeCursor, type PageQuery, toPage } from '../http/pagination.ts';
+import { refreshPermissionsLater } from '../storage/experiment-permissions.ts';
 import { findUserByName } from '../users/store.ts';
 import type { CreateStationBody, Station } from './schemas.ts';
 import * as store from './store.ts';
@@ -58,6 +59,7 @@ export function createStationService(context: ServiceContext) {
         details: { username },
       });
     });
+    refreshPermissionsLater(context, { stationId: station.id });
     return (await present([station]))[0]!;
   }
 

@@ -74,3 +74,41 @@ export async function refreshPermissions(context: ServiceContext, record: Experi
     context.logger.error({ err: error, experiment: record.name }, 'storage permissions not applied');
   }
 }
+
+/**
+ * After a change that affects many experiments (a station's managers, a user's unix account): their trees
+ * are brought up to date in the background, one after the other.
+ */
+export function refreshPermissionsLater(
+  context: ServiceContext,
+  which: { stationId?: number; userId?: number },
+): void {
+  context.background.run('refreshing storage permissions', async () => {
+    let query = context.db
+      .selectFrom('experiments as e')
+      .innerJoin('stations as s', 's.id', 'e.station_id')
+      .leftJoin('experiment_types as t', 't.id', 'e.type_id')
+      .selectAll('e')
+      .select(['s.name as station_name', 't.name as type_name'])
+      .where('e.storage_state', '=', 'ready');
+    const { stationId, userId } = which;
+    if (stationId !== undefined) query = query.where('e.station_id', '=', stationId);
+    if (userId !== undefined) {
+      query = query.where((eb) =>
+        eb.or([
+          eb(
+            'e.id',
+            'in',
+            eb.selectFrom('experiment_members').select('experiment_id').where('user_id', '=', userId),
+          ),
+          eb(
+            'e.station_id',
+            'in',
+            eb.selectFrom('station_managers').select('station_id').where('user_id', '=', userId),
+          ),
+        ]),
+      );
+    }
+    for (const record of await query.execute()) await refreshPermissions(context, record);
+  });
+}

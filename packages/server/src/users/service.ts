@@ -8,6 +8,7 @@ import { isUniqueViolation } from '../db/errors.ts';
 import type { UserRow, UserUpdate } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
+import { refreshPermissionsLater } from '../storage/experiment-permissions.ts';
 import type { CreateUserBody, UpdateUserBody, User, UserListQuery } from './schemas.ts';
 import * as store from './store.ts';
 
@@ -139,6 +140,9 @@ export function createUserService(context: ServiceContext) {
         });
         return result;
       });
+      // Who may read which experiment tree on disk follows the unix account and the disabled flag.
+      if (patch.unixAccount !== undefined || patch.disabled !== undefined)
+        refreshPermissionsLater(context, { userId: row.id });
       return presentOne(updated);
     },
   };
