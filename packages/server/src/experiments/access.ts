@@ -77,7 +77,11 @@ export async function presentByName(context: ServiceContext, name: string): Prom
   return (await presentExperiments(context, [record]))[0]!;
 }
 
-function presentExperiment(context: ServiceContext, record: ExperimentRecord, members: Member[]): Experiment {
+export function presentExperiment(
+  context: ServiceContext,
+  record: ExperimentRecord,
+  members: Member[],
+): Experiment {
   return {
     id: record.id,
     name: record.name,
