@@ -55,8 +55,11 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
   async function readable(actor: Actor, id: number): Promise<store.DaqRecord> {
     const row = await store.findDaq(db, id);
     if (!row) throw new AppError('daq_not_found', `no DAQ ${id}`);
-    await loadReadable(context, actor, row.experiment_name).catch(() => {
-      throw new AppError('daq_not_found', `no DAQ ${id}`);
+    await loadReadable(context, actor, row.experiment_name).catch((error: unknown) => {
+      // Someone who may not see the experiment may not know its DAQs exist either.
+      throw error instanceof AppError && error.code === 'experiment_not_found'
+        ? new AppError('daq_not_found', `no DAQ ${id}`)
+        : error;
     });
     return row;
   }

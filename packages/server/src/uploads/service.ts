@@ -45,11 +45,12 @@ export function createUploadService(context: ServiceContext, wakeRunner: () => v
   async function readable(actor: Actor, id: number): Promise<store.UploadRecord> {
     const row = await store.findUpload(db, id);
     if (!row) throw new AppError('upload_not_found', `no upload ${id}`);
-    try {
-      await loadReadable(context, actor, row.experiment_name);
-    } catch {
-      throw new AppError('upload_not_found', `no upload ${id}`);
-    }
+    await loadReadable(context, actor, row.experiment_name).catch((error: unknown) => {
+      // Someone who may not see the experiment may not know its uploads exist either.
+      throw error instanceof AppError && error.code === 'experiment_not_found'
+        ? new AppError('upload_not_found', `no upload ${id}`)
+        : error;
+    });
     return row;
   }
 
