@@ -67,7 +67,8 @@ export function catalog(profile: DialectProfile): Migration {
         .columns(['experiment_id', 'mtime', 'id'])
         .execute();
       if (profile.name === 'postgres') {
-        // Containment searches (`metadata @> '{"key": value}'`) use it; the key listing too.
+        // For containment searches (`metadata @> '{"key": value}'`); metadata-query.ts does not emit them yet
+        // (docs/benchmarks.md, catalog at 1M records).
         await sql`create index files_metadata on files using gin (metadata jsonb_path_ops)`.execute(db);
       }
     },
