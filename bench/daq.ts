@@ -1,0 +1,458 @@
+/**
+ * The DAQ end to end against issue 3's goals, through the real `dm serve` (a separate process), on SQLite and
+ * (when PostgreSQL is installed) on a throwaway PostgreSQL cluster in the same run. Every DAQ is started
+ * through the API with `settleSeconds` 0.2 (the default is 5 s); the server scans every 500 ms. A writer in
+ * this process plays the detector, writing into the monitored directory on the same disk as the storage.
+ *
+ * - small: N files of 64 KB written as fast as the writer can; time from the first write until the DAQ's
+ *   nProcessedFiles (GET /api/v1/daqs/{id}, polled every 100 ms) reaches N, in files/s; against `cp -r` of
+ *   the same files to another directory on the same disk. Goal: at least 1,000 files/s.
+ * - large: M files of S MB, the same way, in MB/s; against one `cp` of the same files. Goal: at least 80% of
+ *   `cp`.
+ * - latency: small files written at a steady rate (200 files/s for 20 s), each one's close time noted; then
+ *   createdAt of its catalog record minus that close time, per file. Goal: p99 under 1 s.
+ *
+ * Each line also says how much of the DAQ's time went into taking files: the catalog records the time each
+ * file's copy, checksums and metadata took (`transferMs`), and what the wall clock shows beyond their sum is
+ * scanning, settling and the checks between files. `cp` copies the same files after the DAQ has taken
+ * them, best of two runs (see timeCp); `cp + sync` counts writing them to disk too, as the DAQ's fsyncs do.
+ * The page cache cannot be dropped without privileges. MB = 2^20 bytes.
+ *
+ * --cpu-prof-dir DIR starts the servers under `node --cpu-prof` and leaves one profile per server in DIR
+ * (the figures are then slower than without).
+ *
+ * Usage: node --import tsx bench/daq.ts [--small-count 10000 --small-kb 64 --large-count 20 --large-mb 200
+ *        --latency-rate 200 --latency-seconds 20 --cases small,large,latency --only sqlite|postgres
+ *        --max-wait 300 --cpu-prof-dir DIR]
+ */
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs, promisify } from 'node:util';
+import {
+  api,
+  dmBin,
+  type ServerProcess,
+  startServerProcess,
+} from '../packages/server/test/support/server-process.ts';
+import { findPostgresBinaries, startPostgresCluster } from '../scripts/postgres-cluster.ts';
+
+const run = promisify(execFile);
+const { values } = parseArgs({
+  options: {
+    'small-count': { type: 'string', default: '10000' },
+    'small-kb': { type: 'string', default: '64' },
+    'large-count': { type: 'string', default: '20' },
+    'large-mb': { type: 'string', default: '200' },
+    'latency-rate': { type: 'string', default: '200' },
+    'latency-seconds': { type: 'string', default: '20' },
+    cases: { type: 'string', default: 'small,large,latency' },
+    only: { type: 'string' },
+    'max-wait': { type: 'string', default: '300' },
+    'cpu-prof-dir': { type: 'string' },
+  },
+});
+const smallCount = Number(values['small-count']);
+const smallKb = Number(values['small-kb']);
+let largeCount = Number(values['large-count']);
+const largeMb = Number(values['large-mb']);
+const latencyRate = Number(values['latency-rate']);
+const latencySeconds = Number(values['latency-seconds']);
+const cases = new Set(values.cases.split(','));
+const maxWaitMs = Number(values['max-wait']) * 1000;
+const cpuProfDir = values['cpu-prof-dir'];
+const settleSeconds = 0.2;
+const pollMs = 100;
+/** A wait ends early when the count has not moved for this long. */
+const stallMs = 60_000;
+const password = 'bench-admin-password';
+const station = '8-ID-I';
+const MB = 2 ** 20;
+
+// ---------------------------------------------------------------------------------------------------------
+// The server and its API
+
+/** `dm serve` as startServerProcess starts it, but under `node --cpu-prof` (not allowed in NODE_OPTIONS). */
+async function startProfiledServer(args: string[], env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, dmBin, 'serve', '--port', '0', ...args],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stderr!.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = once(child, 'exit');
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = /Photon DM listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+  return {
+    url,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      return (await exited)[0] as number | null;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+interface Daq {
+  id: number;
+  status: string;
+  nProcessedFiles: number;
+  nProcessingErrors: number;
+  lastError: string | null;
+}
+
+interface CatalogFile {
+  experimentFilePath: string;
+  createdAt: string;
+  transferMs: number | null;
+}
+
+class Api {
+  constructor(
+    readonly url: string,
+    private readonly token: string,
+  ) {}
+
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await api(this.url, method, path, this.token, body);
+    if (response.status >= 300)
+      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body as T;
+  }
+
+  /** A new experiment and a DAQ on `directory` into it, once the server's runner has claimed the DAQ. */
+  async startDaq(experiment: string, directory: string): Promise<Daq> {
+    await this.call('POST', '/api/v1/experiments', { name: experiment, station });
+    const daq = await this.call<Daq>('POST', '/api/v1/daqs', {
+      experiment,
+      dataDirectory: directory,
+      settleSeconds,
+    });
+    for (let waited = 0; waited < 30_000; waited += pollMs) {
+      if ((await this.daq(daq.id)).status === 'running') return daq;
+      await sleep(pollMs);
+    }
+    throw new Error(`DAQ ${daq.id} not running after 30 s`);
+  }
+
+  daq(id: number): Promise<Daq> {
+    return this.call<Daq>('GET', `/api/v1/daqs/${id}`);
+  }
+
+  /**
+   * Polls the DAQ every 100 ms until it has taken `count` files; the time of the poll that saw them all, in
+   * performance.now() milliseconds. Gives up after --max-wait, or when the count has not moved for a
+   * minute; the files taken by then are returned with the time of the last poll.
+   */
+  async waitForTaken(id: number, count: number): Promise<{ taken: number; at: number; complete: boolean }> {
+    const started = performance.now();
+    let taken = -1;
+    let movedAt = started;
+    while (true) {
+      const daq = await this.daq(id);
+      const at = performance.now();
+      if (daq.nProcessingErrors > 0) throw new Error(`DAQ ${id}: ${daq.lastError}`);
+      if (daq.nProcessedFiles >= count) return { taken: daq.nProcessedFiles, at, complete: true };
+      if (daq.nProcessedFiles !== taken) {
+        taken = daq.nProcessedFiles;
+        movedAt = at;
+      }
+      if (at - started > maxWaitMs || at - movedAt > stallMs) return { taken, at, complete: false };
+      await sleep(pollMs);
+    }
+  }
+
+  /** Every catalog record of an experiment, in pages of 1,000. */
+  async files(experiment: string): Promise<CatalogFile[]> {
+    const files: CatalogFile[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+      const page: { items: CatalogFile[]; nextCursor: string | null } = await this.call(
+        'GET',
+        `/api/v1/experiments/${experiment}/files?limit=1000${query}`,
+      );
+      files.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return files;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Writers, cp, arithmetic
+
+/** One random buffer, each file made distinct by its number in the first bytes. */
+function writeSmallFile(path: string, content: Buffer, index: number): void {
+  content.writeUInt32LE(index, 0);
+  writeFileSync(path, content);
+}
+
+/** Writes `count` small files, yielding to the event loop every 100 so the polls run; seconds taken. */
+async function writeSmallFiles(directory: string, count: number): Promise<number> {
+  const content = randomBytes(smallKb * 1024);
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    writeSmallFile(join(directory, smallName(i)), content, i);
+    if (i % 100 === 99) await new Promise(setImmediate);
+  }
+  return (performance.now() - started) / 1000;
+}
+
+const smallName = (i: number) => `frame-${String(i).padStart(6, '0')}.tif`;
+
+/** Large files in 4 MiB writes from a few random chunks, each chunk stamped with its file and position. */
+async function writeLargeFiles(directory: string, count: number): Promise<number> {
+  const chunkBytes = 4 * MB;
+  const chunks = Array.from({ length: 4 }, () => randomBytes(chunkBytes));
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const fd = openSync(join(directory, `scan-${String(i).padStart(4, '0')}.raw`), 'w');
+    try {
+      for (let written = 0, n = 0; written < largeMb * MB; n++) {
+        const chunk = chunks[n % chunks.length]!;
+        chunk.writeUInt32LE(i, 0);
+        chunk.writeUInt32LE(n, 4);
+        const length = Math.min(chunkBytes, largeMb * MB - written);
+        writeSync(fd, chunk, 0, length);
+        written += length;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    await new Promise(setImmediate);
+  }
+  return (performance.now() - started) / 1000;
+}
+
+/**
+ * Best seconds of `cp`, and of `cp` then `sync`, copying into fresh directories under `work`: each runs
+ * twice, alternately, after a `sync`. The first run may read sources the kernel has evicted since the DAQ
+ * read them (this VM pages out what has not been touched for about 30 s); the best run reads them from
+ * the page cache, as the DAQ did.
+ */
+async function timeCp(
+  work: string,
+  cpArgs: (to: string) => string[],
+): Promise<{ cp: number; cpSync: number }> {
+  const best = { cp: Infinity, cpSync: Infinity };
+  for (let round = 0; round < 2; round++) {
+    for (const side of ['cp', 'cpSync'] as const) {
+      const to = join(work, `cp-${side}`);
+      await mkdir(to);
+      await run('sync');
+      const started = performance.now();
+      await run('cp', cpArgs(to));
+      if (side === 'cpSync') await run('sync');
+      best[side] = Math.min(best[side], (performance.now() - started) / 1000);
+      await rm(to, { recursive: true });
+    }
+  }
+  return best;
+}
+
+/** Nearest-rank percentile of ascending `sorted`. */
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+const ascending = (numbers: number[]) => [...numbers].sort((a, b) => a - b);
+const sum = (numbers: number[]) => numbers.reduce((a, b) => a + b, 0);
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const percent = (part: number, whole: number) => `${fmt((100 * part) / whole)}%`;
+const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
+/** The share of `seconds` that the DAQ spent inside the takes (copy, checksums, metadata), and their p50. */
+function takeTimes(files: CatalogFile[], seconds: number): string {
+  const ms = ascending(files.map((file) => file.transferMs ?? 0));
+  return `taking files ${percent(sum(ms) / 1000, seconds)} of the time (p50 ${fmt(percentile(ms, 50), 1)} ms a file)`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The cases
+
+async function small(client: Api, work: string, label: string): Promise<void> {
+  const detector = join(work, 'small-detector');
+  await mkdir(detector);
+  const daq = await client.startDaq('daq-small', detector);
+  await run('sync');
+  const started = performance.now();
+  const writing = writeSmallFiles(detector, smallCount);
+  const done = await client.waitForTaken(daq.id, smallCount);
+  const writerSeconds = await writing;
+  await client.call('POST', `/api/v1/daqs/${daq.id}/stop`);
+  const seconds = (done.at - started) / 1000;
+  const files = await client.files('daq-small');
+  const cp = await timeCp(work, (to) => ['-r', `${detector}/.`, to]);
+  const rate = done.taken / seconds;
+  console.log(
+    `daq ${label} small: ${fmt(done.taken)}${done.complete ? '' : ` of ${fmt(smallCount)} (gave up)`} files ` +
+      `of ${smallKb} KB in ${fmt(seconds, 1)} s = ${fmt(rate)} files/s end to end; ` +
+      `cp -r ${fmt(smallCount / cp.cp)} files/s, cp -r + sync ${fmt(smallCount / cp.cpSync)} files/s; ` +
+      `writer ${fmt(smallCount / writerSeconds)} files/s; ${takeTimes(files, seconds)}; ` +
+      `goal >= 1,000 files/s ${met(done.complete && rate >= 1000)}`,
+  );
+  await rm(detector, { recursive: true });
+}
+
+async function large(client: Api, work: string, label: string): Promise<void> {
+  const detector = join(work, 'large-detector');
+  await mkdir(detector);
+  const daq = await client.startDaq('daq-large', detector);
+  await run('sync');
+  const started = performance.now();
+  const writing = writeLargeFiles(detector, largeCount);
+  const done = await client.waitForTaken(daq.id, largeCount);
+  const writerSeconds = await writing;
+  await client.call('POST', `/api/v1/daqs/${daq.id}/stop`);
+  const seconds = (done.at - started) / 1000;
+  const files = await client.files('daq-large');
+  const sources = (await readdir(detector)).map((name) => join(detector, name));
+  const cp = await timeCp(work, (to) => [...sources, to]);
+  const rate = (done.taken * largeMb) / seconds;
+  const total = largeCount * largeMb;
+  console.log(
+    `daq ${label} large: ${done.taken}${done.complete ? '' : ` of ${largeCount} (gave up)`} files of ` +
+      `${largeMb} MB in ${fmt(seconds, 1)} s = ${fmt(rate)} MB/s end to end; cp ${fmt(total / cp.cp)} MB/s ` +
+      `(DAQ ${percent(rate, total / cp.cp)} of it), cp + sync ${fmt(total / cp.cpSync)} MB/s ` +
+      `(DAQ ${percent(rate, total / cp.cpSync)}); writer ${fmt(total / writerSeconds)} MB/s; ` +
+      `${takeTimes(files, seconds)}; goal >= 80% of cp ${met(done.complete && rate >= 0.8 * (total / cp.cp))}`,
+  );
+  await rm(detector, { recursive: true });
+}
+
+async function latency(client: Api, work: string, label: string): Promise<void> {
+  const detector = join(work, 'latency-detector');
+  await mkdir(detector);
+  const daq = await client.startDaq('daq-latency', detector);
+  const count = Math.round(latencyRate * latencySeconds);
+  const content = randomBytes(smallKb * 1024);
+  const closedAt = new Map<string, number>();
+  await run('sync');
+  const started = Date.now();
+  let late = 0;
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / latencyRate;
+    const ahead = due - Date.now();
+    if (ahead > 0) await sleep(ahead);
+    else if (ahead < -20) late++;
+    const name = smallName(i);
+    writeSmallFile(join(detector, name), content, i);
+    // writeFileSync returns once the file is closed.
+    closedAt.set(name, Date.now());
+  }
+  const writeSeconds = (Date.now() - started) / 1000;
+  const done = await client.waitForTaken(daq.id, count);
+  await client.call('POST', `/api/v1/daqs/${daq.id}/stop`);
+  const files = await client.files('daq-latency');
+  const rows = files
+    .map((file) => {
+      const total = Date.parse(file.createdAt) - closedAt.get(file.experimentFilePath)!;
+      return { close: closedAt.get(file.experimentFilePath)!, total, take: file.transferMs ?? 0 };
+    })
+    .sort((a, b) => a.close - b.close);
+  const totals = ascending(rows.map((row) => row.total));
+  const waits = ascending(rows.map((row) => row.total - row.take));
+  const takes = ascending(rows.map((row) => row.take));
+  const quarter = Math.floor(rows.length / 4);
+  const p99Of = (part: typeof rows) => fmt(percentile(ascending(part.map((row) => row.total)), 99));
+  console.log(
+    `daq ${label} latency: ${fmt(done.taken)}${done.complete ? '' : ` of ${fmt(count)} (gave up)`} files of ` +
+      `${smallKb} KB at ${fmt(count / writeSeconds)} files/s (target ${latencyRate}, ${late} writes late by ` +
+      `> 20 ms) for ${fmt(writeSeconds, 1)} s: close to catalog record p50 ${fmt(percentile(totals, 50))} ms, ` +
+      `p90 ${fmt(percentile(totals, 90))} ms, p99 ${fmt(percentile(totals, 99))} ms, ` +
+      `max ${fmt(totals.at(-1) ?? Number.NaN)} ms; of which before the take p50 ${fmt(percentile(waits, 50))} ` +
+      `/ p99 ${fmt(percentile(waits, 99))} ms, the take p50 ${fmt(percentile(takes, 50), 1)} / ` +
+      `p99 ${fmt(percentile(takes, 99), 1)} ms; p99 of the first quarter ${p99Of(rows.slice(0, quarter))} ms, ` +
+      `of the last ${p99Of(rows.slice(-quarter))} ms; ` +
+      `goal p99 < 1 s ${met(done.complete && percentile(totals, 99) < 1000)}`,
+  );
+  await rm(detector, { recursive: true });
+}
+
+async function measure(label: string, databaseUrl: string | undefined, root: string): Promise<void> {
+  const work = await mkdtemp(join(root, `${label}-`));
+  const args = [
+    '--data-dir',
+    join(work, 'data'),
+    '--log-level',
+    'warn',
+    ...(databaseUrl ? ['--database-url', databaseUrl] : []),
+  ];
+  const env = { DM_ADMIN_PASSWORD: password };
+  const server = cpuProfDir ? await startProfiledServer(args, env) : await startServerProcess(args, env);
+  try {
+    const login = await api(server.url, 'POST', '/api/v1/auth/login', null, { username: 'admin', password });
+    const client = new Api(server.url, login.body.token as string);
+    await client.call('POST', '/api/v1/stations', { name: station });
+    if (cases.has('small')) await small(client, work, label);
+    if (cases.has('large')) await large(client, work, label);
+    if (cases.has('latency')) await latency(client, work, label);
+  } finally {
+    const code = await server.stop();
+    if (code !== 0) console.log(`server exited with ${code}:\n${server.output()}`);
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+const root = await mkdtemp(join(tmpdir(), 'dm-bench-daq-'));
+try {
+  const { stdout } = await run('df', ['-B1', '--output=source,fstype,avail', root]);
+  const [source, fstype, avail] = stdout.trim().split('\n')[1]!.trim().split(/\s+/);
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
+      `Node ${process.version}, disk ${source} ${fstype}, ${fmt(Number(avail) / 2 ** 30)} GiB free; ` +
+      `DAQs with settleSeconds ${settleSeconds}, the server's 500 ms scan interval`,
+  );
+  // One database at a time holds the large sources, the DAQ's copies and cp's copy: three times the data,
+  // plus the small files three times over; 2 GiB kept free.
+  if (cases.has('large')) {
+    const spare = Number(avail) - 3 * smallCount * smallKb * 1024 - 2 * 2 ** 30;
+    const fits = Math.floor(spare / (3 * largeMb * MB));
+    if (fits < largeCount) {
+      console.log(`note: only room for ${fits} large files of ${largeMb} MB, not ${largeCount}: fewer taken`);
+      largeCount = Math.max(1, fits);
+    }
+  }
+  if (values.only !== 'postgres') await measure('sqlite', undefined, root);
+  if (values.only !== 'sqlite') {
+    const binaries = findPostgresBinaries();
+    if ('missing' in binaries) {
+      console.log(`daq postgres: skipped (${binaries.missing})`);
+    } else {
+      const cluster = await startPostgresCluster();
+      try {
+        console.log(`postgres: ${cluster.version} (throwaway cluster, fsync off)`);
+        await measure('postgres', cluster.url, root);
+      } finally {
+        await cluster.stop();
+      }
+    }
+  }
+} finally {
+  await rm(root, { recursive: true, force: true });
+}
