@@ -3,7 +3,7 @@ import type { Actor } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { AppError } from '../errors/app-error.ts';
-import { loadManageable, loadReadable } from '../experiments/access.ts';
+import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
 import { decodeCursor } from '../http/pagination.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
@@ -55,12 +55,12 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
   async function readable(actor: Actor, id: number): Promise<store.DaqRecord> {
     const row = await store.findDaq(db, id);
     if (!row) throw new AppError('daq_not_found', `no DAQ ${id}`);
-    await loadReadable(context, actor, row.experiment_name).catch((error: unknown) => {
-      // Someone who may not see the experiment may not know its DAQs exist either.
-      throw error instanceof AppError && error.code === 'experiment_not_found'
-        ? new AppError('daq_not_found', `no DAQ ${id}`)
-        : error;
-    });
+    await requireReadableOwner(
+      context,
+      actor,
+      row.experiment_name,
+      () => new AppError('daq_not_found', `no DAQ ${id}`),
+    );
     return row;
   }
 

@@ -100,3 +100,20 @@ export function presentExperiment(
     updatedAt: record.updated_at,
   };
 }
+
+/**
+ * For things that belong to an experiment (uploads, DAQs): someone who may not see the experiment may not
+ * learn that they exist either, so its 404 becomes theirs; any other error passes through.
+ */
+export async function requireReadableOwner(
+  context: ServiceContext,
+  actor: Actor,
+  experimentName: string,
+  hidden: () => AppError,
+): Promise<ExperimentRecord> {
+  try {
+    return await loadReadable(context, actor, experimentName);
+  } catch (error) {
+    throw error instanceof AppError && error.code === 'experiment_not_found' ? hidden() : error;
+  }
+}

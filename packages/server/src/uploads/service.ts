@@ -3,7 +3,7 @@ import type { Actor } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { AppError } from '../errors/app-error.ts';
-import { loadManageable, loadReadable } from '../experiments/access.ts';
+import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
@@ -45,12 +45,12 @@ export function createUploadService(context: ServiceContext, wakeRunner: () => v
   async function readable(actor: Actor, id: number): Promise<store.UploadRecord> {
     const row = await store.findUpload(db, id);
     if (!row) throw new AppError('upload_not_found', `no upload ${id}`);
-    await loadReadable(context, actor, row.experiment_name).catch((error: unknown) => {
-      // Someone who may not see the experiment may not know its uploads exist either.
-      throw error instanceof AppError && error.code === 'experiment_not_found'
-        ? new AppError('upload_not_found', `no upload ${id}`)
-        : error;
-    });
+    await requireReadableOwner(
+      context,
+      actor,
+      row.experiment_name,
+      () => new AppError('upload_not_found', `no upload ${id}`),
+    );
     return row;
   }
 
