@@ -20,6 +20,8 @@ export interface Settings {
   adminPassword: string | undefined;
   /** Default settle time of DAQs: a file is complete once unchanged for this long. */
   daqSettleSeconds: number;
+  /** Live events older than this many days are deleted. */
+  eventRetentionDays: number;
   configFile: string | undefined;
 }
 
@@ -101,6 +103,13 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     flag: '--daq-settle-seconds <number>',
     description: 'default settle time of DAQs: a file is taken once unchanged for this long',
     defaultText: '5',
+  },
+  {
+    key: 'eventRetentionDays',
+    env: 'DM_EVENT_RETENTION_DAYS',
+    flag: '--event-retention-days <number>',
+    description: 'live events (GET /api/v1/events) older than this many days are deleted',
+    defaultText: '7',
   },
   {
     key: 'adminPassword',
@@ -198,6 +207,7 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
       : databaseUrl,
     databasePoolSize: integer('databasePoolSize', 10, 1, 1_000),
     daqSettleSeconds: integer('daqSettleSeconds', 5, 0, 3_600),
+    eventRetentionDays: integer('eventRetentionDays', 7, 1, 3_650),
     logLevel,
     sessionTtl: sessionTtl ?? 0,
     adminPassword,
