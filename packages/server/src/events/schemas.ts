@@ -12,7 +12,11 @@ export const EventStreamQuery = Type.Object(
       Type.String({ minLength: 1, maxLength: 64, description: 'only events of this experiment' }),
     ),
     subject: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 64, description: 'only events about this job, DAQ, upload...' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: 'only events about this job, DAQ, upload or file path',
+      }),
     ),
     after: Type.Optional(
       Type.Integer({
