@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { openEventStream } from './support/event-stream.ts';
 import { type TempDir, tempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
@@ -260,6 +261,37 @@ describeBackends('processing jobs', (backend) => {
       token: otherToken,
     });
     assert.equal(foreign.status, 403);
+  });
+
+  it('tells a waiting client every transition through the live event stream, in order', async () => {
+    const url = await t.app.http.listen({ host: '127.0.0.1', port: 0 });
+    await upsert({
+      name: 'two-steps',
+      owner: 'admin',
+      stages: { A: { command: 'true' }, B: { command: 'exit 4' } },
+    });
+    const id = await start({ workflow: 'two-steps' });
+    const stream = await openEventStream(url, t.adminToken, { query: `after=0&subject=${id}` });
+    try {
+      const seen: string[] = [];
+      for (;;) {
+        const event = await stream.next(30_000);
+        const { status, stage } = event.data.payload;
+        seen.push(event.type === 'job.stage' ? `${stage}:${status}` : status);
+        if (event.type === 'job.status' && ['done', 'failed', 'aborted'].includes(status)) break;
+      }
+      assert.deepEqual(seen, [
+        'pending',
+        'running',
+        'A:running',
+        'A:done',
+        'B:running',
+        'B:failed',
+        'failed',
+      ]);
+    } finally {
+      stream.close();
+    }
   });
 
   it('refuses bad input with every problem named', async () => {
