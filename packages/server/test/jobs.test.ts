@@ -294,6 +294,69 @@ describeBackends('processing jobs', (backend) => {
     }
   });
 
+  it('loses no job across a restart: the interrupted stage runs again without counting as a failure', async () => {
+    const marks = join(scratch.path, 'restart-marks');
+    await upsert({
+      name: 'patient',
+      owner: 'admin',
+      stages: { A: { command: `echo started >> ${marks}; sleep 1; echo finished >> ${marks}` } },
+    });
+    const id = await start({ workflow: 'patient' });
+    for (let i = 0; i < 200 && !existsSync(marks); i++) await sleep(25);
+    await t.restart();
+    const job = await finished(id);
+    assert.equal(job.status, 'done', job.errorMessage);
+    assert.deepEqual(readFileSync(marks, 'utf8').trim().split('\n'), ['started', 'started', 'finished']);
+    assert.deepEqual(
+      job.stages.A.childProcesses.map((p: { status: string }) => p.status),
+      ['aborted', 'done'],
+    );
+  });
+
+  it('starts one job per file a DAQ takes, and one per cataloged file on request', async () => {
+    const detector = await tempDir('dm-jobs-detector-');
+    try {
+      await t.station('8-ID-I');
+      await t.experiment('xpcs-jobs', '8-ID-I');
+      await upsert({
+        name: 'checksum',
+        owner: 'admin',
+        stages: { A: { command: 'md5sum $filePath', outputVariableRegexList: ['^(?P<md5>[0-9a-f]{32})'] } },
+      });
+      const daq = await t.call('POST', '/api/v1/daqs', {
+        body: {
+          experiment: 'xpcs-jobs',
+          dataDirectory: detector.path,
+          settleSeconds: 0.3,
+          workflow: 'checksum',
+        },
+      });
+      assert.equal(daq.status, 201, JSON.stringify(daq.body));
+      for (const name of ['a.h5', 'b.h5']) writeFileSync(join(detector.path, name), `frame ${name}`);
+      let jobs: { filePath: string; status: string; md5: string }[] = [];
+      for (let i = 0; i < 400; i++) {
+        jobs = (await t.call('GET', '/api/v1/jobs?experiment=xpcs-jobs&workflow=checksum')).body.items;
+        if (jobs.length === 2 && jobs.every((job) => job.status === 'done')) break;
+        await sleep(50);
+      }
+      assert.deepEqual(jobs.map((job) => job.filePath.split('/').at(-1)).sort(), ['a.h5', 'b.h5']);
+      for (const job of jobs)
+        assert.equal(job.md5, execFileSync('md5sum', [job.filePath], { encoding: 'utf8' }).slice(0, 32));
+      await t.call('POST', `/api/v1/daqs/${daq.body.id}/stop`);
+
+      const each = await t.call('POST', '/api/v1/jobs/each-file', {
+        body: { workflow: 'checksum', experiment: 'xpcs-jobs', pathGlob: 'a*' },
+      });
+      assert.equal(each.status, 201, JSON.stringify(each.body));
+      assert.equal(each.body.count, 1);
+      const job = await finished(each.body.jobIds[0]);
+      assert.equal(job.status, 'done', job.errorMessage);
+      assert.match(job.filePath, /\/data\/a\.h5$/);
+    } finally {
+      await detector.remove();
+    }
+  });
+
   it('refuses bad input with every problem named', async () => {
     const invalid = await t.call('POST', '/api/v1/workflows', {
       body: {
