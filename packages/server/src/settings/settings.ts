@@ -20,6 +20,11 @@ export interface Settings {
   adminPassword: string | undefined;
   /** Default settle time of DAQs: a file is complete once unchanged for this long. */
   daqSettleSeconds: number;
+  /**
+   * Age (by mtime) after which a `.dm-partial-*` temp file is taken for a crash's leftover and swept away;
+   * longer than any copy can go without writing to it (see storage/partial-sweep.ts).
+   */
+  partialFileMaxAgeMinutes: number;
   configFile: string | undefined;
 }
 
@@ -101,6 +106,13 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     flag: '--daq-settle-seconds <number>',
     description: 'default settle time of DAQs: a file is taken once unchanged for this long',
     defaultText: '5',
+  },
+  {
+    key: 'partialFileMaxAgeMinutes',
+    env: 'DM_PARTIAL_FILE_MAX_AGE_MINUTES',
+    flag: '--partial-file-max-age-minutes <number>',
+    description: 'temp files of interrupted copies untouched for this long are removed from storage',
+    defaultText: '60',
   },
   {
     key: 'adminPassword',
@@ -198,6 +210,7 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
       : databaseUrl,
     databasePoolSize: integer('databasePoolSize', 10, 1, 1_000),
     daqSettleSeconds: integer('daqSettleSeconds', 5, 0, 3_600),
+    partialFileMaxAgeMinutes: integer('partialFileMaxAgeMinutes', 60, 1, 10_080),
     logLevel,
     sessionTtl: sessionTtl ?? 0,
     adminPassword,
