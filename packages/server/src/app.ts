@@ -9,7 +9,7 @@ import { type AdminBootstrap, ensureAdminAccount } from './auth/bootstrap.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import { createAuthService } from './auth/service.ts';
 import { createBackgroundTasks } from './background.ts';
-import { stopMetadataReader } from './catalog/hdf5-metadata.ts';
+import { createMetadataReader } from './catalog/hdf5-reader.ts';
 import { registerCatalogRoutes } from './catalog/routes.ts';
 import { createCatalogService } from './catalog/service.ts';
 import type { ServiceContext } from './context.ts';
@@ -75,6 +75,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       logger,
       permissions,
       background: createBackgroundTasks(logger),
+      metadataReader: createMetadataReader(),
       now: options.now ?? (() => new Date().toISOString()),
     };
     const admin = await ensureAdminAccount(context);
@@ -116,7 +117,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await uploadRunner.stop();
         await daqRunner.stop();
         await context.background.drain();
-        await stopMetadataReader();
+        await context.metadataReader.stop();
         await database.close();
       },
     };
