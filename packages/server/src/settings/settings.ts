@@ -104,7 +104,8 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     key: 'daqSettleSeconds',
     env: 'DM_DAQ_SETTLE_SECONDS',
     flag: '--daq-settle-seconds <number>',
-    description: 'default settle time of DAQs: a file is taken once unchanged for this long',
+    description:
+      'default settle time of DAQs in seconds (0.5 allowed): a file is taken once unchanged this long',
     defaultText: '5',
   },
   {
@@ -173,6 +174,24 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
     return value;
   };
 
+  // Fractions allowed (a settle time of 0.5 s for a fast detector); `Number` alone would take '', 'Infinity'
+  // and '0x10', so the text must look like a plain decimal.
+  const decimal = (key: SettingKey, fallback: number, min: number, max: number): number => {
+    const given = raw(key);
+    if (!given) return fallback;
+    const value = Number(given.value);
+    if (
+      !/^\s*[0-9]*\.?[0-9]+\s*$/.test(given.value) ||
+      !Number.isFinite(value) ||
+      value < min ||
+      value > max
+    ) {
+      problems.push(`${given.origin}: "${given.value}" is not a number from ${min} to ${max} (e.g. 0.5)`);
+      return fallback;
+    }
+    return value;
+  };
+
   const dataDir = resolve(cwd, raw('dataDir')?.value ?? './dm-data');
   const storageRoot = resolve(cwd, raw('storageRoot')?.value ?? `${dataDir}/storage`);
   const databaseUrl = raw('databaseUrl')?.value ?? `sqlite:${dataDir}/photon-dm.sqlite`;
@@ -209,7 +228,7 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
       ? `sqlite:${resolve(cwd, databaseUrl.slice('sqlite:'.length))}`
       : databaseUrl,
     databasePoolSize: integer('databasePoolSize', 10, 1, 1_000),
-    daqSettleSeconds: integer('daqSettleSeconds', 5, 0, 3_600),
+    daqSettleSeconds: decimal('daqSettleSeconds', 5, 0, 3_600),
     partialFileMaxAgeMinutes: integer('partialFileMaxAgeMinutes', 60, 1, 10_080),
     logLevel,
     sessionTtl: sessionTtl ?? 0,
