@@ -1,14 +1,15 @@
 /**
- * Durations as operators type them on the command line (`30s`, `5m`, `12h`, `2d`, `1h30m`), in whole
- * seconds because that is what the API takes.
+ * Durations as operators type them on the command line (`30s`, `5m`, `12h`, `2d`, `1h30m`), in seconds.
+ * Only seconds take a fraction, to the millisecond (`0.5s`, `1m2.25s`): a fast detector settles in half a
+ * second, while `1.5h` is more likely a typo than a plan, and the server keeps milliseconds.
  */
 import { InvalidArgumentError } from 'commander';
 
 const unitSeconds = { w: 604_800, d: 86_400, h: 3_600, m: 60, s: 1 } as const;
 type Unit = keyof typeof unitSeconds;
 
-const wholePattern = /^(?:\d+[wdhms])+$/;
-const partPattern = /(\d+)([wdhms])/g;
+const wholePattern = /^(?:\d+[wdhm]|\d+(?:\.\d{1,3})?s)+$/;
+const partPattern = /(\d+(?:\.\d+)?)([wdhms])/g;
 
 /**
  * Seconds in `text`, or `undefined` when it is not a duration. A unit is required: a bare `5` could be
@@ -16,16 +17,18 @@ const partPattern = /(\d+)([wdhms])/g;
  *
  * @example
  * parseDuration('1h30m') // 5400
+ * parseDuration('0.5s') // 0.5
  * parseDuration('90') // undefined
  */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim().toLowerCase();
   if (!wholePattern.test(trimmed)) return undefined;
-  let seconds = 0;
+  // Summed in whole milliseconds, so 0.1s + 0.2s is 0.3 and not 0.30000000000000004.
+  let milliseconds = 0;
   for (const [, amount, unit] of trimmed.matchAll(partPattern)) {
-    seconds += Number(amount) * unitSeconds[unit as Unit];
+    milliseconds += Math.round(Number(amount) * 1000) * unitSeconds[unit as Unit];
   }
-  return Number.isSafeInteger(seconds) ? seconds : undefined;
+  return Number.isSafeInteger(milliseconds) ? milliseconds / 1000 : undefined;
 }
 
 /**
@@ -38,7 +41,7 @@ export function parseDuration(text: string): number | undefined {
 export function duration(text: string): number {
   const seconds = parseDuration(text);
   if (seconds === undefined) {
-    throw new InvalidArgumentError('expected a duration like 30s, 5m, 12h, 2d or 1h30m');
+    throw new InvalidArgumentError('expected a duration like 30s, 5m, 12h, 2d, 1h30m or 0.5s');
   }
   return seconds;
 }
@@ -60,16 +63,19 @@ export function positiveDuration(text: string): number {
  *
  * @example
  * formatDuration(5400) // '1h30m'
+ * formatDuration(0.5) // '0.5s'
  * formatDuration(0) // '0s'
  */
 export function formatDuration(seconds: number): string {
-  let left = Math.max(0, Math.round(seconds));
+  let left = Math.max(0, Math.round(seconds * 1000));
   let text = '';
   // No weeks: beam time is scheduled in days, so "14d" reads more naturally than "2w" next to a run plan.
-  for (const unit of ['d', 'h', 'm', 's'] as const) {
-    const amount = Math.floor(left / unitSeconds[unit]);
+  for (const unit of ['d', 'h', 'm'] as const) {
+    const amount = Math.floor(left / (unitSeconds[unit] * 1000));
     if (amount > 0) text += `${amount}${unit}`;
-    left -= amount * unitSeconds[unit];
+    left -= amount * unitSeconds[unit] * 1000;
   }
+  // A whole number of milliseconds over 1000 prints as its shortest decimal: 1500 -> 1.5.
+  if (left > 0) text += `${left / 1000}s`;
   return text === '' ? '0s' : text;
 }

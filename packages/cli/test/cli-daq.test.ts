@@ -82,8 +82,9 @@ describe('DAQs through dm', { timeout: 300_000 }, () => {
         experiment,
         '--data-directory',
         'beamline',
+        // A fraction, as fast detectors need.
         '--settle-time',
-        '1s',
+        '1.5s',
         '--skip-pattern',
         '*.tmp',
       ],
@@ -92,7 +93,7 @@ describe('DAQs through dm', { timeout: 300_000 }, () => {
     daqId = started.id;
     assert.equal(started.dataDirectory, beamline);
     assert.deepEqual(started.skipPatterns, ['*.tmp']);
-    assert.equal(started.settleSeconds, 1);
+    assert.equal(started.settleSeconds, 1.5);
     assert.equal(started.stopTime, null, 'no --duration: it runs until stopped');
 
     writeFileSync(join(beamline, 'frame_1.h5'), Buffer.alloc(1000, 1));
@@ -124,7 +125,7 @@ describe('DAQs through dm', { timeout: 300_000 }, () => {
     const shown = await ok(['daq', 'show', String(daqId)]);
     assert.match(shown.stdout, /status:\s+running/);
     assert.match(shown.stdout, /files:\s+4 taken of \d+ seen/);
-    assert.match(shown.stdout, /settleTime:\s+1s/);
+    assert.match(shown.stdout, /settleTime:\s+1\.5s/);
     assert.match(shown.stdout, /rate:\s+[\d.]+ files\/s/);
 
     const stopped = await ok(['daq', 'stop', String(daqId)]);

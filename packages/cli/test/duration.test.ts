@@ -10,8 +10,17 @@ describe('durations on the command line', () => {
     );
   });
 
-  it('refuses a number without a unit, unknown units, signs and fractions', () => {
-    for (const text of ['', '5', 's', '2x', '-5s', '1.5h', '5 s', '1h 30m', '5sec', 'h1'])
+  it('takes fractions of a second to the millisecond, for detectors that settle fast', () => {
+    assert.deepEqual(
+      ['0.5s', '0.25s', '1m2.5s', '0.001s', '0.1s', '1.0s'].map(parseDuration),
+      [0.5, 0.25, 62.5, 0.001, 0.1, 1],
+    );
+  });
+
+  it('refuses a number without a unit, unknown units, signs, and fractions other than of seconds', () => {
+    for (const text of ['', '5', 's', '2x', '-5s', '1.5h', '0.5m', '5 s', '1h 30m', '5sec', 'h1'])
+      assert.equal(parseDuration(text), undefined, text);
+    for (const text of ['.5s', '0.5', '0.0001s', '1.s', '0,5s', 'NaNs', 'Infinitys'])
       assert.equal(parseDuration(text), undefined, text);
   });
 
@@ -32,7 +41,13 @@ describe('durations on the command line', () => {
       '14d',
       '1d1h1m1s',
     ]);
-    for (const seconds of [0, 59, 3_601, 987_654])
+    assert.deepEqual([0.5, 62.25, 0.001, 3_600.5].map(formatDuration), [
+      '0.5s',
+      '1m2.25s',
+      '0.001s',
+      '1h0.5s',
+    ]);
+    for (const seconds of [0, 59, 3_601, 987_654, 0.5, 0.001, 61.125])
       assert.equal(parseDuration(formatDuration(seconds)), seconds);
   });
 });

@@ -9,7 +9,7 @@ import { type AdminBootstrap, ensureAdminAccount } from './auth/bootstrap.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import { createAuthService } from './auth/service.ts';
 import { createBackgroundTasks } from './background.ts';
-import { stopMetadataReader } from './catalog/hdf5-metadata.ts';
+import { createMetadataReader } from './catalog/hdf5-reader.ts';
 import { registerCatalogRoutes } from './catalog/routes.ts';
 import { createCatalogService } from './catalog/service.ts';
 import type { ServiceContext } from './context.ts';
@@ -91,6 +91,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         { db: database.db, profile: database.profile, logger, databaseUrl: settings.databaseUrl },
         options.events,
       ),
+      metadataReader: createMetadataReader(),
       now: options.now ?? (() => new Date().toISOString()),
     };
     const admin = await ensureAdminAccount(context);
@@ -150,7 +151,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await jobEngine.stop();
         await eventRetention.stop();
         await context.background.drain();
-        await stopMetadataReader();
+        await context.metadataReader.stop();
         await database.close();
       },
     };

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { BackgroundTasks } from './background.ts';
+import type { MetadataReader } from './catalog/hdf5-reader.ts';
 import type { DialectProfile } from './db/profile.ts';
 import type { Database } from './db/tables.ts';
 import type { EventHub } from './events/hub.ts';
@@ -19,6 +20,8 @@ export interface ServiceContext {
   background: BackgroundTasks;
   /** Live events: `context.events.publish(trx, event)` appends one and wakes this process' streams. */
   events: EventHub;
+  /** Reads HDF5/NeXus content in this app's own worker thread; stopped by `App.close`. */
+  metadataReader: MetadataReader;
   /** The time, as the database stores it; tests may fix it. */
   now: () => string;
 }

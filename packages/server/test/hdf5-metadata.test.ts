@@ -10,12 +10,8 @@ import { readdirSync, readFileSync, readlinkSync, statSync, truncateSync, writeF
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import h5wasm from 'h5wasm/node';
-import {
-  findHdf5Superblock,
-  flattenForCatalog,
-  readFileMetadata,
-  stopMetadataReader,
-} from '../src/catalog/hdf5-metadata.ts';
+import { findHdf5Superblock, flattenForCatalog } from '../src/catalog/hdf5-metadata.ts';
+import { createMetadataReader } from '../src/catalog/hdf5-reader.ts';
 import { type TempDir, tempDir } from './support/temp-dir.ts';
 
 /** A scan as a beamline writes it: NXentry with title and times, NXsample, NXinstrument and NXdata. */
@@ -68,6 +64,8 @@ const openFiles = () =>
   });
 
 describe('reading the metadata an HDF5/NeXus file carries', () => {
+  const reader = createMetadataReader();
+  const readFileMetadata = reader.read;
   let dir: TempDir;
   let scanPath: string;
   before(async () => {
@@ -76,7 +74,7 @@ describe('reading the metadata an HDF5/NeXus file carries', () => {
     scanPath = writeNexusScan(join(dir.path, 'scan_0001.nxs'));
   });
   after(async () => {
-    await stopMetadataReader();
+    await reader.stop();
     await dir.remove();
   });
 
@@ -260,6 +258,30 @@ describe('reading the metadata an HDF5/NeXus file carries', () => {
     assert.match(meta.error ?? '', /gave up after 1500 ms/);
     assert.ok(!openFiles().includes(looping), 'the looping file is still open');
     assert.equal((await readFileMetadata(scanPath)).values['entry/title'], 'My scan');
+  });
+
+  it('gives each reader (each app) its own worker: one stuck on a file does not hold up another', {
+    timeout: 300_000,
+  }, async () => {
+    const looping = join(dir.path, 'looping.nxs');
+    const stuck = createMetadataReader();
+    const other = createMetadataReader();
+    try {
+      let stuckAnswered = false;
+      const stuckRead = stuck.read(looping, { giveUpAfterMs: 600_000 }).then((meta) => {
+        stuckAnswered = true;
+        return meta;
+      });
+      assert.equal((await other.read(scanPath)).values['entry/title'], 'My scan');
+      assert.equal(stuckAnswered, false, 'the looping read is still going');
+      // Stopping one reader ends its read in progress; the other keeps working.
+      await stuck.stop();
+      assert.match((await stuckRead).error ?? '', /the HDF5 reader stopped/);
+      assert.equal((await other.read(scanPath)).values['entry/title'], 'My scan');
+    } finally {
+      await stuck.stop();
+      await other.stop();
+    }
   });
 
   it('answers many concurrent callers each with their own file', async () => {

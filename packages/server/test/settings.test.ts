@@ -84,4 +84,34 @@ describe('settings', () => {
       /not valid JSON/,
     );
   });
+
+  it('takes a fractional DAQ settle time, for detectors whose files are complete within a second', () => {
+    assert.equal(loadSettings({ env: {} }).daqSettleSeconds, 5);
+    assert.equal(loadSettings({ env: { DM_DAQ_SETTLE_SECONDS: '0.5' } }).daqSettleSeconds, 0.5);
+    assert.equal(loadSettings({ flags: { daqSettleSeconds: '2.25' }, env: {} }).daqSettleSeconds, 2.25);
+    assert.equal(loadSettings({ env: { DM_DAQ_SETTLE_SECONDS: '0' } }).daqSettleSeconds, 0);
+    for (const bad of ['-0.5', 'soon', 'Infinity', 'NaN', '1e3', '0x10', '3600.5', '1,5']) {
+      assert.throws(
+        () => loadSettings({ env: { DM_DAQ_SETTLE_SECONDS: bad } }),
+        (error: unknown) =>
+          error instanceof SettingsError &&
+          error.problems.length === 1 &&
+          error.message.includes(`DM_DAQ_SETTLE_SECONDS: "${bad}" is not a number from 0 to 3600`),
+        bad,
+      );
+    }
+  });
+
+  it('takes the age of leftover temp files in whole minutes, at least one', () => {
+    assert.equal(loadSettings({ env: {} }).partialFileMaxAgeMinutes, 60);
+    assert.equal(
+      loadSettings({ env: { DM_PARTIAL_FILE_MAX_AGE_MINUTES: '240' } }).partialFileMaxAgeMinutes,
+      240,
+    );
+    for (const bad of ['0', '1.5', 'hour'])
+      assert.throws(
+        () => loadSettings({ env: { DM_PARTIAL_FILE_MAX_AGE_MINUTES: bad } }),
+        /DM_PARTIAL_FILE_MAX_AGE_MINUTES/,
+      );
+  });
 });

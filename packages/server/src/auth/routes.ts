@@ -1,3 +1,4 @@
+import { AppError } from '../errors/app-error.ts';
 import { actorOf } from '../http/actor.ts';
 import { Page } from '../http/pagination.ts';
 import type { HttpServer } from '../http/server.ts';
@@ -17,7 +18,18 @@ export function registerAuthRoutes(app: HttpServer, auth: AuthService): void {
         response: { 200: IssuedToken },
       },
     },
-    (request) => auth.login(request.body.username, request.body.password, request.body.tokenName ?? 'login'),
+    async (request, reply) => {
+      const { username, password, tokenName } = request.body;
+      try {
+        return await auth.login(username, password, tokenName ?? 'login', request.ip);
+      } catch (error) {
+        // RFC 6585: a 429 may say when to come back, so clients can wait instead of hammering.
+        if (error instanceof AppError && error.code === 'too_many_attempts') {
+          void reply.header('retry-after', String(error.details.retryAfterSeconds));
+        }
+        throw error;
+      }
+    },
   );
 
   app.post(

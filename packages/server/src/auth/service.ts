@@ -4,6 +4,7 @@ import { AppError } from '../errors/app-error.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import { parseDuration } from '../settings/duration.ts';
 import { findUserByName } from '../users/store.ts';
+import { createLoginThrottle } from './login-throttle.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import type { Actor, Principal } from './principal.ts';
 import * as store from './store.ts';
@@ -36,6 +37,7 @@ export function createAuthService(context: ServiceContext) {
     decoyHash ??= hashPassword('decoy: matches nothing');
     return decoyHash;
   };
+  const throttle = createLoginThrottle();
 
   async function issue(
     userId: number,
@@ -65,14 +67,25 @@ export function createAuthService(context: ServiceContext) {
   }
 
   return {
-    /** Exchanges a password for a session token (what `dm login` and the portal do). */
-    async login(username: string, password: string, tokenName: string): Promise<IssuedToken> {
+    /**
+     * Exchanges a password for a session token (what `dm login` and the portal do). `address` is the
+     * client's, for the throttle that slows password guessing (login-throttle.ts).
+     */
+    async login(
+      username: string,
+      password: string,
+      tokenName: string,
+      address: string,
+    ): Promise<IssuedToken> {
+      throttle.check(username, address);
       const user = await findUserByName(db, username);
       const stored = user?.password_hash ?? (await decoy());
       const valid = await verifyPassword(password, stored);
       if (!user?.password_hash || !valid || user.disabled_at !== null) {
+        throttle.recordFailure(username, address);
         throw new AppError('invalid_credentials', 'wrong username or password, or the account is disabled');
       }
+      throttle.recordSuccess(username);
       return issue(user.id, user.username, tokenName, 'session', context.settings.sessionTtl);
     },
 

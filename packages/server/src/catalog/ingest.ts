@@ -10,7 +10,7 @@ import type { ExperimentRecord } from '../experiments/store.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
 import { type CopyResult, copyVerified } from '../transfer/verified-copy.ts';
-import { flattenForCatalog, readFileMetadata } from './hdf5-metadata.ts';
+import { flattenForCatalog } from './hdf5-metadata.ts';
 import { upsertFile } from './store.ts';
 
 export interface IngestRequest {
@@ -40,7 +40,7 @@ export async function ingestFile(context: ServiceContext, request: IngestRequest
     directoryMode: 0o770,
     fileMode: 0o660,
   });
-  const content = await readFileMetadata(destination);
+  const content = await context.metadataReader.read(destination);
   if (content.error)
     context.logger.warn({ path: request.path, error: content.error }, 'file metadata partly unreadable');
   await upsertFile(

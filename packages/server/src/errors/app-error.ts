@@ -31,6 +31,7 @@ export const errorStatus = {
   unix_account_unknown: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  too_many_attempts: 429,
   internal_error: 500,
   storage_unavailable: 503,
   service_unavailable: 503,

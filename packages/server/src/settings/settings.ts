@@ -27,6 +27,11 @@ export interface Settings {
   jobRetentionDays: number;
   /** Live events older than this many days are deleted. */
   eventRetentionDays: number;
+  /**
+   * Age (by mtime) after which a `.dm-partial-*` temp file is taken for a crash's leftover and swept away;
+   * longer than any copy can go without writing to it (see storage/partial-sweep.ts).
+   */
+  partialFileMaxAgeMinutes: number;
   configFile: string | undefined;
 }
 
@@ -106,7 +111,8 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     key: 'daqSettleSeconds',
     env: 'DM_DAQ_SETTLE_SECONDS',
     flag: '--daq-settle-seconds <number>',
-    description: 'default settle time of DAQs: a file is taken once unchanged for this long',
+    description:
+      'default settle time of DAQs in seconds (0.5 allowed): a file is taken once unchanged this long',
     defaultText: '5',
   },
   {
@@ -129,6 +135,13 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     flag: '--event-retention-days <number>',
     description: 'live events (GET /api/v1/events) older than this many days are deleted',
     defaultText: '7',
+  },
+  {
+    key: 'partialFileMaxAgeMinutes',
+    env: 'DM_PARTIAL_FILE_MAX_AGE_MINUTES',
+    flag: '--partial-file-max-age-minutes <number>',
+    description: 'temp files of interrupted copies untouched for this long are removed from storage',
+    defaultText: '60',
   },
   {
     key: 'adminPassword',
@@ -189,6 +202,24 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
     return value;
   };
 
+  // Fractions allowed (a settle time of 0.5 s for a fast detector); `Number` alone would take '', 'Infinity'
+  // and '0x10', so the text must look like a plain decimal.
+  const decimal = (key: SettingKey, fallback: number, min: number, max: number): number => {
+    const given = raw(key);
+    if (!given) return fallback;
+    const value = Number(given.value);
+    if (
+      !/^\s*[0-9]*\.?[0-9]+\s*$/.test(given.value) ||
+      !Number.isFinite(value) ||
+      value < min ||
+      value > max
+    ) {
+      problems.push(`${given.origin}: "${given.value}" is not a number from ${min} to ${max} (e.g. 0.5)`);
+      return fallback;
+    }
+    return value;
+  };
+
   const dataDir = resolve(cwd, raw('dataDir')?.value ?? './dm-data');
   const storageRoot = resolve(cwd, raw('storageRoot')?.value ?? `${dataDir}/storage`);
   const databaseUrl = raw('databaseUrl')?.value ?? `sqlite:${dataDir}/photon-dm.sqlite`;
@@ -225,10 +256,11 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
       ? `sqlite:${resolve(cwd, databaseUrl.slice('sqlite:'.length))}`
       : databaseUrl,
     databasePoolSize: integer('databasePoolSize', 10, 1, 1_000),
-    daqSettleSeconds: integer('daqSettleSeconds', 5, 0, 3_600),
     jobConcurrency: integer('jobConcurrency', availableParallelism(), 1, 10_000),
     jobRetentionDays: integer('jobRetentionDays', 90, 0, 36_500),
     eventRetentionDays: integer('eventRetentionDays', 7, 1, 3_650),
+    daqSettleSeconds: decimal('daqSettleSeconds', 5, 0, 3_600),
+    partialFileMaxAgeMinutes: integer('partialFileMaxAgeMinutes', 60, 1, 10_080),
     logLevel,
     sessionTtl: sessionTtl ?? 0,
     adminPassword,
