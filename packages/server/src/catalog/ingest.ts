@@ -43,23 +43,24 @@ export async function ingestFile(context: ServiceContext, request: IngestRequest
   const content = await readFileMetadata(destination);
   if (content.error)
     context.logger.warn({ path: request.path, error: content.error }, 'file metadata partly unreadable');
-  await upsertFile(
-    context.db,
-    {
-      experimentId: request.experiment.id,
-      path: request.path,
-      size: copy.size,
-      mtime: new Date(copy.sourceMtimeMs).toISOString(),
-      md5: copy.md5,
-      sha256: copy.sha256,
-      source: request.source,
-      originType: request.origin.type,
-      originId: request.origin.id,
-      transferMs: Date.now() - started,
-      contentMetadata: flattenForCatalog(content),
-      now: context.now(),
-    },
-    request.existing ? decodeJson<Record<string, unknown>>(context.profile, request.existing.metadata) : {},
-  );
+  const file = {
+    experimentId: request.experiment.id,
+    path: request.path,
+    size: copy.size,
+    mtime: new Date(copy.sourceMtimeMs).toISOString(),
+    md5: copy.md5,
+    sha256: copy.sha256,
+    source: request.source,
+    originType: request.origin.type,
+    originId: request.origin.id,
+    transferMs: Date.now() - started,
+    contentMetadata: flattenForCatalog(content),
+    now: context.now(),
+  };
+  const existing = request.existing
+    ? decodeJson<Record<string, unknown>>(context.profile, request.existing.metadata)
+    : {};
+  // The record and what is derived from it (metadata index, counts) commit together.
+  await context.db.transaction().execute((trx) => upsertFile(trx, context.profile, file, existing));
   return copy;
 }

@@ -16,6 +16,18 @@ export interface DialectProfile {
   readonly jsonIsParsedByDriver: boolean;
   /** Whether `SELECT ... FOR UPDATE SKIP LOCKED` exists (work claiming by leases). */
   readonly supportsSkipLocked: boolean;
+  /** Whether `SELECT ... FOR UPDATE` exists. SQLite needs none: a writing transaction excludes all others. */
+  readonly supportsForUpdate: boolean;
+  /**
+   * How a metadata `=` condition is searched: PostgreSQL by JSON containment (`metadata @> '{"k": v}'`),
+   * which its GIN index answers and its statistics estimate; SQLite through the `file_metadata` table.
+   */
+  readonly metadataEquality: 'containment' | 'normalized';
+  /**
+   * Whether the planner has statistics to choose which metadata condition drives a search. SQLite has none
+   * (the server never runs ANALYZE), so the catalog measures the conditions itself (catalog/search-store.ts).
+   */
+  readonly plansMetadataSearch: boolean;
 }
 
 export const sqliteProfile: DialectProfile = {
@@ -24,6 +36,9 @@ export const sqliteProfile: DialectProfile = {
   jsonColumnType: 'text',
   jsonIsParsedByDriver: false,
   supportsSkipLocked: false,
+  supportsForUpdate: false,
+  metadataEquality: 'normalized',
+  plansMetadataSearch: false,
 };
 
 export const postgresProfile: DialectProfile = {
@@ -32,6 +47,9 @@ export const postgresProfile: DialectProfile = {
   jsonColumnType: 'jsonb',
   jsonIsParsedByDriver: true,
   supportsSkipLocked: true,
+  supportsForUpdate: true,
+  metadataEquality: 'containment',
+  plansMetadataSearch: true,
 };
 
 /** Reads a JSON column written with `encodeJson`, whichever database returned it. */
