@@ -28,13 +28,10 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CompiledQuery, type Kysely, sql } from 'kysely';
+import { countQuery, searchQuery } from '../packages/server/src/catalog/search-store.ts';
+import { addToTotals, syncFileMetadata } from '../packages/server/src/catalog/summary-store.ts';
 import { openDatabase } from '../packages/server/src/db/connection.ts';
-import {
-  columnGlob,
-  type MetadataOperator,
-  metadataCondition,
-  metadataKeyCounts,
-} from '../packages/server/src/db/metadata-query.ts';
+import type { MetadataOperator } from '../packages/server/src/db/metadata-query.ts';
 import type { DialectProfile } from '../packages/server/src/db/profile.ts';
 import type { Database } from '../packages/server/src/db/tables.ts';
 import { api, startServerProcess } from '../packages/server/test/support/server-process.ts';
@@ -130,7 +127,7 @@ function fileRow(experimentId: number, n: number, random: () => number, now: str
   };
 }
 
-async function ingest(db: Kysely<Database>, experimentId: number): Promise<number> {
+async function ingest(db: Kysely<Database>, profile: DialectProfile, experimentId: number): Promise<number> {
   const random = seededRandom(20261121);
   const started = performance.now();
   let lastReport = started;
@@ -140,13 +137,20 @@ async function ingest(db: Kysely<Database>, experimentId: number): Promise<numbe
     for (let n = first; n < Math.min(first + rowsPerTransaction, records); n++) {
       rows.push(fileRow(experimentId, n, random, now));
     }
+    // The records and what the catalog derives from them, in one transaction as the server writes them.
     await db.transaction().execute(async (trx) => {
+      const ids: number[] = [];
       for (let i = 0; i < rows.length; i += rowsPerInsert) {
-        await trx
+        const inserted = await trx
           .insertInto('files')
           .values(rows.slice(i, i + rowsPerInsert))
+          .returning('id')
           .execute();
+        for (const row of inserted) ids.push(row.id);
       }
+      await syncFileMetadata(trx, profile, { fromId: Math.min(...ids), toId: Math.max(...ids) });
+      const bytes = rows.reduce((sum, row) => sum + row.size, 0);
+      await addToTotals(trx, experimentId, rows.length, bytes);
     });
     if (performance.now() - lastReport > 30_000) {
       lastReport = performance.now();
@@ -166,7 +170,7 @@ interface Query {
   /** Path and query string after /api/v1/experiments/{name}/files. */
   path: string;
   /** The same query in SQL, built as the catalog store builds it, for --explain. */
-  compile(db: Kysely<Database>, profile: DialectProfile, experimentId: number): CompiledQuery;
+  compile(db: Kysely<Database>, profile: DialectProfile, experimentId: number): Promise<CompiledQuery>;
 }
 
 const probeSample = 'lysozyme-5mg';
@@ -178,23 +182,14 @@ const where = (...conditions: string[]) =>
 
 type Condition = [key: string, operator: MetadataOperator, value: string | number | undefined];
 
-/** What catalog/store.ts searchQuery builds for metadata conditions and a path glob. */
-function searchSql(
-  db: Kysely<Database>,
-  profile: DialectProfile,
-  experimentId: number,
-  conditions: Condition[],
-  pathGlob?: string,
-) {
-  let query = db.selectFrom('files').where('experiment_id', '=', experimentId);
-  if (pathGlob) query = query.where(columnGlob(profile, 'path', pathGlob));
-  for (const [key, operator, value] of conditions) {
-    query = query.where(metadataCondition(profile, 'metadata', key, operator, value));
-  }
-  return query;
-}
+const searchOf = (experimentId: number, conditions: Condition[], pathGlob?: string) => ({
+  experimentId,
+  pathGlob,
+  conditions: conditions.map(([key, operator, value]) => ({ key, operator, value })),
+});
 
-function listSql(
+/** What catalog/store.ts builds for a listing, through the same search builder. */
+async function listSql(
   db: Kysely<Database>,
   profile: DialectProfile,
   experimentId: number,
@@ -202,23 +197,22 @@ function listSql(
   options: { pathGlob?: string; sort?: 'path' | 'size'; descending?: boolean } = {},
 ) {
   const direction = options.descending ? 'desc' : 'asc';
-  return searchSql(db, profile, experimentId, conditions, options.pathGlob)
-    .selectAll()
-    .orderBy(options.sort ?? 'path', direction)
-    .orderBy('id', direction)
+  const search = searchOf(experimentId, conditions, options.pathGlob);
+  return (await searchQuery(db, profile, search, { limit: 100 }))
+    .selectAll('files')
+    .orderBy(`files.${options.sort ?? 'path'}`, direction)
+    .orderBy('files.id', direction)
     .limit(101)
     .compile();
 }
 
-function countSql(
+async function countSql(
   db: Kysely<Database>,
   profile: DialectProfile,
   experimentId: number,
   conditions: Condition[],
 ) {
-  return searchSql(db, profile, experimentId, conditions)
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .compile();
+  return (await countQuery(db, profile, searchOf(experimentId, conditions))).compile();
 }
 
 const queries: Query[] = [
@@ -242,6 +236,12 @@ const queries: Query[] = [
       ]),
   },
   {
+    // A range that about 0.5% of the records satisfy: found through the index of numbers.
+    name: 'search energy>=24.9 (rare range)',
+    path: `?${where('energy>=24.9')}&limit=100`,
+    compile: (db, profile, id) => listSql(db, profile, id, [['energy', '>=', 24.9]]),
+  },
+  {
     name: 'search operator exists',
     path: `?${where('operator exists')}&limit=100`,
     compile: (db, profile, id) => listSql(db, profile, id, [['operator', 'exists', undefined]]),
@@ -262,6 +262,12 @@ const queries: Query[] = [
     compile: (db, profile, id) => countSql(db, profile, id, [['sample', '=', probeSample]]),
   },
   {
+    // Half of the records: the widest range count.
+    name: 'count temperature>=300',
+    path: `/count?${where('temperature>=300')}`,
+    compile: (db, profile, id) => countSql(db, profile, id, [['temperature', '>=', 300]]),
+  },
+  {
     name: 'count all',
     path: '/count',
     compile: (db, profile, id) => countSql(db, profile, id, []),
@@ -269,7 +275,14 @@ const queries: Query[] = [
   {
     name: 'keys',
     path: '/keys',
-    compile: (db, profile, id) => metadataKeyCounts(profile, id).compile(db),
+    compile: async (db, _profile, id) =>
+      db
+        .selectFrom('file_metadata_keys')
+        .select(['key', 'file_count'])
+        .where('experiment_id', '=', id)
+        .where('file_count', '>', 0)
+        .orderBy('key')
+        .compile(),
   },
 ];
 
@@ -364,14 +377,17 @@ async function measure(label: string, postgresUrl: string | undefined): Promise<
     }
     const experimentId = created.body.id as number;
 
-    const seconds = await ingest(db, experimentId);
+    const seconds = await ingest(db, profile, experimentId);
     const maintenanceStarted = performance.now();
     let size: number;
     if (profile.name === 'postgres') {
       await sql`vacuum analyze files`.execute(db);
+      await sql`vacuum analyze file_metadata`.execute(db);
       const row = await sql<{
         bytes: number;
-      }>`select pg_total_relation_size('files')::bigint as bytes`.execute(db);
+      }>`select (pg_total_relation_size('files') + pg_total_relation_size('file_metadata'))::bigint as bytes`.execute(
+        db,
+      );
       size = Number(row.rows[0]!.bytes);
     } else {
       await sql`pragma wal_checkpoint(truncate)`.execute(db);
@@ -382,7 +398,7 @@ async function measure(label: string, postgresUrl: string | undefined): Promise<
       `catalog ${label} ingest: ${thousands(records)} records in ${seconds.toFixed(1)} s, ` +
         `${thousands(records / seconds)} records/s; ` +
         `${profile.name === 'postgres' ? 'vacuum analyze' : 'wal checkpoint'} ${maintenance.toFixed(1)} s; ` +
-        `${profile.name === 'postgres' ? 'files table with indexes' : 'database file'} ` +
+        `${profile.name === 'postgres' ? 'files and file_metadata with indexes' : 'database file'} ` +
         `${thousands(size / 2 ** 20)} MiB`,
     );
 
@@ -403,7 +419,7 @@ async function measure(label: string, postgresUrl: string | undefined): Promise<
     console.log(`catalog ${label} queries end: ${load()}`);
     if (values.explain) {
       for (const query of queries) {
-        const plan = await explain(db, profile, query.compile(db, profile, experimentId));
+        const plan = await explain(db, profile, await query.compile(db, profile, experimentId));
         console.log(`  plan ${label} ${query.name} (${round(plan.ms)} ms):\n${plan.text}`);
       }
     }

@@ -43,29 +43,32 @@ export async function ingestFile(context: ServiceContext, request: IngestRequest
   const content = await context.metadataReader.read(destination);
   if (content.error)
     context.logger.warn({ path: request.path, error: content.error }, 'file metadata partly unreadable');
-  await upsertFile(
-    context.db,
-    {
-      experimentId: request.experiment.id,
-      path: request.path,
-      size: copy.size,
-      mtime: new Date(copy.sourceMtimeMs).toISOString(),
-      md5: copy.md5,
-      sha256: copy.sha256,
-      source: request.source,
-      originType: request.origin.type,
-      originId: request.origin.id,
-      transferMs: Date.now() - started,
-      contentMetadata: flattenForCatalog(content),
-      now: context.now(),
-    },
-    request.existing ? decodeJson<Record<string, unknown>>(context.profile, request.existing.metadata) : {},
-  );
-  await context.events.publish(context.db, {
-    type: 'file.cataloged',
+  const file = {
     experimentId: request.experiment.id,
-    subjectId: request.path,
-    payload: { path: request.path, size: copy.size, md5: copy.md5, origin: request.origin },
+    path: request.path,
+    size: copy.size,
+    mtime: new Date(copy.sourceMtimeMs).toISOString(),
+    md5: copy.md5,
+    sha256: copy.sha256,
+    source: request.source,
+    originType: request.origin.type,
+    originId: request.origin.id,
+    transferMs: Date.now() - started,
+    contentMetadata: flattenForCatalog(content),
+    now: context.now(),
+  };
+  const existing = request.existing
+    ? decodeJson<Record<string, unknown>>(context.profile, request.existing.metadata)
+    : {};
+  // The record, what is derived from it (metadata index, counts) and its live event commit together.
+  await context.db.transaction().execute(async (trx) => {
+    await upsertFile(trx, context.profile, file, existing);
+    await context.events.publish(trx, {
+      type: 'file.cataloged',
+      experimentId: request.experiment.id,
+      subjectId: request.path,
+      payload: { path: request.path, size: copy.size, md5: copy.md5, origin: request.origin },
+    });
   });
   return copy;
 }

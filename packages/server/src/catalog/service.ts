@@ -83,7 +83,7 @@ export function createCatalogService(context: ServiceContext) {
 
     async keys(actor: Actor, experimentName: string) {
       const experiment = await loadReadable(context, actor, experimentName);
-      return { items: await store.metadataKeys(db, profile, experiment.id) };
+      return { items: await store.metadataKeys(db, experiment.id) };
     },
 
     async show(actor: Actor, experimentName: string, path: string): Promise<CatalogFile> {
@@ -107,7 +107,7 @@ export function createCatalogService(context: ServiceContext) {
       }
       const now = context.now();
       await db.transaction().execute(async (trx) => {
-        await store.setMetadata(trx, row.id, metadata, now);
+        await store.setMetadata(trx, profile, row.id, metadata, now);
         await recordAudit(trx, auditWho(actor, now), {
           action: 'file.update',
           targetType: 'file',
@@ -137,7 +137,7 @@ export function createCatalogService(context: ServiceContext) {
       for (const path of found) await rm(await resolveInside(dataDirectory, path), { force: true });
       const now = context.now();
       const deleted = await db.transaction().execute(async (trx) => {
-        const count = await store.deleteFileRecords(trx, experiment.id, found);
+        const count = await store.deleteFileRecords(trx, profile, experiment.id, found);
         await recordAudit(trx, auditWho(actor, now), {
           action: 'file.delete',
           targetType: 'file',

@@ -1,48 +1,10 @@
 import type { Kysely } from 'kysely';
-import { columnGlob, metadataCondition, metadataKeyCounts } from '../db/metadata-query.ts';
 import type { DialectProfile } from '../db/profile.ts';
 import type { Database, FileOriginType, FileRow } from '../db/tables.ts';
-import type { Condition } from './where.ts';
+import { countQuery, type FileSearch, searchQuery } from './search-store.ts';
+import { addToTotals, readKeyCounts, syncFileMetadata } from './summary-store.ts';
 
-/** Conditions on these names test the file's own columns, not its metadata. */
-const columns: Record<string, 'path' | 'size' | 'mtime' | 'md5' | 'sha256'> = {
-  path: 'path',
-  experimentFilePath: 'path',
-  size: 'size',
-  fileSize: 'size',
-  mtime: 'mtime',
-  fileModificationTime: 'mtime',
-  md5: 'md5',
-  md5Sum: 'md5',
-  sha256: 'sha256',
-  sha256Sum: 'sha256',
-};
-
-export interface FileSearch {
-  experimentId: number;
-  pathGlob?: string;
-  conditions: Condition[];
-}
-
-function searchQuery(db: Kysely<Database>, profile: DialectProfile, search: FileSearch) {
-  let query = db.selectFrom('files').where('experiment_id', '=', search.experimentId);
-  if (search.pathGlob) query = query.where(columnGlob(profile, 'path', search.pathGlob));
-  for (const condition of search.conditions) {
-    const column = columns[condition.key];
-    if (column === undefined) {
-      query = query.where(
-        metadataCondition(profile, 'metadata', condition.key, condition.operator, condition.value),
-      );
-    } else if (condition.operator === 'exists') {
-      // Every file has its own columns.
-    } else if (condition.operator === '~') {
-      query = query.where(columnGlob(profile, column, String(condition.value)));
-    } else {
-      query = query.where(column, condition.operator, condition.value as never);
-    }
-  }
-  return query;
-}
+export type { FileSearch } from './search-store.ts';
 
 export type SortKey = 'path' | 'size' | 'mtime';
 
@@ -57,18 +19,18 @@ export async function listFiles(
   },
 ): Promise<FileRow[]> {
   const direction = search.descending ? 'desc' : 'asc';
-  let query = searchQuery(db, profile, search)
-    .selectAll()
-    .orderBy(search.sort, direction)
-    .orderBy('id', direction)
+  let query = (await searchQuery(db, profile, search, { limit: search.limit }))
+    .selectAll('files')
+    .orderBy(`files.${search.sort}`, direction)
+    .orderBy('files.id', direction)
     .limit(search.limit + 1);
   if (search.after) {
     const [value, id] = search.after;
     const beyond = search.descending ? '<' : '>';
     query = query.where((eb) =>
       eb.or([
-        eb(search.sort, beyond, value as never),
-        eb.and([eb(search.sort, '=', value as never), eb('id', beyond, id)]),
+        eb(`files.${search.sort}`, beyond, value as never),
+        eb.and([eb(`files.${search.sort}`, '=', value as never), eb('files.id', beyond, id)]),
       ]),
     );
   }
@@ -80,15 +42,13 @@ export async function countFiles(
   profile: DialectProfile,
   search: FileSearch,
 ): Promise<number> {
-  const row = await searchQuery(db, profile, search)
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  const row = await (await countQuery(db, profile, search)).executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
-export async function metadataKeys(db: Kysely<Database>, profile: DialectProfile, experimentId: number) {
-  const result = await metadataKeyCounts(profile, experimentId).execute(db);
-  return result.rows.map((row) => ({ key: row.key, count: Number(row.count) }));
+/** The metadata keys of an experiment's files, with how many files have each. */
+export async function metadataKeys(db: Kysely<Database>, experimentId: number) {
+  return readKeyCounts(db, experimentId);
 }
 
 export async function findFile(
@@ -121,11 +81,13 @@ export interface StoredFile {
 }
 
 /**
- * Records a file that is now in storage. Idempotent on (experiment, path): taking the same file again
- * updates its record, so a retry after a crash never makes a second one.
+ * Records a file that is now in storage, with its derived rows; call it in a transaction. Idempotent on
+ * (experiment, path): taking the same file again updates its record, so a retry after a crash never makes a
+ * second one.
  */
 export async function upsertFile(
-  db: Kysely<Database>,
+  trx: Kysely<Database>,
+  profile: DialectProfile,
   file: StoredFile,
   existingMetadata: Record<string, unknown>,
 ): Promise<void> {
@@ -142,38 +104,72 @@ export async function upsertFile(
     metadata: JSON.stringify({ ...existingMetadata, ...file.contentMetadata }),
     updated_at: file.now,
   };
-  await db
-    .insertInto('files')
-    .values({ experiment_id: file.experimentId, path: file.path, created_at: file.now, ...values })
-    .onConflict((oc) => oc.columns(['experiment_id', 'path']).doUpdateSet(values))
-    .execute();
+  // Insert, or else update the record as it is once locked: the totals need to know which, and the old size.
+  // A record deleted in between (by another process) makes the insert worth another try.
+  for (let attempt = 1; ; attempt++) {
+    const inserted = await trx
+      .insertInto('files')
+      .values({ experiment_id: file.experimentId, path: file.path, created_at: file.now, ...values })
+      .onConflict((oc) => oc.columns(['experiment_id', 'path']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (inserted) {
+      await syncFileMetadata(trx, profile, { ids: [inserted.id] });
+      await addToTotals(trx, file.experimentId, 1, file.size);
+      return;
+    }
+    const current = await trx
+      .selectFrom('files')
+      .select(['id', 'size'])
+      .where('experiment_id', '=', file.experimentId)
+      .where('path', '=', file.path)
+      .$if(profile.supportsForUpdate, (query) => query.forUpdate())
+      .executeTakeFirst();
+    if (current) {
+      await trx.updateTable('files').set(values).where('id', '=', current.id).execute();
+      await syncFileMetadata(trx, profile, { ids: [current.id] });
+      await addToTotals(trx, file.experimentId, 0, file.size - Number(current.size));
+      return;
+    }
+    if (attempt === 3) throw new Error(`the record of "${file.path}" keeps changing under this write`);
+  }
 }
 
+/** Replaces a file's metadata, and its derived rows; call it in a transaction. */
 export async function setMetadata(
-  db: Kysely<Database>,
+  trx: Kysely<Database>,
+  profile: DialectProfile,
   id: number,
   metadata: Record<string, unknown>,
   now: string,
 ) {
-  await db
+  await trx
     .updateTable('files')
     .set({ metadata: JSON.stringify(metadata), updated_at: now })
     .where('id', '=', id)
     .execute();
+  await syncFileMetadata(trx, profile, { ids: [id] });
 }
 
+/** Deletes file records, their derived rows, and their part of the totals; call it in a transaction. */
 export async function deleteFileRecords(
-  db: Kysely<Database>,
+  trx: Kysely<Database>,
+  profile: DialectProfile,
   experimentId: number,
   paths: string[],
 ): Promise<number> {
   if (paths.length === 0) return 0;
-  const result = await db
+  // What this transaction deleted, not what it was asked to: a concurrent delete of the same file counts once.
+  const deleted = await trx
     .deleteFrom('files')
     .where('experiment_id', '=', experimentId)
     .where('path', 'in', paths)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+    .returning(['id', 'size'])
+    .execute();
+  await syncFileMetadata(trx, profile, { ids: deleted.map((row) => row.id) });
+  const bytes = deleted.reduce((sum, row) => sum + Number(row.size), 0);
+  await addToTotals(trx, experimentId, -deleted.length, -bytes);
+  return deleted.length;
 }
 
 export async function countExperimentFiles(db: Kysely<Database>, experimentId: number): Promise<number> {

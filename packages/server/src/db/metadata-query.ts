@@ -72,14 +72,63 @@ function globToLike(glob: string): string {
     .replace(/\?/g, '_');
 }
 
-/** The keys of every metadata map of one experiment's files, with how many files have each. */
-export function metadataKeyCounts(
-  profile: DialectProfile,
-  experimentId: number,
-): RawBuilder<{ key: string; count: number }> {
+/**
+ * The `file_metadata` rows of the files that `filter` selects (a condition on `files` as `f`), read from
+ * their JSON by the database itself: the same parser as `metadataCondition`, so the two agree on every type.
+ * Columns: file_id, experiment_id, key, value_text, value_number.
+ */
+export function metadataEntries(profile: DialectProfile, filter: RawBuilder<boolean>): RawBuilder<unknown> {
   return profile.name === 'sqlite'
-    ? sql`select j.key as key, count(*) as count from files f, json_each(f.metadata) j
-          where f.experiment_id = ${experimentId} group by j.key order by j.key`
-    : sql`select k as key, count(*)::int as count from files f, jsonb_object_keys(f.metadata) k
-          where f.experiment_id = ${experimentId} group by k order by k`;
+    ? sql`select f.id as file_id, f.experiment_id as experiment_id, j.key as key,
+            case when j.type = 'text' then j.value end as value_text,
+            case when j.type in ('integer', 'real') then j.value end as value_number
+          from files f, json_each(f.metadata) j where ${filter}`
+    : sql`select f.id as file_id, f.experiment_id as experiment_id, j.key as key,
+            case when jsonb_typeof(j.value) = 'string' then j.value #>> '{}' end as value_text,
+            case when jsonb_typeof(j.value) = 'number' then (j.value #>> '{}')::numeric end as value_number
+          from files f, jsonb_each(f.metadata) j where ${filter}`;
+}
+
+/**
+ * A condition on the value columns of a `file_metadata` row (the key is matched by the caller), meaning what
+ * `metadataCondition` means for the same operator. `!=` is not one: it matches files without the key.
+ */
+export function entryCondition(
+  profile: DialectProfile,
+  alias: string,
+  operator: Exclude<MetadataOperator, '!='>,
+  value: string | number | undefined,
+): RawBuilder<boolean> {
+  const text = sql.ref(`${alias}.value_text`);
+  switch (operator) {
+    case 'exists':
+      return sql<boolean>`1 = 1`;
+    case '~':
+      return profile.name === 'sqlite'
+        ? sql<boolean>`${text} glob ${String(value)}`
+        : sql<boolean>`${text} like ${globToLike(String(value))} escape '\\'`;
+    default:
+      return typeof value === 'number'
+        ? sql<boolean>`${sql.ref(`${alias}.value_number`)} ${sql.raw(operator)} ${value}`
+        : sql<boolean>`${text} ${sql.raw(operator)} ${value}`;
+  }
+}
+
+/**
+ * `=` conditions as JSON containment, `metadata @> '{"sample": "x", "scan": 42}'`: the form PostgreSQL's GIN
+ * index answers and its statistics estimate. For a string or a number it means what `=` means in
+ * `metadataCondition` (`{"k": 42.0} @> {"k": 42}`; `{"k": "42"}` and `{"k": ["x"]}` do not contain 42, "x").
+ * Conditions on distinct keys share one document: separate ones would each be estimated at a guess.
+ */
+export function metadataContains(
+  column: string,
+  equalities: Array<{ key: string; value: string | number }>,
+): RawBuilder<boolean>[] {
+  const documents: Record<string, string | number>[] = [];
+  for (const { key, value } of equalities) {
+    const free = documents.find((document) => !Object.hasOwn(document, key));
+    if (free) free[key] = value;
+    else documents.push({ [key]: value });
+  }
+  return documents.map((document) => sql<boolean>`${sql.ref(column)} @> ${JSON.stringify(document)}::jsonb`);
 }

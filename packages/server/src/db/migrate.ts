@@ -4,6 +4,7 @@ import { catalog } from './migrations/0002-catalog.ts';
 import { daqs } from './migrations/0003-daqs.ts';
 import { workflowsJobs } from './migrations/0006-workflows-jobs.ts';
 import { events } from './migrations/0007-events.ts';
+import { fileMetadata } from './migrations/0004-file-metadata.ts';
 import type { DialectProfile } from './profile.ts';
 import type { Database } from './tables.ts';
 
@@ -16,6 +17,7 @@ function migrationsFor(profile: DialectProfile) {
     '0003-daqs': daqs(profile),
     '0006-workflows-jobs': workflowsJobs(profile),
     '0007-events': events(profile),
+    '0004-file-metadata': fileMetadata(profile),
   };
 }
 

@@ -20,6 +20,18 @@ export interface DialectProfile {
   readonly supportsSkipLocked: boolean;
   /** Whether `LISTEN/NOTIFY` can wake other processes (event streams); without it they poll. */
   readonly supportsListenNotify: boolean;
+  /** Whether `SELECT ... FOR UPDATE` exists. SQLite needs none: a writing transaction excludes all others. */
+  readonly supportsForUpdate: boolean;
+  /**
+   * How a metadata `=` condition is searched: PostgreSQL by JSON containment (`metadata @> '{"k": v}'`),
+   * which its GIN index answers and its statistics estimate; SQLite through the `file_metadata` table.
+   */
+  readonly metadataEquality: 'containment' | 'normalized';
+  /**
+   * Whether the planner has statistics to choose which metadata condition drives a search. SQLite has none
+   * (the server never runs ANALYZE), so the catalog measures the conditions itself (catalog/search-store.ts).
+   */
+  readonly plansMetadataSearch: boolean;
 }
 
 export const sqliteProfile: DialectProfile = {
@@ -29,6 +41,9 @@ export const sqliteProfile: DialectProfile = {
   jsonIsParsedByDriver: false,
   supportsSkipLocked: false,
   supportsListenNotify: false,
+  supportsForUpdate: false,
+  metadataEquality: 'normalized',
+  plansMetadataSearch: false,
 };
 
 export const postgresProfile: DialectProfile = {
@@ -38,6 +53,9 @@ export const postgresProfile: DialectProfile = {
   jsonIsParsedByDriver: true,
   supportsSkipLocked: true,
   supportsListenNotify: true,
+  supportsForUpdate: true,
+  metadataEquality: 'containment',
+  plansMetadataSearch: true,
 };
 
 /**

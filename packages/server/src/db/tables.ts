@@ -147,6 +147,35 @@ export interface FilesTable {
   updated_at: string;
 }
 
+/**
+ * One top-level key of one file's metadata, kept in step with `files.metadata` in the transaction that
+ * writes the record (catalog/summary-store.ts), so that searches find metadata through an index. Only a
+ * string has a `value_text`, only a number a `value_number`; other values (true, null, lists) only exist.
+ */
+export interface FileMetadataTable {
+  file_id: number;
+  experiment_id: number;
+  key: string;
+  value_text: string | null;
+  /** numeric on PostgreSQL, returned by node-postgres as a string. */
+  value_number: ColumnType<number | string | null, number | null, number | null>;
+}
+
+/** How many files of an experiment have each metadata key, kept by increments (never read-modify-write). */
+export interface FileMetadataKeysTable {
+  experiment_id: number;
+  key: string;
+  /** 0 once the last file with the key is gone: the row stays, listings skip it. */
+  file_count: number;
+}
+
+/** How many files an experiment has and their total size, kept by increments like the key counts. */
+export interface FileTotalsTable {
+  experiment_id: number;
+  file_count: number;
+  byte_count: number;
+}
+
 /** pending → running → done | failed | aborted (APS names). */
 export type UploadStatus = 'pending' | 'running' | 'done' | 'failed' | 'aborted';
 
@@ -241,6 +270,9 @@ export interface Database {
   experiment_members: ExperimentMembersTable;
   audit_events: AuditEventsTable;
   files: FilesTable;
+  file_metadata: FileMetadataTable;
+  file_metadata_keys: FileMetadataKeysTable;
+  file_totals: FileTotalsTable;
   uploads: UploadsTable;
   daqs: DaqsTable;
   processing_requests: ProcessingRequestsTable;

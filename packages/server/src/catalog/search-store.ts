@@ -1,0 +1,235 @@
+/**
+ * The SQL of a catalog search: a path glob and `--where` conditions on an experiment's files.
+ *
+ * Metadata conditions go through the `file_metadata` table's indexes (summary-store.ts keeps it), `=` on
+ * PostgreSQL through JSON containment on the GIN index instead (`DialectProfile.metadataEquality`). `!=` keeps
+ * testing the JSON itself: it matches files without the key, which no index of the key can find, and it
+ * selects most files anyway.
+ *
+ * Which condition drives the search matters more than anything else at 1M records: a rare value must be
+ * found through its index, not by walking every file. PostgreSQL's planner knows from its statistics. SQLite
+ * has none, so here the conditions are measured first (a count that stops at `probeCap`, or the key count
+ * for `exists`) and the most selective one drives; if none is selective, a listing walks the files in
+ * the order asked and stops once its page is full, as before.
+ */
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { columnGlob, entryCondition, metadataCondition, metadataContains } from '../db/metadata-query.ts';
+import type { DialectProfile } from '../db/profile.ts';
+import type { Database } from '../db/tables.ts';
+import { readTotals } from './summary-store.ts';
+import type { Condition } from './where.ts';
+
+/** Conditions on these names test the file's own columns, not its metadata. */
+const columns: Record<string, 'path' | 'size' | 'mtime' | 'md5' | 'sha256'> = {
+  path: 'path',
+  experimentFilePath: 'path',
+  size: 'size',
+  fileSize: 'size',
+  mtime: 'mtime',
+  fileModificationTime: 'mtime',
+  md5: 'md5',
+  md5Sum: 'md5',
+  sha256: 'sha256',
+  sha256Sum: 'sha256',
+};
+
+export interface FileSearch {
+  experimentId: number;
+  pathGlob?: string;
+  conditions: Condition[];
+}
+
+type IndexedCondition = Condition & { operator: Exclude<Condition['operator'], '!='> };
+
+/**
+ * Whether a condition with `matches` matches should drive a listing of `limit` files out of `total`:
+ * driving costs about one lookup per match; walking the files in order until the page is full costs about
+ * limit × total / matches. Counts always drive: they must see every match.
+ */
+function worthDriving(matches: number, limit: number, total: number): boolean {
+  return matches * matches < limit * total;
+}
+
+export type SearchPurpose = 'count' | { limit: number };
+
+/** `files.id` has a `file_metadata` row for the condition's key whose value satisfies it. */
+function entryFilter(
+  profile: DialectProfile,
+  experimentId: number,
+  condition: IndexedCondition,
+  fileId: RawBuilder<unknown>,
+): RawBuilder<boolean> {
+  const { key, operator, value } = condition;
+  const test = entryCondition(profile, 'm', operator, value);
+  return sql<boolean>`exists (select 1 from file_metadata m
+    where m.file_id = ${fileId} and m.experiment_id = ${experimentId} and m.key = ${key} and ${test})`;
+}
+
+/** The files matching one condition, as `files.id in (...)`: the driving condition of a search. */
+function entrySource(profile: DialectProfile, experimentId: number, condition: IndexedCondition) {
+  const test = entryCondition(profile, 'm', condition.operator, condition.value);
+  return sql<boolean>`${sql.ref('files.id')} in (select m.file_id from file_metadata m
+    where m.experiment_id = ${experimentId} and m.key = ${condition.key} and ${test})`;
+}
+
+/** How many files match, exact up to `cap`. */
+async function estimate(
+  db: Kysely<Database>,
+  profile: DialectProfile,
+  experimentId: number,
+  condition: IndexedCondition,
+  cap: number,
+): Promise<number> {
+  if (condition.operator === 'exists') {
+    const row = await db
+      .selectFrom('file_metadata_keys')
+      .select('file_count')
+      .where('experiment_id', '=', experimentId)
+      .where('key', '=', condition.key)
+      .executeTakeFirst();
+    return Number(row?.file_count ?? 0);
+  }
+  // A glob's matches cannot be found by a range of the index: it scans the key's rows, so it only drives
+  // when nothing else can.
+  if (condition.operator === '~') return cap;
+  const test = entryCondition(profile, 'm', condition.operator, condition.value);
+  const result = await sql<{ n: number }>`select count(*) as n from (select 1 from file_metadata m
+    where m.experiment_id = ${experimentId} and m.key = ${condition.key} and ${test} limit ${cap}) p`.execute(
+    db,
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+/** The most selective condition, if it should drive the search (SQLite only: PostgreSQL's planner knows). */
+async function chooseDriver(
+  db: Kysely<Database>,
+  profile: DialectProfile,
+  experimentId: number,
+  indexed: IndexedCondition[],
+  purpose: SearchPurpose,
+): Promise<IndexedCondition | undefined> {
+  if (profile.plansMetadataSearch || indexed.length === 0) return undefined;
+  const limit = purpose === 'count' ? 100 : purpose.limit;
+  const { files: total } = await readTotals(db, experimentId);
+  // Beyond this many matches no condition is worth driving a listing; it also bounds each measurement.
+  const cap = Math.max(limit, Math.ceil(Math.sqrt(limit * total)));
+  let best: { condition: IndexedCondition; matches: number } | undefined;
+  for (const condition of indexed) {
+    const matches = await estimate(db, profile, experimentId, condition, cap);
+    if (!best || matches < best.matches) best = { condition, matches };
+    if (matches === 0) break;
+  }
+  if (!best || (purpose !== 'count' && !worthDriving(best.matches, limit, total))) return undefined;
+  return best.condition;
+}
+
+/** Splits the metadata conditions by how they are searched on this database. */
+function classify(profile: DialectProfile, conditions: Condition[], allIndexed: boolean) {
+  const metadata = conditions.filter((condition) => columns[condition.key] === undefined);
+  const contained =
+    profile.metadataEquality === 'containment' && !allIndexed
+      ? metadata.filter((c) => c.operator === '=')
+      : [];
+  const indexed = metadata.filter(
+    (c): c is IndexedCondition => c.operator !== '!=' && !contained.includes(c),
+  );
+  const unindexed = metadata.filter((c) => c.operator === '!=');
+  return { contained, indexed, unindexed };
+}
+
+/**
+ * A count that needs nothing of the files' own rows (only metadata conditions that an index answers) is
+ * counted in `file_metadata` alone, from the driving condition's index: on both databases, since an index
+ * of 20,000 entries beats reading 20,000 records. Otherwise undefined.
+ */
+async function metadataOnlyCount(db: Kysely<Database>, profile: DialectProfile, search: FileSearch) {
+  if (search.pathGlob || search.conditions.length === 0) return undefined;
+  const { indexed } = classify(profile, search.conditions, true);
+  if (indexed.length !== search.conditions.length) return undefined;
+  const driver =
+    (await chooseDriver(db, profile, search.experimentId, indexed, 'count')) ??
+    indexed.find((c) => c.operator === '=') ??
+    indexed[0]!;
+  let query = db
+    .selectFrom('file_metadata as d')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('d.experiment_id', '=', search.experimentId)
+    .where('d.key', '=', driver.key)
+    .where(entryCondition(profile, 'd', driver.operator, driver.value));
+  for (const condition of indexed) {
+    if (condition !== driver) {
+      query = query.where(entryFilter(profile, search.experimentId, condition, sql.ref('d.file_id')));
+    }
+  }
+  return query;
+}
+
+/**
+ * The count of a search, as a query selecting `n`.
+ *
+ * @example
+ * const { n } = await (await countQuery(db, profile, search)).executeTakeFirstOrThrow();
+ */
+export async function countQuery(db: Kysely<Database>, profile: DialectProfile, search: FileSearch) {
+  if (isUnfiltered(search)) {
+    return db
+      .selectFrom('file_totals')
+      .select('file_count as n')
+      .where('experiment_id', '=', search.experimentId);
+  }
+  return (
+    (await metadataOnlyCount(db, profile, search)) ??
+    (await searchQuery(db, profile, search, 'count')).select((eb) => eb.fn.countAll<number>().as('n'))
+  );
+}
+
+/**
+ * The search as a query on `files`, its conditions chosen to be driven through an index where one helps.
+ *
+ * @example
+ * const query = await searchQuery(db, profile, { experimentId: 1, conditions }, { limit: 100 });
+ * await query.selectAll('files').orderBy('files.path').limit(101).execute();
+ */
+export async function searchQuery(
+  db: Kysely<Database>,
+  profile: DialectProfile,
+  search: FileSearch,
+  purpose: SearchPurpose,
+) {
+  const { contained, indexed, unindexed } = classify(profile, search.conditions, false);
+  const driver = await chooseDriver(db, profile, search.experimentId, indexed, purpose);
+
+  let query = db.selectFrom('files');
+  // A driver is the only way in: `+` keeps SQLite from using the experiment's indexes on files instead.
+  query = driver
+    ? query.where(sql`+${sql.ref('files.experiment_id')}`, '=', search.experimentId)
+    : query.where('files.experiment_id', '=', search.experimentId);
+  if (driver) query = query.where(entrySource(profile, search.experimentId, driver));
+  for (const condition of indexed) {
+    if (condition !== driver) {
+      query = query.where(entryFilter(profile, search.experimentId, condition, sql.ref('files.id')));
+    }
+  }
+  const equalities = contained.map((c) => ({ key: c.key, value: c.value as string | number }));
+  for (const containment of metadataContains('files.metadata', equalities)) query = query.where(containment);
+  for (const condition of unindexed) {
+    query = query.where(metadataCondition(profile, 'files.metadata', condition.key, '!=', condition.value));
+  }
+  if (search.pathGlob) query = query.where(columnGlob(profile, 'files.path', search.pathGlob));
+  for (const condition of search.conditions) {
+    const column = columns[condition.key];
+    if (column === undefined || condition.operator === 'exists') {
+      // Metadata, done above; or a file's own column, which every file has.
+    } else if (condition.operator === '~') {
+      query = query.where(columnGlob(profile, `files.${column}`, String(condition.value)));
+    } else {
+      query = query.where(`files.${column}`, condition.operator, condition.value as never);
+    }
+  }
+  return query;
+}
+
+/** Whether the search has no condition at all: its count is the experiment's total. */
+export function isUnfiltered(search: FileSearch): boolean {
+  return !search.pathGlob && search.conditions.length === 0;
+}
