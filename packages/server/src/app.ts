@@ -13,6 +13,8 @@ import { stopMetadataReader } from './catalog/hdf5-metadata.ts';
 import { registerCatalogRoutes } from './catalog/routes.ts';
 import { createCatalogService } from './catalog/service.ts';
 import type { ServiceContext } from './context.ts';
+import { registerDaqAgentRoutes } from './daq/agent-routes.ts';
+import { createDaqAgentService } from './daq/agent-service.ts';
 import { registerDaqRoutes } from './daq/routes.ts';
 import { startDaqRunner } from './daq/runner.ts';
 import { createDaqService } from './daq/service.ts';
@@ -104,6 +106,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     registerUploadRoutes(http, createUploadService(context, uploadRunner.wake));
     const daqRunner = startDaqRunner(context);
     registerDaqRoutes(http, createDaqService(context, daqRunner.wake));
+    registerDaqAgentRoutes(http, createDaqAgentService(context));
     await http.ready();
 
     return {

@@ -23,6 +23,8 @@ export function startDaqRunner(
         owner,
         now,
         new Date(Date.parse(now) + leaseMs).toISOString(),
+        // Agent DAQs watch directories on other machines: only their agent may take them.
+        { mode: 'server' },
       );
       return id === undefined ? undefined : findDaq(context.db, id);
     },

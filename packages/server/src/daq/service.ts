@@ -8,6 +8,7 @@ import { visibleExperimentIds } from '../experiments/store.ts';
 import { decodeCursor } from '../http/pagination.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
 import type { CreateDaqBody, Daq, DaqListQuery } from './schemas.ts';
+import { removeStagingOfEndedDaqs } from './staging.ts';
 import * as store from './store.ts';
 
 export function createDaqService(context: ServiceContext, wakeRunner: () => void) {
@@ -29,6 +30,8 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
         dataDirectory: row.data_directory,
         destDirectory: row.dest_directory,
         status: row.status,
+        mode: row.mode,
+        agentName: row.agent_name,
         skipPatterns: decodeJson<string[]>(context.profile, row.skip_patterns),
         settleSeconds: row.settle_ms / 1000,
         newOnly: row.new_only === 1,
@@ -65,10 +68,15 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
   }
 
   return {
-    /** Staff only, as uploads: the server reads `dataDirectory` with its own rights. */
+    /**
+     * Staff only, as uploads: the server (or the agent, with `agent`) reads `dataDirectory` with its own
+     * rights. An agent's directory is on another machine, so only the agent can check it.
+     */
     async start(actor: Actor, body: CreateDaqBody): Promise<Daq> {
       const experiment = await loadManageable(context, actor, body.experiment);
-      const destDirectory = await checkTransferDirectories(context, experiment, body);
+      const destDirectory = await checkTransferDirectories(context, experiment, body, {
+        sourceOnServer: body.agent === undefined,
+      });
       const now = context.now();
       const id = await db.transaction().execute(async (trx) => {
         const inserted = await store.insertDaq(trx, {
@@ -84,6 +92,8 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
           stop_at: body.durationSeconds
             ? new Date(Date.parse(now) + body.durationSeconds * 1000).toISOString()
             : null,
+          mode: body.agent === undefined ? 'server' : 'agent',
+          agent_name: body.agent ?? null,
           created_by: actor.principal.username,
           submitted_at: now,
           updated_at: now,
@@ -143,6 +153,7 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
           experimentName: experiment.name,
         });
       });
+      await removeStagingOfEndedDaqs(context);
       return (await present([(await store.findDaq(db, id))!]))[0]!;
     },
   };

@@ -13,6 +13,9 @@
  * - upload: one run that takes an existing directory into an experiment's storage, file by file.
  * - DAQ: a monitor that takes every new file of a directory, as soon as it is complete, until stopped.
  * - processing request: a workflow to run on a file, recorded by a DAQ until the workflow engine runs it.
+ * - DAQ agent: `dm daq-agent` on a beamline machine; it runs the DAQs assigned to its name (mode `agent`).
+ * - staging file: a file an agent is sending over HTTP, kept in the experiment's system directory until it
+ *   is complete and verified, then renamed into place.
  *
  * Timestamps are ISO-8601 UTC strings (`Date#toISOString`) on both databases: they sort as text, and the two
  * drivers then return the same JavaScript type. Flags are integers 0/1 for the same reason.
@@ -169,6 +172,9 @@ export interface UploadsTable {
 
 export type DaqStatus = 'pending' | 'running' | 'done' | 'failed' | 'aborted';
 
+/** Who monitors the directory: the server's own runner, or the DAQ agent named in `agent_name`. */
+export type DaqMode = 'server' | 'agent';
+
 export interface DaqsTable {
   id: Generated<number>;
   experiment_id: number;
@@ -194,6 +200,19 @@ export interface DaqsTable {
   start_time: string | null;
   end_time: string | null;
   updated_at: string;
+  mode: ColumnType<DaqMode, DaqMode | undefined, DaqMode>;
+  /** The host name of the agent that runs it (mode `agent`); null for the server's own DAQs. */
+  agent_name: string | null;
+}
+
+/** A file version an agent is sending: its bytes are in `system/daq-staging/<daq>/<id>` until committed. */
+export interface DaqStagingTable {
+  id: Generated<number>;
+  daq_id: number;
+  path: string;
+  size: number;
+  mtime: string;
+  created_at: string;
 }
 
 export interface ProcessingRequestsTable {
@@ -221,6 +240,7 @@ export interface Database {
   files: FilesTable;
   uploads: UploadsTable;
   daqs: DaqsTable;
+  daq_staging: DaqStagingTable;
   processing_requests: ProcessingRequestsTable;
 }
 
@@ -235,3 +255,4 @@ export type AuditEventRow = Selectable<AuditEventsTable>;
 export type FileRow = Selectable<FilesTable>;
 export type UploadRow = Selectable<UploadsTable>;
 export type DaqRow = Selectable<DaqsTable>;
+export type DaqStagingRow = Selectable<DaqStagingTable>;

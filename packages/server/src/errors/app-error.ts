@@ -4,6 +4,7 @@
  */
 export const errorStatus = {
   validation_failed: 400,
+  upload_interrupted: 400,
   invalid_json: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
@@ -24,9 +25,13 @@ export const errorStatus = {
   experiment_type_exists: 409,
   experiment_not_empty: 409,
   invalid_transition: 409,
+  lease_lost: 409,
+  staging_mismatch: 409,
+  destination_conflict: 409,
   last_admin: 409,
   unix_account_unknown: 409,
   payload_too_large: 413,
+  checksum_mismatch: 422,
   unsupported_media_type: 415,
   internal_error: 500,
   storage_unavailable: 503,
