@@ -4,9 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { PhotonClient } from '@photon-dm/client';
+import { pino } from 'pino';
+import { startDaqAgent } from '../src/daq-agent/agent.ts';
+import { tempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
 
@@ -184,5 +188,55 @@ describeBackends('DAQ agent API', (backend) => {
       body: { owner, failures: [] },
     });
     assert.deepEqual(afterStop.body, { running: false }, 'the agent learns that the DAQ ended');
+  });
+
+  it('has the agent send a file again when its upload arrived corrupted', async () => {
+    const detector = await tempDir('dm-agent-detector-');
+    const content = Buffer.from('frame 2: the bytes that must arrive intact');
+    writeFileSync(join(detector.path, 'frame_0002.h5'), content);
+    const created = await t.call('POST', '/api/v1/daqs', {
+      token: manager,
+      body: { experiment: 'agent-exp', dataDirectory: detector.path, agent: 'bl8-flaky', settleSeconds: 0 },
+    });
+    await t.app.http.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.http.server.address() as { port: number };
+    // A link that flips a bit of the first body it carries: the server must notice and the agent resend.
+    let corrupted = 0;
+    const flaky: typeof fetch = (input, init) => {
+      if (init?.method !== 'PUT' || corrupted > 0) return fetch(input, init);
+      corrupted++;
+      const original = init.body as unknown as AsyncIterable<Uint8Array>;
+      const flipped = (async function* () {
+        let first = true;
+        for await (const chunk of original) {
+          const copy = Buffer.from(chunk);
+          if (first) copy[0]! ^= 0x01;
+          first = false;
+          yield copy;
+        }
+      })();
+      return fetch(input, { ...init, body: flipped } as unknown as RequestInit);
+    };
+    const client = new PhotonClient({ server: `http://127.0.0.1:${port}`, token: manager, fetch: flaky });
+    const agent = startDaqAgent({
+      client,
+      name: 'bl8-flaky',
+      logger: pino({ level: 'silent' }),
+      claimEveryMs: 100,
+    });
+    try {
+      let daq = (await t.call('GET', `/api/v1/daqs/${created.body.id}`)).body;
+      for (let i = 0; i < 300 && daq.nProcessedFiles < 1; i++) {
+        await sleep(100);
+        daq = (await t.call('GET', `/api/v1/daqs/${created.body.id}`)).body;
+      }
+      assert.equal(daq.nProcessedFiles, 1, JSON.stringify(daq));
+      assert.equal(daq.nProcessingErrors, 0, 'a refused checksum is retried, not reported');
+      assert.equal(corrupted, 1);
+      assert.ok(readFileSync(join(experiment.dataDirectory, 'frame_0002.h5')).equals(content));
+    } finally {
+      await agent.stop();
+      await detector.remove();
+    }
   });
 });

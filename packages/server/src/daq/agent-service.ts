@@ -32,7 +32,7 @@ import type {
   RenewBody,
   TakenResponse,
 } from './agent-schemas.ts';
-import { removeStagingOfEndedDaqs, stagingPath } from './staging.ts';
+import { removeDaqStaging, removeStagingOfEndedDaqs, stagingPath } from './staging.ts';
 import * as stagingStore from './staging-store.ts';
 import { createStagingWriter } from './staging-writer.ts';
 import * as store from './store.ts';
@@ -153,12 +153,12 @@ export function createDaqAgentService(context: ServiceContext) {
 
     /** Extends the lease and adds the agent's failures to the DAQ's record; ends it at its stop time. */
     async renew(actor: Actor, id: number, body: RenewBody): Promise<{ running: boolean }> {
-      const { daq } = await manageable(actor, id);
+      const { daq, experiment } = await manageable(actor, id);
       if (daq.status !== 'running' || daq.lease_owner !== body.owner) return { running: false };
       const now = context.now();
       if (daq.stop_at !== null && now >= daq.stop_at) {
         await store.endDaq(db, id, 'done', now);
-        await removeStagingOfEndedDaqs(context);
+        await removeDaqStaging(context, experiment, id);
         return { running: false };
       }
       const errors = decodeJson<{ path: string; error: string }[]>(context.profile, daq.errors);

@@ -8,7 +8,7 @@ import { visibleExperimentIds } from '../experiments/store.ts';
 import { decodeCursor } from '../http/pagination.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
 import type { CreateDaqBody, Daq, DaqListQuery } from './schemas.ts';
-import { removeStagingOfEndedDaqs } from './staging.ts';
+import { removeDaqStaging } from './staging.ts';
 import * as store from './store.ts';
 
 export function createDaqService(context: ServiceContext, wakeRunner: () => void) {
@@ -153,7 +153,7 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
           experimentName: experiment.name,
         });
       });
-      await removeStagingOfEndedDaqs(context);
+      if (row.mode === 'agent') await removeDaqStaging(context, experiment, id);
       return (await present([(await store.findDaq(db, id))!]))[0]!;
     },
   };

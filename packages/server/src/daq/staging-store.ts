@@ -64,6 +64,10 @@ export async function deleteStaging(db: Kysely<Database>, ids: number[]): Promis
   await db.deleteFrom('daq_staging').where('id', 'in', ids).execute();
 }
 
+export async function deleteStagingOfDaq(db: Kysely<Database>, daqId: number): Promise<void> {
+  await db.deleteFrom('daq_staging').where('daq_id', '=', daqId).execute();
+}
+
 /** Staging rows of DAQs that ended: what they held will never be committed. */
 export async function stagingOfEndedDaqs(
   db: Kysely<Database>,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ServiceContext } from '../context.ts';
 import { type ExperimentRecord, findExperimentByName } from '../experiments/store.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
-import { deleteStaging, stagingOfEndedDaqs } from './staging-store.ts';
+import { deleteStaging, deleteStagingOfDaq, stagingOfEndedDaqs } from './staging-store.ts';
 
 export function stagingDirectory(
   context: ServiceContext,
@@ -48,4 +48,17 @@ export async function removeStagingOfEndedDaqs(context: ServiceContext): Promise
     rows.map((row) => row.id),
   );
   context.logger.info({ files: rows.length }, 'removed the staging files of ended DAQs');
+}
+
+/**
+ * Removes everything a DAQ that just ended staged (its directory, then its rows). What a crash between the
+ * end and this leaves, `removeStagingOfEndedDaqs` finds later by the rows.
+ */
+export async function removeDaqStaging(
+  context: ServiceContext,
+  experiment: ExperimentRecord,
+  daqId: number,
+): Promise<void> {
+  await rm(stagingDirectory(context, experiment, daqId), { recursive: true, force: true });
+  await deleteStagingOfDaq(context.db, daqId);
 }
