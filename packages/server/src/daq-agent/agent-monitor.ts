@@ -53,6 +53,27 @@ export async function runAgentDaq(
       ? sendOverHttp(send, file)
       : copyDirectly(send, daq, options.storageRoot, file, path);
 
+  let renewedAt = Date.now();
+  /** False once the server says the DAQ is no longer ours. */
+  const renew = async (): Promise<boolean> => {
+    renewedAt = Date.now();
+    const reported = failures.splice(0);
+    try {
+      const { running } = await client.daqAgents.renew(daq.id, {
+        owner,
+        failures: reported,
+        ...(lastError !== undefined && { lastError }),
+      });
+      lastError = undefined;
+      return running;
+    } catch (error) {
+      failures.unshift(...reported);
+      if (!isInterruption(error)) throw error;
+      log.warn({ err: error }, 'cannot renew the lease; retrying');
+      return true;
+    }
+  };
+
   const scan = async () => {
     let files: SourceFile[];
     try {
@@ -63,6 +84,9 @@ export async function runAgentDaq(
     }
     for (const { file, path, version } of tracker.settled(files)) {
       if (isStopping()) return;
+      // A scan that takes many large files outlasts the lease: renew it on the way.
+      if (Date.now() - renewedAt > (daq.leaseSeconds * 1000) / 3 && !(await renew()))
+        throw new LeaseLost('ended');
       try {
         await take(file, path);
         tracker.markTaken(path, file.size, file.mtimeMs);
@@ -78,25 +102,6 @@ export async function runAgentDaq(
         failures.push({ path, error: error instanceof Error ? error.message : String(error) });
         log.warn({ path, err: error }, 'file not taken');
       }
-    }
-  };
-
-  /** False once the server says the DAQ is no longer ours. */
-  const renew = async (): Promise<boolean> => {
-    const reported = failures.splice(0);
-    try {
-      const { running } = await client.daqAgents.renew(daq.id, {
-        owner,
-        failures: reported,
-        ...(lastError !== undefined && { lastError }),
-      });
-      lastError = undefined;
-      return running;
-    } catch (error) {
-      failures.unshift(...reported);
-      if (!isInterruption(error)) throw error;
-      log.warn({ err: error }, 'cannot renew the lease; retrying');
-      return true;
     }
   };
 
