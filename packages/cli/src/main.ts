@@ -7,6 +7,7 @@ import { ApiError } from '@photon-dm/client';
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerDaqCommands } from './commands/daq.ts';
+import { registerDaqAgentCommand } from './commands/daq-agent.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerDownloadCommand } from './commands/download.ts';
 import { registerExperimentCommands } from './commands/experiment.ts';
@@ -53,6 +54,7 @@ export function buildProgram(runtime: Runtime, server?: ServerModule): Command {
   registerDownloadCommand(program, runtime);
   registerUploadCommands(program, runtime);
   registerDaqCommands(program, runtime);
+  registerDaqAgentCommand(program, runtime);
   registerStorageCommands(program, runtime);
   registerAuditCommands(program, runtime);
   return program;

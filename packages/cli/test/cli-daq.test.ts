@@ -4,6 +4,7 @@
  * its duration runs out.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CatalogFile, Daq, Page } from '@photon-dm/client';
 import {
   cleanEnv,
+  dmBin,
   dmCommands,
   leakedProcesses,
   type ServerProcess,
@@ -209,5 +211,44 @@ describe('DAQs through dm', { timeout: 300_000 }, () => {
     assert.equal((await dm(['daq', 'show', 'first'])).code, 2);
     const listed = await json<Page<Daq>>(['daq', 'list']);
     assert.equal(listed.items.length, 2, 'no refused command started a DAQ');
+  });
+
+  it('should run a DAQ on a beamline machine with dm daq-agent, until SIGTERM', async () => {
+    const run3 = join(root, 'beamline-3');
+    mkdirSync(run3);
+    writeFileSync(join(run3, 'frame_1.h5'), Buffer.alloc(4000, 9));
+    const started = await json<Daq>([
+      ...['daq', 'start', '--experiment', experiment, '--data-directory', run3],
+      ...['--dest-directory', 'run-3', '--settle-time', '0s', '--agent', 'bl-test'],
+    ]);
+    assert.equal(started.mode, 'agent');
+    assert.equal(started.agentName, 'bl-test');
+    assert.match((await ok(['daq', 'show', String(started.id)])).stdout, /monitoredBy:\s+agent bl-test/);
+
+    const badRoot = await dm(['daq-agent', '--name', 'bl-test', '--storage-root', join(root, 'nowhere')]);
+    assert.equal(badRoot.code, 2, badRoot.stderr);
+    assert.match(badRoot.stderr, /--storage-root .* is not a directory/);
+
+    // The session stored by dm login is the agent's token, as for any other command.
+    const agent = spawn(process.execPath, [dmBin, 'daq-agent', '--name', 'bl-test', '--log-level', 'warn'], {
+      env: cleanEnv({ XDG_CONFIG_HOME: home }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    agent.stdout.setEncoding('utf8').on('data', (text: string) => {
+      output += text;
+    });
+    agent.stderr.setEncoding('utf8').on('data', (text: string) => {
+      output += text;
+    });
+    try {
+      const taken = await waitForDaq(started.id, (daq) => daq.nProcessedFiles >= 1);
+      assert.equal(taken.status, 'running');
+      assert.deepEqual(await pathsIn('run-3/*'), ['run-3/frame_1.h5']);
+      assert.match(output, new RegExp(`DAQ agent bl-test working for ${server.url} as admin`));
+    } finally {
+      assert.equal(await stopProcess(agent, 'SIGTERM'), 0, output);
+    }
+    await ok(['daq', 'stop', String(started.id)]);
   });
 });

@@ -1,4 +1,5 @@
 import { TokensApi, UsersApi } from './resources/accounts.ts';
+import { DaqAgentsApi } from './resources/daq-agents.ts';
 import { DaqsApi } from './resources/daqs.ts';
 import { ExperimentsApi } from './resources/experiments.ts';
 import { AuditApi, ExperimentTypesApi, StationsApi } from './resources/facility.ts';
@@ -36,6 +37,7 @@ export class PhotonClient {
   readonly uploads: UploadsApi;
   readonly storage: StorageApi;
   readonly daqs: DaqsApi;
+  readonly daqAgents: DaqAgentsApi;
   private readonly transport: Transport;
 
   constructor(options: PhotonClientOptions) {
@@ -50,6 +52,7 @@ export class PhotonClient {
     this.uploads = new UploadsApi(this.transport);
     this.storage = new StorageApi(this.transport);
     this.daqs = new DaqsApi(this.transport);
+    this.daqAgents = new DaqAgentsApi(this.transport);
   }
 
   /** The server URL as requests use it (without a trailing slash). */

@@ -65,7 +65,44 @@ export class Transport {
     } catch (error) {
       throw unreachable(this.server, error);
     }
+    return this.parse<T>(response);
+  }
 
+  /**
+   * Sends `body` as a stream (application/octet-stream), never holding it whole in memory, and reads a
+   * JSON answer. A connection that drops mid-body is thrown as `server_unreachable`.
+   *
+   * @example
+   * await transport.upload('PUT', '/api/v1/daqs/7/files/content', chunks, { query: { offset: 0 } });
+   */
+  async upload<T>(
+    method: string,
+    route: string,
+    body: AsyncIterable<Uint8Array>,
+    options: { query?: QueryValues } = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'content-type': 'application/octet-stream',
+    };
+    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      // `duplex: 'half'` is what fetch requires of a streamed request body.
+      const init = {
+        method,
+        headers,
+        body: body as unknown as RequestInit['body'],
+        duplex: 'half',
+      } as RequestInit;
+      response = await this.fetchFunction(this.server + route + queryString(options.query), init);
+    } catch (error) {
+      throw unreachable(this.server, error);
+    }
+    return this.parse<T>(response);
+  }
+
+  private async parse<T>(response: Response): Promise<T> {
     let text: string;
     try {
       text = await response.text();

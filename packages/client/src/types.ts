@@ -332,6 +332,9 @@ export interface Daq {
   /** Under the experiment's data directory; empty for the data directory itself. */
   destDirectory: string;
   status: DaqStatus;
+  /** `agent`: a DAQ agent on a beamline machine monitors `dataDirectory` there. */
+  mode: 'server' | 'agent';
+  agentName: string | null;
   /** Globs of files never taken: without `/` matched against file names (`*.tmp`), with `/` against paths. */
   skipPatterns: string[];
   settleSeconds: number;
@@ -360,8 +363,10 @@ export interface Daq {
 /** The body of `POST /daqs`. */
 export interface DaqInput {
   experiment: string;
-  /** An absolute path on the server. */
+  /** An absolute path on the server, or on the agent's machine with `agent`. */
   dataDirectory: string;
+  /** The DAQ agent (its name, by default its host name) that monitors the directory; omitted: the server. */
+  agent?: string;
   destDirectory?: string;
   skipPatterns?: string[];
   /** 0-3600. */
@@ -377,4 +382,60 @@ export interface DaqInput {
 export interface DaqListQuery extends PageQuery {
   experiment?: string;
   status?: DaqStatus;
+}
+
+/** A DAQ as the agent that claimed it needs it. */
+export interface AgentDaq {
+  id: number;
+  experimentName: string;
+  /** On the agent's machine. */
+  dataDirectory: string;
+  destDirectory: string;
+  skipPatterns: string[];
+  settleSeconds: number;
+  newOnly: boolean;
+  overwrite: boolean;
+  startTime: string;
+  stopTime: string | null;
+  /** The experiment's directory under the storage root (`station/experiment`), for direct copy. */
+  storagePath: string;
+  leaseSeconds: number;
+  /** What the catalog already holds from this DAQ. */
+  taken: { path: string; size: number; mtime: string }[];
+}
+
+export interface DaqAgentRenewal {
+  owner: string;
+  /** Files not taken since the last renewal. */
+  failures: { path: string; error: string }[];
+  lastError?: string | null;
+}
+
+/** One version of a file, as the agent saw it. */
+export interface DaqAgentFileVersion {
+  owner: string;
+  /** POSIX path relative to the monitored directory. */
+  relativePath: string;
+  size: number;
+  /** ISO-8601 with milliseconds. */
+  mtime: string;
+}
+
+export interface DaqAgentOffer {
+  action: 'skip' | 'send';
+  /** Bytes the server already holds of this version. */
+  held: number;
+}
+
+export interface DaqAgentFileChecksums extends DaqAgentFileVersion {
+  md5: string;
+  sha256: string;
+}
+
+export interface DaqAgentTaken {
+  path: string;
+  outcome: 'copied' | 'identical' | 'overwritten';
+  size: number;
+  md5: string;
+  sha256: string;
 }

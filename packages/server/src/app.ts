@@ -13,6 +13,8 @@ import { createMetadataReader } from './catalog/hdf5-reader.ts';
 import { registerCatalogRoutes } from './catalog/routes.ts';
 import { createCatalogService } from './catalog/service.ts';
 import type { ServiceContext } from './context.ts';
+import { registerDaqAgentRoutes } from './daq/agent-routes.ts';
+import { createDaqAgentService } from './daq/agent-service.ts';
 import { registerDaqRoutes } from './daq/routes.ts';
 import { startDaqRunner } from './daq/runner.ts';
 import { createDaqService } from './daq/service.ts';
@@ -134,6 +136,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         stopLocal: jobEngine.runner.stopLocal,
       }),
     );
+    registerDaqAgentRoutes(http, createDaqAgentService(context));
     await http.ready();
 
     return {

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ServiceContext } from './context.ts';
 import type { Database } from './db/tables.ts';
 
@@ -32,6 +32,12 @@ export function isDeadLocalOwner(owner: string | null): boolean {
 }
 
 /**
+ * Which rows a claimer may take, as column equalities (`null` meaning IS NULL, a list meaning IN): the
+ * server's DAQ runner takes `{ mode: 'server' }`, an agent `{ mode: 'agent', agent_name: 'its name' }`.
+ */
+export type ClaimFilter = Record<string, string | number | null | readonly number[]>;
+
+/**
  * Claims the oldest row that is pending, or running under an expired lease or one of a dead local process.
  * The update is guarded by the state it read, so of two processes only one wins. Returns the row's id.
  * `onClaimed` runs in the claim's transaction (the first statement of which is the write, so on SQLite
@@ -43,14 +49,24 @@ export async function claimLeased(
   owner: string,
   now: string,
   leaseUntil: string,
+  filter: ClaimFilter = {},
   onClaimed?: (trx: Kysely<Database>, id: number, previousStatus: string) => Promise<void>,
 ): Promise<number | undefined> {
-  const rows = await db
+  let query = db
     .selectFrom(table)
     .select(['id', 'status', 'lease_expires_at', 'lease_owner'])
     .where('status', 'in', ['pending', 'running'])
-    .orderBy('id')
-    .execute();
+    .orderBy('id');
+  for (const [column, value] of Object.entries(filter)) {
+    if (Array.isArray(value) && value.length === 0) return undefined;
+    query =
+      value === null
+        ? query.where(sql.ref(column), 'is', null)
+        : Array.isArray(value)
+          ? query.where(sql.ref(column), 'in', value)
+          : query.where(sql.ref(column), '=', value);
+  }
+  const rows = await query.execute();
   const candidate = rows.find(
     (row) =>
       row.status === 'pending' || (row.lease_expires_at ?? '') < now || isDeadLocalOwner(row.lease_owner),
@@ -107,7 +123,7 @@ export interface ClaimLoop {
  * own task (DAQs, which run until ended). `run` must return soon after `isStopping()` turns true.
  */
 export function startClaimLoop<T>(
-  context: ServiceContext,
+  context: Pick<ServiceContext, 'logger'>,
   options: {
     name: string;
     claim: (owner: string) => Promise<T | undefined>;

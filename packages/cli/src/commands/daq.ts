@@ -46,6 +46,7 @@ function summary(daq: Daq): string {
     experiment: daq.experimentName,
     status: daq.status,
     dataDirectory: daq.dataDirectory,
+    monitoredBy: daq.mode === 'agent' ? `agent ${daq.agentName}` : 'the server',
     destDirectory: daq.destDirectory || '(data directory)',
     skipPatterns: daq.skipPatterns,
     settleTime: formatDuration(daq.settleSeconds),
@@ -106,6 +107,7 @@ interface StartOptions extends ClientOptions {
   duration?: number;
   newOnly?: boolean;
   overwrite?: boolean;
+  agent?: string;
 }
 
 /**
@@ -120,9 +122,12 @@ export function registerDaqCommands(program: Command, runtime: Runtime): void {
   addClientOptions(
     daq
       .command('start')
-      .description('start monitoring a directory on the server (staff); prints the DAQ id')
+      .description('start monitoring a directory on the server or a DAQ agent (staff); prints the DAQ id')
       .requiredOption('--experiment <name>', 'the experiment')
-      .requiredOption('--data-directory <path>', 'the directory to monitor, as the server sees it')
+      .requiredOption(
+        '--data-directory <path>',
+        'the directory to monitor, as the server (or the agent) sees it',
+      )
       .option('--dest-directory <path>', 'where under the experiment data directory')
       .option('--skip-pattern <globs>', 'never take files matching, e.g. "*.tmp,.*"; repeatable', collect)
       .option(
@@ -134,7 +139,11 @@ export function registerDaqCommands(program: Command, runtime: Runtime): void {
       .option('--workflow-arg <key=value>', 'an argument for the workflow; repeatable', collect)
       .option('--duration <duration>', 'stop by itself after this long, e.g. 12h or 2d', positiveDuration)
       .option('--new-only', 'leave alone the files already there when the DAQ starts')
-      .option('--overwrite', 'replace a file already in the experiment under the same path'),
+      .option('--overwrite', 'replace a file already in the experiment under the same path')
+      .option(
+        '--agent <name>',
+        'monitor the directory on the machine where "dm daq-agent --name NAME" runs (default: the server)',
+      ),
   ).action(async (options: StartOptions) => {
     if (options.workflowArg !== undefined && options.workflow === undefined) {
       throw new UsageError('--workflow-arg needs --workflow');
@@ -152,6 +161,7 @@ export function registerDaqCommands(program: Command, runtime: Runtime): void {
       ...(options.duration !== undefined && { durationSeconds: options.duration }),
       ...(options.newOnly && { newOnly: true }),
       ...(options.overwrite && { overwrite: true }),
+      ...(options.agent !== undefined && { agent: options.agent }),
       ...(options.workflow !== undefined && { workflow: options.workflow, workflowArgs }),
     });
     context.emit(created, (d) => `daq ${d.id} started on ${d.dataDirectory}: dm daq show ${d.id}`);

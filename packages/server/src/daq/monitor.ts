@@ -1,8 +1,9 @@
 /**
- * One DAQ at work: scan the directory, take every file that has settled (size and mtime unchanged for the
- * settle time, so a detector still writing a 30 GB file is never copied half-written), skip what the
- * catalog already has. The catalog is the DAQ's memory: after any crash a new monitor skips exactly the
- * files already taken, so each file is taken once. A scan finds everything, so no watch event can be lost.
+ * One DAQ at work: scan the directory, take every file that has settled (settle-tracker.ts decides, as it
+ * does for the DAQ agent), skip what the catalog already has. The catalog is the DAQ's memory: after any
+ * crash a new monitor skips exactly the files already taken, so each file is taken once; while it runs, it
+ * remembers what it took and asks the catalog once per file version. A scan finds everything, so no watch
+ * event can be lost.
  */
 import { ingestFile } from '../catalog/ingest.ts';
 import { findFile } from '../catalog/store.ts';
@@ -13,6 +14,7 @@ import { leaseMs, releaseLease } from '../leases.ts';
 import { NoSpaceError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { listSourceFiles } from '../uploads/source-files.ts';
+import { catalogVersion, SettleTracker } from './settle-tracker.ts';
 import { compileSkipPatterns } from './skip-patterns.ts';
 import { daqProgressEvents, endDaqWithEvent } from './status-events.ts';
 import * as store from './store.ts';
@@ -37,8 +39,12 @@ export async function monitorDaq(
   const skip = compileSkipPatterns(decodeJson<string[]>(context.profile, daq.skip_patterns));
   const workflowArgs = JSON.stringify(decodeJson<Record<string, string>>(context.profile, daq.workflow_args));
   const startedMs = Date.parse(daq.start_time ?? daq.submitted_at);
-  const seen = new Map<string, { version: string; since: number }>();
-  const failedVersions = new Map<string, string>();
+  const tracker = new SettleTracker({
+    settleMs: daq.settle_ms,
+    skip,
+    newerThanMs: daq.new_only === 1 ? startedMs : undefined,
+    destDirectory: daq.dest_directory,
+  });
   const errors = decodeJson<{ path: string; error: string }[]>(context.profile, daq.errors);
   let errorCount = daq.n_processing_errors;
   let lastError = daq.last_error;
@@ -64,22 +70,17 @@ export async function monitorDaq(
       lastError = `cannot read ${daq.data_directory}: ${error instanceof Error ? error.message : error}`;
       return;
     }
-    for (const file of files) {
+    for (const { file, path, version } of tracker.settled(files)) {
       if (options.isStopping()) return;
-      if (skip(file.relativePath) || (daq.new_only === 1 && file.mtimeMs < startedMs)) continue;
-      const path = daq.dest_directory ? `${daq.dest_directory}/${file.relativePath}` : file.relativePath;
-      const version = `${file.size}:${file.mtimeMs}`;
-      const observed = seen.get(path);
-      if (observed?.version !== version) {
-        seen.set(path, { version, since: Date.now() });
-        if (daq.settle_ms > 0) continue;
-      } else if (Date.now() - observed.since < daq.settle_ms) {
+      // Once per file version after a start: the catalog is the memory a restarted monitor reads back.
+      const existing = await findFile(context.db, experiment.id, path);
+      if (
+        existing &&
+        catalogVersion(existing.size, existing.mtime) === catalogVersion(file.size, file.mtimeMs)
+      ) {
+        tracker.markTaken(path, file.size, file.mtimeMs);
         continue;
       }
-      if (failedVersions.get(path) === version) continue;
-      const existing = await findFile(context.db, experiment.id, path);
-      if (existing && existing.size === file.size && existing.mtime === new Date(file.mtimeMs).toISOString())
-        continue;
       try {
         await ingestFile(context, {
           experiment,
@@ -89,7 +90,7 @@ export async function monitorDaq(
           overwrite: daq.overwrite === 1,
           origin: { type: 'daq', id: daq.id },
         });
-        seen.delete(path);
+        tracker.markTaken(path, file.size, file.mtimeMs);
         progress.changed();
         if (daq.workflow) {
           await store.recordProcessingRequest(context.db, {
@@ -108,7 +109,7 @@ export async function monitorDaq(
           log.error({ err: error }, 'storage full; the DAQ resumes when space returns');
           return;
         }
-        failedVersions.set(path, version);
+        tracker.markFailed(path, version);
         fail(path, error);
       }
     }

@@ -24,6 +24,8 @@ export function startDaqRunner(
         owner,
         now,
         new Date(Date.parse(now) + leaseMs).toISOString(),
+        // Agent DAQs watch directories on other machines: only their agent may take them.
+        { mode: 'server' },
         async (trx, id, previousStatus) => {
           const daq = await findDaq(trx, id);
           if (daq) await publishDaqStatus(context, trx, daq, 'running', previousStatus);

@@ -15,6 +15,10 @@ export const Daq = Type.Object({
   dataDirectory: Type.String(),
   destDirectory: Type.String(),
   status: DaqStatus,
+  mode: Type.Union([Type.Literal('server'), Type.Literal('agent')], {
+    description: '`agent`: monitored by the DAQ agent `agentName` on a beamline machine',
+  }),
+  agentName: Type.Union([Type.String(), Type.Null()]),
   skipPatterns: Type.Array(Type.String()),
   settleSeconds: Type.Number(),
   newOnly: Type.Boolean(),
@@ -44,8 +48,16 @@ export const CreateDaqBody = Type.Object(
       minLength: 1,
       maxLength: 4096,
       pattern: '^/',
-      description: 'an absolute path on the server',
+      description: 'an absolute path on the server, or on the agent machine with `agent`',
     }),
+    agent: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 253,
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+        description: 'the DAQ agent (its host name) that monitors dataDirectory; omitted: the server',
+      }),
+    ),
     destDirectory: Type.Optional(Type.String({ maxLength: 1024 })),
     skipPatterns: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })),
     settleSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 3600 })),

@@ -8,6 +8,7 @@ import { visibleExperimentIds } from '../experiments/store.ts';
 import { decodeCursor } from '../http/pagination.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
 import type { CreateDaqBody, Daq, DaqListQuery } from './schemas.ts';
+import { removeDaqStaging } from './staging.ts';
 import { publishDaqStatus } from './status-events.ts';
 import * as store from './store.ts';
 
@@ -30,6 +31,8 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
         dataDirectory: row.data_directory,
         destDirectory: row.dest_directory,
         status: row.status,
+        mode: row.mode,
+        agentName: row.agent_name,
         skipPatterns: decodeJson<string[]>(context.profile, row.skip_patterns),
         settleSeconds: row.settle_ms / 1000,
         newOnly: row.new_only === 1,
@@ -66,10 +69,15 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
   }
 
   return {
-    /** Staff only, as uploads: the server reads `dataDirectory` with its own rights. */
+    /**
+     * Staff only, as uploads: the server (or the agent, with `agent`) reads `dataDirectory` with its own
+     * rights. An agent's directory is on another machine, so only the agent can check it.
+     */
     async start(actor: Actor, body: CreateDaqBody): Promise<Daq> {
       const experiment = await loadManageable(context, actor, body.experiment);
-      const destDirectory = await checkTransferDirectories(context, experiment, body);
+      const destDirectory = await checkTransferDirectories(context, experiment, body, {
+        sourceOnServer: body.agent === undefined,
+      });
       const now = context.now();
       const id = await db.transaction().execute(async (trx) => {
         const inserted = await store.insertDaq(trx, {
@@ -85,6 +93,8 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
           stop_at: body.durationSeconds
             ? new Date(Date.parse(now) + body.durationSeconds * 1000).toISOString()
             : null,
+          mode: body.agent === undefined ? 'server' : 'agent',
+          agent_name: body.agent ?? null,
           created_by: actor.principal.username,
           submitted_at: now,
           updated_at: now,
@@ -147,6 +157,7 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
         });
         await publishDaqStatus(context, trx, row, 'done', row.status);
       });
+      if (row.mode === 'agent') await removeDaqStaging(context, experiment, id);
       return (await present([(await store.findDaq(db, id))!]))[0]!;
     },
   };

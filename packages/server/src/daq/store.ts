@@ -147,3 +147,32 @@ export async function recordProcessingRequest(
     .onConflict((oc) => oc.columns(['origin_type', 'origin_id', 'file_path']).doNothing())
     .execute();
 }
+
+/** The agent DAQs an agent of this name could claim, with their station (for the staff check). */
+export async function agentDaqCandidates(
+  db: Kysely<Database>,
+  agentName: string,
+): Promise<{ id: number; experiment_id: number; station_id: number; station_name: string }[]> {
+  return db
+    .selectFrom('daqs as d')
+    .innerJoin('experiments as e', 'e.id', 'd.experiment_id')
+    .innerJoin('stations as s', 's.id', 'e.station_id')
+    .select(['d.id', 'd.experiment_id', 'e.station_id', 's.name as station_name'])
+    .where('d.mode', '=', 'agent')
+    .where('d.agent_name', '=', agentName)
+    .where('d.status', 'in', ['pending', 'running'])
+    .execute();
+}
+
+/** What the catalog holds from this DAQ: an agent that claims it starts from this. */
+export async function filesTakenBy(
+  db: Kysely<Database>,
+  daqId: number,
+): Promise<{ path: string; size: number; mtime: string }[]> {
+  return db
+    .selectFrom('files')
+    .select(['path', 'size', 'mtime'])
+    .where('origin_type', '=', 'daq')
+    .where('origin_id', '=', daqId)
+    .execute();
+}

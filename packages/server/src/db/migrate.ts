@@ -2,9 +2,10 @@ import { type Kysely, type MigrationResultSet, Migrator } from 'kysely';
 import { foundation } from './migrations/0001-foundation.ts';
 import { catalog } from './migrations/0002-catalog.ts';
 import { daqs } from './migrations/0003-daqs.ts';
+import { fileMetadata } from './migrations/0004-file-metadata.ts';
+import { daqAgent } from './migrations/0005-daq-agent.ts';
 import { workflowsJobs } from './migrations/0006-workflows-jobs.ts';
 import { events } from './migrations/0007-events.ts';
-import { fileMetadata } from './migrations/0004-file-metadata.ts';
 import type { DialectProfile } from './profile.ts';
 import type { Database } from './tables.ts';
 
@@ -15,9 +16,10 @@ function migrationsFor(profile: DialectProfile) {
     '0001-foundation': foundation(profile),
     '0002-catalog': catalog(profile),
     '0003-daqs': daqs(profile),
+    '0004-file-metadata': fileMetadata(profile),
+    '0005-daq-agent': daqAgent(profile),
     '0006-workflows-jobs': workflowsJobs(profile),
     '0007-events': events(profile),
-    '0004-file-metadata': fileMetadata(profile),
   };
 }
 

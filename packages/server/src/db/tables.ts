@@ -15,6 +15,9 @@
  * - processing request: a workflow to run on a file, recorded by a DAQ until the workflow engine runs it.
  * - event: one thing that happened (a job or DAQ changed status, a file was cataloged), appended to the
  *   event log in the transaction of the change and streamed live by `GET /api/v1/events`.
+ * - DAQ agent: `dm daq-agent` on a beamline machine; it runs the DAQs assigned to its name (mode `agent`).
+ * - staging file: a file an agent is sending over HTTP, kept in the experiment's system directory until it
+ *   is complete and verified, then renamed into place.
  *
  * Timestamps are ISO-8601 UTC strings (`Date#toISOString`) on both databases: they sort as text, and the two
  * drivers then return the same JavaScript type. Flags are integers 0/1 for the same reason.
@@ -207,6 +210,9 @@ export interface UploadsTable {
 
 export type DaqStatus = 'pending' | 'running' | 'done' | 'failed' | 'aborted';
 
+/** Who monitors the directory: the server's own runner, or the DAQ agent named in `agent_name`. */
+export type DaqMode = 'server' | 'agent';
+
 export interface DaqsTable {
   id: Generated<number>;
   experiment_id: number;
@@ -232,6 +238,19 @@ export interface DaqsTable {
   start_time: string | null;
   end_time: string | null;
   updated_at: string;
+  mode: ColumnType<DaqMode, DaqMode | undefined, DaqMode>;
+  /** The host name of the agent that runs it (mode `agent`); null for the server's own DAQs. */
+  agent_name: string | null;
+}
+
+/** A file version an agent is sending: its bytes are in `system/daq-staging/<daq>/<id>` until committed. */
+export interface DaqStagingTable {
+  id: Generated<number>;
+  daq_id: number;
+  path: string;
+  size: number;
+  mtime: string;
+  created_at: string;
 }
 
 export interface ProcessingRequestsTable {
@@ -275,6 +294,7 @@ export interface Database {
   file_totals: FileTotalsTable;
   uploads: UploadsTable;
   daqs: DaqsTable;
+  daq_staging: DaqStagingTable;
   processing_requests: ProcessingRequestsTable;
   workflows: WorkflowsTable;
   workflow_revisions: WorkflowRevisionsTable;
@@ -296,3 +316,4 @@ export type FileRow = Selectable<FilesTable>;
 export type UploadRow = Selectable<UploadsTable>;
 export type DaqRow = Selectable<DaqsTable>;
 export type EventRow = Selectable<EventsTable>;
+export type DaqStagingRow = Selectable<DaqStagingTable>;

@@ -7,17 +7,20 @@ import { PathOutsideRootError } from './errors.ts';
 import { resolveInside } from './safe-path.ts';
 
 /**
- * Checks where an upload or DAQ reads and writes: the source must be a directory on the server, the
- * destination a path inside the experiment's data directory. Returns the destination without slashes at
+ * Checks where an upload or DAQ reads and writes: the source must be a directory on the server (unless a
+ * DAQ agent reads it on its own machine), the destination a path inside the experiment's data directory. Returns the destination without slashes at
  * either end ('' for the data directory itself).
  */
 export async function checkTransferDirectories(
   context: ServiceContext,
   experiment: ExperimentRecord,
   request: { dataDirectory: string; destDirectory?: string },
+  options: { sourceOnServer: boolean } = { sourceOnServer: true },
 ): Promise<string> {
-  const source = await stat(request.dataDirectory).catch(() => undefined);
-  if (!source?.isDirectory())
+  const source = options.sourceOnServer
+    ? await stat(request.dataDirectory).catch(() => undefined)
+    : undefined;
+  if (options.sourceOnServer && !source?.isDirectory())
     throw invalidField('dataDirectory', `${request.dataDirectory} is not a directory on the server`);
   const destDirectory = (request.destDirectory ?? '').replace(/^\/+|\/+$/g, '');
   if (destDirectory !== '') {

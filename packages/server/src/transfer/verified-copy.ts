@@ -266,7 +266,11 @@ class Checksums {
  * `overwrite-keep-old`, the previous version is first hard-linked into the old-versions directory, so the
  * destination name never disappears; where hard links are not supported it is moved there instead.
  */
-async function placeFile(settings: Settings, tempPath: string, replacing: boolean): Promise<void> {
+async function placeFile(
+  settings: Pick<Settings, 'destination' | 'oldVersionsDirectory' | 'directoryMode'>,
+  tempPath: string,
+  replacing: boolean,
+): Promise<void> {
   const { destination, oldVersionsDirectory } = settings;
   if (replacing && oldVersionsDirectory !== undefined) {
     await mkdir(oldVersionsDirectory, { recursive: true, mode: settings.directoryMode });
@@ -275,6 +279,24 @@ async function placeFile(settings: Settings, tempPath: string, replacing: boolea
   }
   await rename(tempPath, destination);
   await fsyncDirectory(dirname(destination));
+}
+
+/**
+ * Renames a file that was written and verified elsewhere on the destination's file system (a DAQ agent's
+ * staging file) into place, as a copy does: the previous version kept when `replacing`, new directories
+ * and entries made durable.
+ *
+ * @example
+ * await renameIntoPlace(stagingPath, destination, { replacing: false, directoryMode: 0o770 });
+ */
+export async function renameIntoPlace(
+  tempPath: string,
+  destination: string,
+  options: { replacing: boolean; oldVersionsDirectory?: string; directoryMode: number },
+): Promise<void> {
+  const created = await mkdir(dirname(destination), { recursive: true, mode: options.directoryMode });
+  await placeFile({ destination, ...options }, tempPath, options.replacing);
+  await syncCreatedDirectories(resolve(dirname(destination)), created);
 }
 
 async function keepOldVersion(destination: string, oldVersionsDirectory: string): Promise<void> {

@@ -29,6 +29,7 @@ export function startUploadRunner(context: ServiceContext, options: { idlePollMs
         owner,
         now,
         later(context, leaseMs),
+        {},
         (trx, id, previous) => publishUploadStatus(context, trx, id, 'running', previous),
       );
       return id === undefined ? undefined : store.findUpload(context.db, id);

@@ -1,0 +1,81 @@
+/** `dm daq-agent`: the daq-agent role, run on a beamline machine that is not the server. */
+import { stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { addClientOptions, type ClientOptions, createContext, type Runtime, UsageError } from '../context.ts';
+
+interface AgentOptions extends ClientOptions {
+  name: string;
+  storageRoot?: string;
+  logLevel: string;
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * @example
+ * registerDaqAgentCommand(program, runtime); // dm daq-agent --server http://dm:8080 --name bl8-daq
+ */
+export function registerDaqAgentCommand(program: Command, runtime: Runtime): void {
+  addClientOptions(
+    program
+      .command('daq-agent')
+      .description(
+        'run the DAQs assigned to this machine (dm daq start --agent NAME) until SIGINT or SIGTERM; ' +
+          'needs a token of station staff (DM_TOKEN or dm login)',
+      )
+      .addOption(
+        new Option('--name <name>', 'the agent name DAQs are assigned to [env DM_AGENT_NAME]')
+          .env('DM_AGENT_NAME')
+          .default(hostname()),
+      )
+      .addOption(
+        new Option(
+          '--storage-root <directory>',
+          "where the server's storage root is mounted on this machine: copy files there directly instead of " +
+            'sending them over HTTP [env DM_AGENT_STORAGE_ROOT]',
+        ).env('DM_AGENT_STORAGE_ROOT'),
+      )
+      .addOption(
+        new Option('--log-level <level>', 'what the agent logs [env DM_LOG_LEVEL]')
+          .env('DM_LOG_LEVEL')
+          .choices(logLevels)
+          .default('info'),
+      ),
+  ).action(async (options: AgentOptions) => {
+    const context = createContext(runtime, options);
+    const storageRoot = options.storageRoot === undefined ? undefined : resolve(options.storageRoot);
+    if (storageRoot !== undefined && !(await stat(storageRoot).catch(() => undefined))?.isDirectory())
+      throw new UsageError(`--storage-root ${storageRoot} is not a directory`);
+    // Fail at once on a bad token or an unreachable server, rather than log it every second.
+    const me = await context.client.whoami();
+    const { createAgentLogger, startDaqAgent } = await import('@photon-dm/server/daq-agent');
+    const agent = startDaqAgent({
+      client: context.client,
+      name: options.name,
+      logger: createAgentLogger(options.logLevel),
+      storageRoot,
+    });
+    const mode = storageRoot === undefined ? 'over HTTP' : `by direct copy into ${storageRoot}`;
+    context.emit(
+      { agent: options.name, server: context.server, user: me.username, storageRoot: storageRoot ?? null },
+      // Tests and supervisors wait for this line.
+      () => `DAQ agent ${options.name} working for ${context.server} as ${me.username}, sending ${mode}`,
+    );
+    await new Promise<void>((done) => {
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        // A second signal means "now": the leases then expire instead of being released.
+        if (stopping) process.exit(130);
+        stopping = true;
+        runtime.stderr.write(`${signal}: stopping (send it again to stop at once)\n`);
+        void agent.stop().then(done);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    // Idle keep-alive connections would hold the process for seconds more.
+    process.exit(0);
+  });
+}

@@ -1,0 +1,118 @@
+import type { Readable } from 'node:stream';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { actorOf } from '../http/actor.ts';
+import type { HttpServer } from '../http/server.ts';
+import {
+  ChecksumsBody,
+  ClaimBody,
+  ClaimResponse,
+  ContentQuery,
+  ContentResponse,
+  FileVersionBody,
+  OfferResponse,
+  OwnerBody,
+  RenewBody,
+  RenewResponse,
+  TakenResponse,
+} from './agent-schemas.ts';
+import type { DaqAgentService } from './agent-service.ts';
+import { DaqParams } from './schemas.ts';
+
+/** The endpoints `dm daq-agent` uses (docs/api.md "DAQ agents"); staff of the DAQ's station only. */
+export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService): void {
+  const tags = ['daq agents'];
+  app.post(
+    '/api/v1/daqs/claim',
+    {
+      schema: {
+        tags,
+        summary: 'Claim a DAQ assigned to this agent (with a lease), or none',
+        body: ClaimBody,
+        response: { 200: ClaimResponse },
+      },
+    },
+    (request) => agents.claim(actorOf(request), request.body),
+  );
+  app.post(
+    '/api/v1/daqs/:id/renew',
+    {
+      schema: {
+        tags,
+        summary: "Renew an agent's lease and report the files it could not take",
+        params: DaqParams,
+        body: RenewBody,
+        response: { 200: RenewResponse },
+      },
+    },
+    (request) => agents.renew(actorOf(request), request.params.id, request.body),
+  );
+  app.post(
+    '/api/v1/daqs/:id/release',
+    {
+      schema: { tags, summary: 'Give a DAQ up (agent stopping)', params: DaqParams, body: OwnerBody },
+    },
+    async (request, reply) => {
+      await agents.release(actorOf(request), request.params.id, request.body.owner);
+      return reply.status(204).send();
+    },
+  );
+  app.post(
+    '/api/v1/daqs/:id/files/offer',
+    {
+      schema: {
+        tags,
+        summary: 'Announce a file version: skip it, or send it from the bytes already held',
+        params: DaqParams,
+        body: FileVersionBody,
+        response: { 200: OfferResponse },
+      },
+    },
+    (request) => agents.offer(actorOf(request), request.params.id, request.body),
+  );
+  app.post(
+    '/api/v1/daqs/:id/files/commit',
+    {
+      schema: {
+        tags,
+        summary: 'Verify a sent file against its checksums, put it in place and catalog it',
+        params: DaqParams,
+        body: ChecksumsBody,
+        response: { 200: TakenResponse },
+      },
+    },
+    (request) => agents.commit(actorOf(request), request.params.id, request.body),
+  );
+  app.post(
+    '/api/v1/daqs/:id/files/catalog',
+    {
+      schema: {
+        tags,
+        summary: 'Catalog a file the agent copied into mounted storage (re-read and verified first)',
+        params: DaqParams,
+        body: ChecksumsBody,
+        response: { 200: TakenResponse },
+      },
+    },
+    (request) => agents.catalogCopied(actorOf(request), request.params.id, request.body),
+  );
+  // The file body is streamed to disk as it arrives, never buffered: its own scope takes octet-streams.
+  void app.register(async (plugin) => {
+    const scope = plugin.withTypeProvider<TypeBoxTypeProvider>();
+    scope.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+    scope.put(
+      '/api/v1/daqs/:id/files/content',
+      {
+        schema: {
+          tags,
+          summary: "Append bytes (application/octet-stream) to a file's staged copy, from `offset`",
+          params: DaqParams,
+          querystring: ContentQuery,
+          body: Type.Unsafe<Readable>({ description: 'the bytes from offset' }),
+          response: { 200: ContentResponse },
+        },
+      },
+      (request) => agents.receive(actorOf(request), request.params.id, request.query, request.body),
+    );
+  });
+}

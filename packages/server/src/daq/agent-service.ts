@@ -1,0 +1,317 @@
+/**
+ * The server's side of DAQ agents: claims and leases through the API, and files received over HTTP or
+ * copied directly into mounted storage, taken into the catalog by the same path the server's DAQ uses.
+ *
+ * Every call comes from the lease owner of a running agent DAQ (else `lease_lost`) whose account is staff
+ * of the DAQ's station. A file's bytes are streamed into a staging file; the agent's MD5 and SHA-256 are
+ * checked against the staged bytes before the file is renamed into place.
+ */
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { managedStationIds } from '../auth/policy.ts';
+import type { Actor } from '../auth/principal.ts';
+import { catalogStored, ingestStaged } from '../catalog/ingest.ts';
+import { findFile } from '../catalog/store.ts';
+import type { ServiceContext } from '../context.ts';
+import { decodeJson } from '../db/profile.ts';
+import { AppError, invalidField } from '../errors/app-error.ts';
+import { loadManageable } from '../experiments/access.ts';
+import type { ExperimentRecord } from '../experiments/store.ts';
+import { claimLeased, leaseMs } from '../leases.ts';
+import { pathsOf } from '../storage/lifecycle.ts';
+import { DestinationConflictError, PathOutsideRootError } from '../transfer/errors.ts';
+import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
+import { digestFile, syncFile } from '../transfer/place-staged.ts';
+import { resolveInside } from '../transfer/safe-path.ts';
+import type {
+  AgentDaq,
+  ChecksumsBody,
+  ClaimBody,
+  ContentQuery,
+  FileVersionBody,
+  RenewBody,
+  TakenResponse,
+} from './agent-schemas.ts';
+import { removeDaqStaging, removeStagingOfEndedDaqs, stagingPath } from './staging.ts';
+import * as stagingStore from './staging-store.ts';
+import { createStagingWriter } from './staging-writer.ts';
+import { endDaqWithEvent, publishDaqStatus } from './status-events.ts';
+import * as store from './store.ts';
+
+const keptErrors = 100;
+
+interface Leased {
+  daq: store.DaqRecord;
+  experiment: ExperimentRecord;
+}
+
+export function createDaqAgentService(context: ServiceContext) {
+  const { db } = context;
+  const writer = createStagingWriter();
+  const leaseUntil = () => new Date(Date.parse(context.now()) + leaseMs).toISOString();
+
+  /** The DAQ, if the caller is staff of its station (a stranger learns nothing: 404). */
+  async function manageable(actor: Actor, id: number): Promise<Leased> {
+    const daq = await store.findDaq(db, id);
+    const missing = () => new AppError('daq_not_found', `no DAQ ${id}`);
+    if (!daq) throw missing();
+    try {
+      return { daq, experiment: await loadManageable(context, actor, daq.experiment_name) };
+    } catch (error) {
+      throw error instanceof AppError && error.code === 'experiment_not_found' ? missing() : error;
+    }
+  }
+
+  async function leased(actor: Actor, id: number, owner: string): Promise<Leased> {
+    const found = await manageable(actor, id);
+    const { daq } = found;
+    if (daq.mode !== 'agent' || daq.status !== 'running' || daq.lease_owner !== owner) {
+      throw new AppError('lease_lost', `DAQ ${id} is not running under this agent's lease`, {
+        status: daq.status,
+        mode: daq.mode,
+      });
+    }
+    return found;
+  }
+
+  /** The file's path in the experiment, refusing any that would leave the DAQ's destination. */
+  async function placeOf({ daq, experiment }: Leased, relativePath: string) {
+    const path = daq.dest_directory ? `${daq.dest_directory}/${relativePath}` : relativePath;
+    try {
+      // An absolute or `..` relativePath is refused here too: it makes an absolute path or a `..` segment.
+      const destination = await resolveInside(pathsOf(context, experiment).dataDirectory, path);
+      return { path, destination, source: posix.join(daq.data_directory, relativePath) };
+    } catch (error) {
+      if (error instanceof PathOutsideRootError) throw invalidField('relativePath', error.message);
+      throw error;
+    }
+  }
+
+  const versionOf = (daqId: number, path: string, body: FileVersionBody) => ({
+    daqId,
+    path,
+    size: body.size,
+    mtime: new Date(body.mtime).toISOString(),
+  });
+
+  async function takeCataloged(leasedDaq: Leased, path: string): Promise<void> {
+    const { daq, experiment } = leasedDaq;
+    if (!daq.workflow) return;
+    await store.recordProcessingRequest(db, {
+      experimentId: experiment.id,
+      path,
+      workflow: daq.workflow,
+      args: JSON.stringify(decodeJson<Record<string, string>>(context.profile, daq.workflow_args)),
+      daqId: daq.id,
+      now: context.now(),
+    });
+  }
+
+  return {
+    /** Claims the oldest claimable DAQ assigned to `agent`, or none. */
+    async claim(actor: Actor, body: ClaimBody): Promise<{ daq: AgentDaq | null }> {
+      await removeStagingOfEndedDaqs(context);
+      const candidates = await store.agentDaqCandidates(db, body.agent);
+      if (candidates.length === 0) return { daq: null };
+      let experimentIds: number[] | undefined;
+      if (!actor.principal.isAdmin) {
+        const stations = new Set(await managedStationIds(db, actor.principal));
+        experimentIds = candidates.filter((c) => stations.has(c.station_id)).map((c) => c.experiment_id);
+        if (experimentIds.length === 0) {
+          const names = [...new Set(candidates.map((c) => c.station_name))].join(', ');
+          throw new AppError('forbidden', `only admins and managers of station ${names} may run these DAQs`, {
+            agent: body.agent,
+          });
+        }
+      }
+      const id = await claimLeased(
+        db,
+        'daqs',
+        body.owner,
+        context.now(),
+        leaseUntil(),
+        {
+          mode: 'agent',
+          agent_name: body.agent,
+          ...(experimentIds !== undefined && { experiment_id: experimentIds }),
+        },
+        async (trx, claimedId, previousStatus) => {
+          const claimedDaq = await store.findDaq(trx, claimedId);
+          if (claimedDaq) await publishDaqStatus(context, trx, claimedDaq, 'running', previousStatus);
+        },
+      );
+      if (id === undefined) return { daq: null };
+      const { daq, experiment } = await manageable(actor, id);
+      // Direct copies of a killed agent leave partial files in storage, as the server's own copies do.
+      await removeLeftoverPartials(context, experiment, { table: 'daqs', id });
+      return {
+        daq: {
+          id,
+          experimentName: daq.experiment_name,
+          dataDirectory: daq.data_directory,
+          destDirectory: daq.dest_directory,
+          skipPatterns: decodeJson<string[]>(context.profile, daq.skip_patterns),
+          settleSeconds: daq.settle_ms / 1000,
+          newOnly: daq.new_only === 1,
+          overwrite: daq.overwrite === 1,
+          startTime: daq.start_time ?? daq.submitted_at,
+          stopTime: daq.stop_at,
+          storagePath: `${experiment.station_name}/${experiment.name}`,
+          leaseSeconds: leaseMs / 1000,
+          taken: await store.filesTakenBy(db, id),
+        },
+      };
+    },
+
+    /** Extends the lease and adds the agent's failures to the DAQ's record; ends it at its stop time. */
+    async renew(actor: Actor, id: number, body: RenewBody): Promise<{ running: boolean }> {
+      const { daq, experiment } = await manageable(actor, id);
+      if (daq.status !== 'running' || daq.lease_owner !== body.owner) return { running: false };
+      const now = context.now();
+      if (daq.stop_at !== null && now >= daq.stop_at) {
+        await endDaqWithEvent(context, daq, 'done');
+        await removeDaqStaging(context, experiment, id);
+        return { running: false };
+      }
+      const errors = decodeJson<{ path: string; error: string }[]>(context.profile, daq.errors);
+      for (const failure of body.failures) if (errors.length < keptErrors) errors.push(failure);
+      const last = body.failures.at(-1);
+      const lastError =
+        body.lastError !== undefined ? body.lastError : last ? `${last.path}: ${last.error}` : daq.last_error;
+      const state = {
+        n_processing_errors: daq.n_processing_errors + body.failures.length,
+        last_error: lastError,
+        errors: JSON.stringify(errors),
+      };
+      return { running: await store.renewDaq(db, id, body.owner, state, now, leaseUntil()) };
+    },
+
+    /** A clean stop of the agent: the lease ends now, so its next start takes the DAQ at once. */
+    async release(actor: Actor, id: number, owner: string): Promise<void> {
+      await manageable(actor, id);
+      await db
+        .updateTable('daqs')
+        .set({ lease_expires_at: context.now() })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .execute();
+    },
+
+    /** Whether the catalog has this version already; if not, how many of its bytes the server holds. */
+    async offer(actor: Actor, id: number, body: FileVersionBody) {
+      const leasedDaq = await leased(actor, id, body.owner);
+      const { path } = await placeOf(leasedDaq, body.relativePath);
+      const version = versionOf(id, path, body);
+      const existing = await findFile(db, leasedDaq.experiment.id, path);
+      if (existing && existing.size === version.size && existing.mtime === version.mtime)
+        return { action: 'skip' as const, held: 0 };
+      const row = await stagingStore.ensureStaging(db, version, context.now());
+      const stale = await stagingStore.otherVersions(db, id, path, row.id);
+      for (const old of stale)
+        await writer.discard(stagingPath(context, leasedDaq.experiment, id, old.id), old.id);
+      await stagingStore.deleteStaging(
+        db,
+        stale.map((old) => old.id),
+      );
+      const file = stagingPath(context, leasedDaq.experiment, id, row.id);
+      return { action: 'send' as const, held: await writer.held(file, row.id) };
+    },
+
+    /** Appends the request body to the staged bytes at `offset`, which must be what the server holds. */
+    async receive(actor: Actor, id: number, query: ContentQuery, body: Readable) {
+      const leasedDaq = await leased(actor, id, query.owner);
+      const { path } = await placeOf(leasedDaq, query.relativePath);
+      const row = await stagingStore.findStaging(db, versionOf(id, path, query));
+      if (!row) throw new AppError('staging_mismatch', `offer ${path} before sending it`, { held: 0 });
+      const file = stagingPath(context, leasedDaq.experiment, id, row.id);
+      return { held: await writer.append(file, row.id, { offset: query.offset, size: query.size, body }) };
+    },
+
+    /** Verifies the staged file against the agent's checksums, renames it into place and catalogs it. */
+    async commit(actor: Actor, id: number, body: ChecksumsBody): Promise<TakenResponse> {
+      const leasedDaq = await leased(actor, id, body.owner);
+      const { path, source } = await placeOf(leasedDaq, body.relativePath);
+      const version = versionOf(id, path, body);
+      const row = await stagingStore.findStaging(db, version);
+      if (!row) throw new AppError('staging_mismatch', `offer and send ${path} first`, { held: 0 });
+      const file = stagingPath(context, leasedDaq.experiment, id, row.id);
+      const held = await writer.held(file, row.id);
+      if (held !== body.size)
+        throw new AppError('staging_mismatch', `${path}: ${held} of ${body.size} bytes held`, { held });
+      const digest = await digestFile(file, { md5: true });
+      if (digest.sha256 !== body.sha256 || digest.md5 !== body.md5) {
+        await writer.discard(file, row.id);
+        await stagingStore.deleteStaging(db, [row.id]);
+        throw new AppError(
+          'checksum_mismatch',
+          `${path}: the bytes received do not match the checksums sent`,
+          {
+            path,
+            expectedSha256: body.sha256,
+            actualSha256: digest.sha256,
+          },
+        );
+      }
+      await syncFile(file);
+      const outcome = await ingestStaged(context, {
+        experiment: leasedDaq.experiment,
+        source,
+        path,
+        existing: await findFile(db, leasedDaq.experiment.id, path),
+        overwrite: leasedDaq.daq.overwrite === 1,
+        origin: { type: 'daq', id },
+        staged: file,
+        digest,
+        mtime: version.mtime,
+        transferMs: Date.now() - Date.parse(row.created_at),
+      }).catch(async (error: unknown) => {
+        if (!(error instanceof DestinationConflictError)) throw error;
+        await writer.discard(file, row.id);
+        await stagingStore.deleteStaging(db, [row.id]);
+        throw new AppError('destination_conflict', error.message, { path });
+      });
+      await stagingStore.deleteStaging(db, [row.id]);
+      await takeCataloged(leasedDaq, path);
+      return { path, outcome, size: digest.size, md5: digest.md5, sha256: digest.sha256 };
+    },
+
+    /** Direct copy: the agent wrote the file into mounted storage; re-read and verified before cataloging. */
+    async catalogCopied(actor: Actor, id: number, body: ChecksumsBody): Promise<TakenResponse> {
+      const leasedDaq = await leased(actor, id, body.owner);
+      const { path, destination, source } = await placeOf(leasedDaq, body.relativePath);
+      const digest = await digestFile(destination, { md5: false }).catch((error: unknown) => {
+        if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+        throw new AppError('file_not_found', `${path} is not in the experiment's storage`, { path });
+      });
+      if (digest.size !== body.size || digest.sha256 !== body.sha256) {
+        throw new AppError('checksum_mismatch', `${path} in storage does not match the checksums sent`, {
+          path,
+          expectedSha256: body.sha256,
+          actualSha256: digest.sha256,
+        });
+      }
+      await catalogStored(
+        context,
+        {
+          experiment: leasedDaq.experiment,
+          source,
+          path,
+          existing: await findFile(db, leasedDaq.experiment.id, path),
+          origin: { type: 'daq', id },
+        },
+        destination,
+        {
+          size: body.size,
+          md5: body.md5,
+          sha256: body.sha256,
+          mtime: versionOf(id, path, body).mtime,
+          transferMs: null,
+        },
+      );
+      await takeCataloged(leasedDaq, path);
+      return { path, outcome: 'copied', size: body.size, md5: body.md5, sha256: body.sha256 };
+    },
+  };
+}
+
+export type DaqAgentService = ReturnType<typeof createDaqAgentService>;

@@ -1,0 +1,83 @@
+/** SQL of the staging rows: one per file version a DAQ agent is sending over HTTP. */
+import type { Kysely } from 'kysely';
+import type { DaqStagingRow, Database } from '../db/tables.ts';
+
+export interface FileVersion {
+  daqId: number;
+  path: string;
+  size: number;
+  mtime: string;
+}
+
+/** The staging row of this version, made if it is new. Idempotent, so a resent offer finds the same row. */
+export async function ensureStaging(
+  db: Kysely<Database>,
+  version: FileVersion,
+  now: string,
+): Promise<DaqStagingRow> {
+  await db
+    .insertInto('daq_staging')
+    .values({
+      daq_id: version.daqId,
+      path: version.path,
+      size: version.size,
+      mtime: version.mtime,
+      created_at: now,
+    })
+    .onConflict((oc) => oc.columns(['daq_id', 'path', 'size', 'mtime']).doNothing())
+    .execute();
+  return (await findStaging(db, version))!;
+}
+
+export async function findStaging(
+  db: Kysely<Database>,
+  version: FileVersion,
+): Promise<DaqStagingRow | undefined> {
+  return db
+    .selectFrom('daq_staging')
+    .selectAll()
+    .where('daq_id', '=', version.daqId)
+    .where('path', '=', version.path)
+    .where('size', '=', version.size)
+    .where('mtime', '=', version.mtime)
+    .executeTakeFirst();
+}
+
+/** Older versions of the same path (the file changed while it was being sent): their bytes are useless. */
+export async function otherVersions(
+  db: Kysely<Database>,
+  daqId: number,
+  path: string,
+  keepId: number,
+): Promise<DaqStagingRow[]> {
+  return db
+    .selectFrom('daq_staging')
+    .selectAll()
+    .where('daq_id', '=', daqId)
+    .where('path', '=', path)
+    .where('id', '!=', keepId)
+    .execute();
+}
+
+export async function deleteStaging(db: Kysely<Database>, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.deleteFrom('daq_staging').where('id', 'in', ids).execute();
+}
+
+export async function deleteStagingOfDaq(db: Kysely<Database>, daqId: number): Promise<void> {
+  await db.deleteFrom('daq_staging').where('daq_id', '=', daqId).execute();
+}
+
+/** Staging rows of DAQs that ended: what they held will never be committed. */
+export async function stagingOfEndedDaqs(
+  db: Kysely<Database>,
+): Promise<(DaqStagingRow & { experiment_name: string })[]> {
+  return db
+    .selectFrom('daq_staging as s')
+    .innerJoin('daqs as d', 'd.id', 's.daq_id')
+    .innerJoin('experiments as e', 'e.id', 'd.experiment_id')
+    .selectAll('s')
+    .select('e.name as experiment_name')
+    .where('d.status', 'not in', ['pending', 'running'])
+    .execute();
+}

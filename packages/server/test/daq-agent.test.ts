@@ -1,0 +1,247 @@
+/**
+ * A DAQ agent (`dm daq-agent`) beside a real server (`dm serve`), both child processes, while a detector
+ * writes files: every complete file reaches storage and the catalog once with its checksums, through
+ * SIGKILLs of the agent, a server killed in the middle of a large file, and in direct-copy mode.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { type AgentProcess, startAgentProcess } from './support/agent-process.ts';
+import { api, type ServerProcess, startServerProcess } from './support/server-process.ts';
+import { adminPassword } from './support/test-app.ts';
+import { createTestDatabase, describeBackends } from './support/test-database.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const digest = (algorithm: string, data: Buffer) => createHash(algorithm).update(data).digest('hex');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface CatalogFile {
+  experimentFilePath: string;
+  md5Sum: string;
+  sha256Sum: string;
+  storageFilePath: string;
+  originId: number;
+}
+
+describeBackends('DAQ agent processes', (backend) => {
+  let root: string;
+  let database: { url: string; drop(): Promise<void> };
+  let server: ServerProcess;
+  let port: number;
+  let token: string;
+  const agents: AgentProcess[] = [];
+
+  const startServer = async () => {
+    server = await startServerProcess(
+      [
+        ...['--data-dir', join(root, 'data'), '--database-url', database.url],
+        ...['--port', String(port), '--host', '127.0.0.1', '--log-level', 'info'],
+      ],
+      { DM_ADMIN_PASSWORD: adminPassword },
+    );
+  };
+  const startAgent = async (name: string, extra: string[] = []) => {
+    const agent = await startAgentProcess(server.url, token, ['--name', name, ...extra]);
+    agents.push(agent);
+    return agent;
+  };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await api(server.url, method, path, token, body);
+    assert.ok(response.status < 300, `${method} ${path}: ${JSON.stringify(response.body)}`);
+    return response.body;
+  };
+  const filesOf = async (experiment: string): Promise<CatalogFile[]> =>
+    (await call('GET', `/api/v1/experiments/${experiment}/files?limit=1000`)).items;
+
+  /** A new experiment and an agent DAQ on a new detector directory. */
+  const setUp = async (experiment: string, agent: string, extra: Record<string, unknown> = {}) => {
+    const created = await call('POST', '/api/v1/experiments', { name: experiment, station: '8-ID-I' });
+    const detector = join(root, `detector-${experiment}`);
+    mkdirSync(detector);
+    const daq = await call('POST', '/api/v1/daqs', {
+      experiment,
+      dataDirectory: detector,
+      agent,
+      settleSeconds: 0.3,
+      ...extra,
+    });
+    return { detector, daqId: daq.id as number, dataDirectory: created.dataDirectory as string, created };
+  };
+  const waitForTaken = async (daqId: number, count: number, timeoutMs = 120_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let daq = await call('GET', `/api/v1/daqs/${daqId}`);
+    while (daq.nProcessedFiles < count && Date.now() < deadline) {
+      await sleep(200);
+      daq = await call('GET', `/api/v1/daqs/${daqId}`);
+    }
+    assert.equal(daq.nProcessedFiles, count, `DAQ ${daqId}: ${JSON.stringify(daq)}`);
+    return daq;
+  };
+  const assertStoredOnce = async (experiment: string, written: Map<string, Buffer>) => {
+    const files = await filesOf(experiment);
+    assert.deepEqual(files.map((file) => file.experimentFilePath).sort(), [...written.keys()].sort());
+    for (const file of files) {
+      const content = written.get(file.experimentFilePath)!;
+      assert.equal(file.md5Sum, digest('md5', content), `${file.experimentFilePath} md5`);
+      assert.equal(file.sha256Sum, digest('sha256', content), `${file.experimentFilePath} sha256`);
+      assert.ok(
+        readFileSync(file.storageFilePath).equals(content),
+        `${file.experimentFilePath} stored intact`,
+      );
+    }
+  };
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'dm-daq-agent-'));
+    database = await createTestDatabase(backend);
+    port = await freePort();
+    await startServer();
+    token = (
+      await api(server.url, 'POST', '/api/v1/auth/login', null, {
+        username: 'admin',
+        password: adminPassword,
+      })
+    ).body.token;
+    await call('POST', '/api/v1/stations', { name: '8-ID-I' });
+  });
+  after(async () => {
+    for (const agent of agents) await agent.kill();
+    await server.kill();
+    await database.drop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("takes new, renamed, hidden and skipped files as the server's DAQ does; the server never takes them itself", async () => {
+    const { detector, daqId, dataDirectory } = await setUp('agent-http', 'bl8-daq', {
+      skipPatterns: ['*.tmp'],
+    });
+    const written = new Map<string, Buffer>();
+    const write = (name: string, content: Buffer) => {
+      mkdirSync(join(detector, name, '..'), { recursive: true });
+      writeFileSync(join(detector, name), content);
+      written.set(name, content);
+    };
+    write('frame_0001.h5', randomBytes(50_000));
+    write('scan-2/frame_0002.h5', randomBytes(3_000_000));
+    writeFileSync(join(detector, 'frame_0003.h5.tmp'), randomBytes(1000));
+    renameSync(join(detector, 'frame_0003.h5.tmp'), join(detector, 'frame_0003.h5'));
+    written.set('frame_0003.h5', readFileSync(join(detector, 'frame_0003.h5')));
+    writeFileSync(join(detector, '.hidden'), 'not data');
+    writeFileSync(join(detector, 'scratch.tmp'), 'skipped');
+
+    await sleep(2000);
+    const untouched = await call('GET', `/api/v1/daqs/${daqId}`);
+    assert.equal(untouched.status, 'pending', "the server's own runner leaves an agent DAQ alone");
+    assert.equal(untouched.nProcessedFiles, 0);
+
+    const agent = await startAgent('bl8-daq');
+    await waitForTaken(daqId, 3);
+    write('frame_0004.h5', randomBytes(70_000));
+    const daq = await waitForTaken(daqId, 4);
+    assert.equal(daq.status, 'running');
+    assert.equal(daq.nProcessingErrors, 0);
+    await assertStoredOnce('agent-http', written);
+    assert.ok(!existsSync(join(dataDirectory, '.hidden')) && !existsSync(join(dataDirectory, 'scratch.tmp')));
+    assert.equal(await agent.stop(), 0, agent.output());
+    await call('POST', `/api/v1/daqs/${daqId}/stop`);
+  });
+
+  it('loses no file and takes none twice when the agent is SIGKILLed again and again', async () => {
+    const { detector, daqId, created } = await setUp('agent-crash', 'bl8-crash', { settleSeconds: 0.2 });
+    let agent = await startAgent('bl8-crash');
+    const written = new Map<string, Buffer>();
+    const fileCount = 100;
+    const writer = (async () => {
+      for (let i = 0; i < fileCount; i++) {
+        const content = randomBytes(20_000 + Math.floor(Math.random() * 200_000));
+        const name = `frame_${String(i).padStart(4, '0')}.raw`;
+        writeFileSync(join(detector, name), content);
+        written.set(name, content);
+        await sleep(15);
+      }
+    })();
+    for (let round = 0; round < 3; round++) {
+      await sleep(300 + Math.random() * 500);
+      await agent.kill();
+      agent = await startAgent('bl8-crash');
+    }
+    await writer;
+    await waitForTaken(daqId, fileCount);
+    await assertStoredOnce('agent-crash', written);
+    const inStorage = readdirSync(created.dataDirectory);
+    assert.equal(inStorage.length, fileCount, 'nothing in storage that is not cataloged');
+    assert.equal(await agent.stop(), 0, agent.output());
+    await call('POST', `/api/v1/daqs/${daqId}/stop`);
+    const staging = join(created.storageDirectory, 'system', 'daq-staging');
+    assert.deepEqual(readdirSync(staging), [], 'no staging file remains once the DAQ stopped');
+  });
+
+  it('resumes a large file from the bytes already held after the server is killed in the middle', async () => {
+    const { detector, daqId, created } = await setUp('agent-large', 'bl8-large');
+    const staging = join(created.storageDirectory, 'system', 'daq-staging', String(daqId));
+    const block = randomBytes(1024 * 1024);
+    const content = Buffer.concat(
+      Array.from({ length: 256 }, (_, i) => Buffer.concat([block, Buffer.from([i])])),
+    );
+    writeFileSync(join(detector, 'large.raw'), content);
+    const agent = await startAgent('bl8-large');
+
+    let held = 0;
+    for (let i = 0; i < 6000 && held === 0; i++) {
+      const names = existsSync(staging) ? readdirSync(staging) : [];
+      const size =
+        names.length === 1 ? statSync(join(staging, names[0]!), { throwIfNoEntry: false })?.size : 0;
+      if (size !== undefined && size > 0 && size < content.length) held = size;
+      else await sleep(5);
+    }
+    assert.ok(held > 0, 'caught the file being sent');
+    await server.kill();
+    await startServer();
+    await waitForTaken(daqId, 1);
+    const resumed = /files\/content\?[^"\s]*offset=([1-9]\d*)/.exec(server.output());
+    assert.ok(resumed, `the agent resumed from the bytes held:\n${server.output().slice(-3000)}`);
+    await assertStoredOnce('agent-large', new Map([['large.raw', content]]));
+    assert.deepEqual(readdirSync(staging), [], 'the staging file became the stored file');
+    assert.equal(await agent.stop(), 0, agent.output());
+    await call('POST', `/api/v1/daqs/${daqId}/stop`);
+  });
+
+  it('copies directly into mounted storage and has the server verify and catalog each file', async () => {
+    const { detector, daqId, created } = await setUp('agent-direct', 'bl8-direct');
+    const written = new Map<string, Buffer>();
+    for (const name of ['a.h5', 'run/b.h5']) {
+      mkdirSync(join(detector, name, '..'), { recursive: true });
+      written.set(name, randomBytes(100_000));
+      writeFileSync(join(detector, name), written.get(name)!);
+    }
+    const agent = await startAgent('bl8-direct', ['--storage-root', join(root, 'data', 'storage')]);
+    await waitForTaken(daqId, 2);
+    await assertStoredOnce('agent-direct', written);
+    assert.ok(
+      !existsSync(join(created.storageDirectory, 'system', 'daq-staging')),
+      'nothing was sent over HTTP',
+    );
+    assert.equal(await agent.stop(), 0, agent.output());
+  });
+});
