@@ -3,6 +3,8 @@ import { DaqsApi } from './resources/daqs.ts';
 import { ExperimentsApi } from './resources/experiments.ts';
 import { AuditApi, ExperimentTypesApi, StationsApi } from './resources/facility.ts';
 import { FilesApi, StorageApi, UploadsApi } from './resources/files.ts';
+import { JobsApi } from './resources/jobs.ts';
+import { WorkflowsApi } from './resources/workflows.ts';
 import { type FetchFunction, Transport } from './transport.ts';
 import type { Health, IssuedToken, LoginInput, User } from './types.ts';
 
@@ -36,6 +38,8 @@ export class PhotonClient {
   readonly uploads: UploadsApi;
   readonly storage: StorageApi;
   readonly daqs: DaqsApi;
+  readonly workflows: WorkflowsApi;
+  readonly jobs: JobsApi;
   private readonly transport: Transport;
 
   constructor(options: PhotonClientOptions) {
@@ -50,6 +54,8 @@ export class PhotonClient {
     this.uploads = new UploadsApi(this.transport);
     this.storage = new StorageApi(this.transport);
     this.daqs = new DaqsApi(this.transport);
+    this.workflows = new WorkflowsApi(this.transport);
+    this.jobs = new JobsApi(this.transport);
   }
 
   /** The server URL as requests use it (without a trailing slash). */
