@@ -12,6 +12,7 @@ import { registerDownloadCommand } from './commands/download.ts';
 import { registerExperimentCommands } from './commands/experiment.ts';
 import { registerExperimentTypeCommands } from './commands/experiment-type.ts';
 import { registerFileCommands } from './commands/file.ts';
+import { registerJobCommands } from './commands/job.ts';
 import { registerLoginCommands } from './commands/login.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import type { ServerModule } from './commands/settings-options.ts';
@@ -20,6 +21,7 @@ import { registerStorageCommands } from './commands/storage.ts';
 import { registerTokenCommands } from './commands/token.ts';
 import { registerUploadCommands } from './commands/upload.ts';
 import { registerUserCommands } from './commands/user.ts';
+import { registerWorkflowCommands } from './commands/workflow.ts';
 import { CliError, type Runtime } from './context.ts';
 import { InterruptedError } from './prompt.ts';
 
@@ -54,6 +56,8 @@ export function buildProgram(runtime: Runtime, server?: ServerModule): Command {
   registerUploadCommands(program, runtime);
   registerDaqCommands(program, runtime);
   registerStorageCommands(program, runtime);
+  registerWorkflowCommands(program, runtime);
+  registerJobCommands(program, runtime);
   registerAuditCommands(program, runtime);
   return program;
 }
