@@ -432,7 +432,7 @@ export type WorkflowFormat = 'json' | 'yaml' | 'python';
 export type WorkflowSource = { definition: WorkflowDefinition } | { format: WorkflowFormat; text: string };
 
 export interface WorkflowProblem {
-  /** Where in the definition, e.g. `stages/02-MKDIR/command`. */
+  /** Where in the definition, e.g. `stages.02-MKDIR.command`; empty for the whole definition. */
   path: string;
   message: string;
 }
