@@ -24,6 +24,10 @@ import { registerExperimentRoutes } from './experiments/routes.ts';
 import { createExperimentService } from './experiments/service.ts';
 import { registerHealthRoutes } from './health/routes.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
+import { startJobEngine } from './jobs/engine.ts';
+import type { JobEvents } from './jobs/execute-job.ts';
+import { registerJobRoutes } from './jobs/routes.ts';
+import { createJobService } from './jobs/service.ts';
 import { registerMetrics } from './metrics/metrics.ts';
 import { registerOpenApi } from './openapi/openapi.ts';
 import type { Settings } from './settings/settings.ts';
@@ -38,6 +42,8 @@ import { startUploadRunner } from './uploads/runner.ts';
 import { createUploadService } from './uploads/service.ts';
 import { registerUserRoutes } from './users/routes.ts';
 import { createUserService } from './users/service.ts';
+import { registerWorkflowRoutes } from './workflows/routes.ts';
+import { createWorkflowService } from './workflows/service.ts';
 
 export interface App {
   http: HttpServer;
@@ -98,12 +104,25 @@ export async function createApp(options: AppOptions): Promise<App> {
     registerExperimentTypeRoutes(http, createExperimentTypeService(context));
     registerExperimentRoutes(http, createExperimentService(context));
     registerAuditRoutes(http, context);
-    registerCatalogRoutes(http, createCatalogService(context), context);
+    const catalog = createCatalogService(context);
+    registerCatalogRoutes(http, catalog, context);
     registerStorageRoutes(http, context);
     const uploadRunner = startUploadRunner(context);
     registerUploadRoutes(http, createUploadService(context, uploadRunner.wake));
     const daqRunner = startDaqRunner(context);
     registerDaqRoutes(http, createDaqService(context, daqRunner.wake));
+    const jobEvents: JobEvents = { jobChanged: () => {}, stageChanged: () => {} };
+    const jobEngine = startJobEngine(context, jobEvents);
+    registerWorkflowRoutes(http, createWorkflowService(context));
+    registerJobRoutes(
+      http,
+      createJobService(context, {
+        catalog,
+        wakeRunner: jobEngine.runner.wake,
+        stopLocal: jobEngine.runner.stopLocal,
+        jobChanged: jobEvents.jobChanged,
+      }),
+    );
     await http.ready();
 
     return {
@@ -115,6 +134,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await http.close();
         await uploadRunner.stop();
         await daqRunner.stop();
+        await jobEngine.stop();
         await context.background.drain();
         await stopMetadataReader();
         await database.close();

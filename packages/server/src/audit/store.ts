@@ -6,7 +6,17 @@ import type { AuditEventRow, Database } from '../db/tables.ts';
 export interface AuditEntry {
   /** `concept.verb`, e.g. `experiment.create`, `user.disable`. */
   action: string;
-  targetType: 'user' | 'token' | 'station' | 'experiment' | 'experiment_type' | 'file' | 'upload' | 'daq';
+  targetType:
+    | 'user'
+    | 'token'
+    | 'station'
+    | 'experiment'
+    | 'experiment_type'
+    | 'file'
+    | 'upload'
+    | 'daq'
+    | 'workflow'
+    | 'job';
   targetName: string;
   stationName?: string | null;
   experimentName?: string | null;

@@ -2,6 +2,7 @@ import { type Kysely, type MigrationResultSet, Migrator } from 'kysely';
 import { foundation } from './migrations/0001-foundation.ts';
 import { catalog } from './migrations/0002-catalog.ts';
 import { daqs } from './migrations/0003-daqs.ts';
+import { workflowsJobs } from './migrations/0006-workflows-jobs.ts';
 import type { DialectProfile } from './profile.ts';
 import type { Database } from './tables.ts';
 
@@ -12,6 +13,7 @@ function migrationsFor(profile: DialectProfile) {
     '0001-foundation': foundation(profile),
     '0002-catalog': catalog(profile),
     '0003-daqs': daqs(profile),
+    '0006-workflows-jobs': workflowsJobs(profile),
   };
 }
 

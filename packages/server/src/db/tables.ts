@@ -18,6 +18,13 @@
  * drivers then return the same JavaScript type. Flags are integers 0/1 for the same reason.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type {
+  JobProcessesTable,
+  JobStagesTable,
+  JobsTable,
+  WorkflowRevisionsTable,
+  WorkflowsTable,
+} from './job-tables.ts';
 
 export interface UsersTable {
   id: Generated<number>;
@@ -204,9 +211,11 @@ export interface ProcessingRequestsTable {
   workflow_args: ColumnType<unknown, string, string>;
   origin_type: FileOriginType;
   origin_id: number;
-  /** `waiting_for_engine` until the workflow engine exists to run it. */
+  /** `waiting_for_engine` until the engine turns it into a job (`job_started`), or `failed` with `error`. */
   status: string;
   created_at: string;
+  job_id: ColumnType<number | null, number | undefined, number | null>;
+  error: ColumnType<string | null, string | undefined, string | null>;
 }
 
 export interface Database {
@@ -222,6 +231,11 @@ export interface Database {
   uploads: UploadsTable;
   daqs: DaqsTable;
   processing_requests: ProcessingRequestsTable;
+  workflows: WorkflowsTable;
+  workflow_revisions: WorkflowRevisionsTable;
+  jobs: JobsTable;
+  job_stages: JobStagesTable;
+  job_processes: JobProcessesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

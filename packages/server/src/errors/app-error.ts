@@ -4,6 +4,7 @@
  */
 export const errorStatus = {
   validation_failed: 400,
+  workflow_invalid: 400,
   invalid_json: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
@@ -17,6 +18,8 @@ export const errorStatus = {
   file_not_found: 404,
   upload_not_found: 404,
   daq_not_found: 404,
+  workflow_not_found: 404,
+  job_not_found: 404,
   method_not_allowed: 405,
   user_exists: 409,
   station_exists: 409,

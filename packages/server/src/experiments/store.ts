@@ -35,6 +35,13 @@ export async function findExperimentByName(
   return selectExperiments(db).where('e.name', '=', name).executeTakeFirst();
 }
 
+export async function findExperimentById(
+  db: Kysely<Database>,
+  id: number,
+): Promise<ExperimentRecord | undefined> {
+  return selectExperiments(db).where('e.id', '=', id).executeTakeFirst();
+}
+
 export interface ExperimentFilter {
   /** Restrict to experiments this user belongs to or whose station they manage (undefined: all, for admins). */
   visibleTo?: number;

@@ -4,6 +4,7 @@
  * deployment in one round instead of one error per restart.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { durationPattern, parseDuration } from './duration.ts';
 
@@ -20,6 +21,10 @@ export interface Settings {
   adminPassword: string | undefined;
   /** Default settle time of DAQs: a file is complete once unchanged for this long. */
   daqSettleSeconds: number;
+  /** Jobs this process runs at once on the local site (default: one per core). */
+  jobConcurrency: number;
+  /** Ended jobs (and logs of jobs without an experiment) are deleted after this many days; 0 keeps them. */
+  jobRetentionDays: number;
   configFile: string | undefined;
 }
 
@@ -101,6 +106,20 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     flag: '--daq-settle-seconds <number>',
     description: 'default settle time of DAQs: a file is taken once unchanged for this long',
     defaultText: '5',
+  },
+  {
+    key: 'jobConcurrency',
+    env: 'DM_JOB_CONCURRENCY',
+    flag: '--job-concurrency <number>',
+    description: 'processing jobs this process runs at once on the local site',
+    defaultText: 'number of cores',
+  },
+  {
+    key: 'jobRetentionDays',
+    env: 'DM_JOB_RETENTION_DAYS',
+    flag: '--job-retention-days <days>',
+    description: 'days ended jobs are kept in `dm job history` (0: forever)',
+    defaultText: '90',
   },
   {
     key: 'adminPassword',
@@ -198,6 +217,8 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
       : databaseUrl,
     databasePoolSize: integer('databasePoolSize', 10, 1, 1_000),
     daqSettleSeconds: integer('daqSettleSeconds', 5, 0, 3_600),
+    jobConcurrency: integer('jobConcurrency', availableParallelism(), 1, 10_000),
+    jobRetentionDays: integer('jobRetentionDays', 90, 0, 36_500),
     logLevel,
     sessionTtl: sessionTtl ?? 0,
     adminPassword,

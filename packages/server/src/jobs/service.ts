@@ -1,0 +1,265 @@
+import { relative } from 'node:path';
+import { auditWho, recordAudit } from '../audit/store.ts';
+import { isStationManager } from '../auth/policy.ts';
+import type { Actor } from '../auth/principal.ts';
+import type { CatalogService } from '../catalog/service.ts';
+import { findFile } from '../catalog/store.ts';
+import type { ServiceContext } from '../context.ts';
+import { decodeJson } from '../db/profile.ts';
+import { AppError, invalidField } from '../errors/app-error.ts';
+import { canRead, loadReadable } from '../experiments/access.ts';
+import { type ExperimentRecord, findExperimentById, visibleExperimentIds } from '../experiments/store.ts';
+import { decodeCursor, encodeCursor } from '../http/pagination.ts';
+import { pathsOf } from '../storage/lifecycle.ts';
+import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
+import { mayUseOwner, workflowNotFound } from '../workflows/service.ts';
+import { findWorkflow } from '../workflows/store.ts';
+import { readJobLog } from './logs.ts';
+import { presentJobs } from './present.ts';
+import type { Job, JobListQuery, JobLogQuery, StartEachFileBody, StartJobBody } from './schemas.ts';
+import { insertJobs, jobNotFound, type NewJob } from './start.ts';
+import * as store from './store.ts';
+
+export interface JobServiceDeps {
+  catalog: CatalogService;
+  wakeRunner(): void;
+  stopLocal(jobId: number): boolean;
+  jobChanged(jobId: number): void;
+}
+
+export function createJobService(context: ServiceContext, deps: JobServiceDeps) {
+  const { db, profile } = context;
+  const present = async (id: number) =>
+    (await presentJobs(db, profile, [(await store.findJob(db, id))!]))[0]!;
+
+  async function experimentOf(job: store.JobRecord): Promise<ExperimentRecord | undefined> {
+    return job.experiment_id === null ? undefined : await findExperimentById(db, job.experiment_id);
+  }
+
+  /** Admins, whoever started it, and those who may read its experiment; to anyone else it does not exist. */
+  async function readable(actor: Actor, id: number): Promise<store.JobRecord> {
+    const job = await store.findJob(db, id);
+    if (!job) throw jobNotFound(id);
+    const { principal } = actor;
+    if (principal.isAdmin || job.submitted_by === principal.userId) return job;
+    const experiment = await experimentOf(job);
+    if (experiment && (await canRead(db, actor, experiment))) return job;
+    throw jobNotFound(id);
+  }
+
+  /** Stopping and resubmitting: whoever started it, admins, and the managers of its experiment's station. */
+  async function manageable(actor: Actor, id: number): Promise<store.JobRecord> {
+    const job = await readable(actor, id);
+    if (actor.principal.isAdmin || job.submitted_by === actor.principal.userId) return job;
+    const experiment = await experimentOf(job);
+    if (experiment && (await isStationManager(db, actor.principal, experiment.station_id))) return job;
+    throw new AppError(
+      'forbidden',
+      `only whoever started job ${id}, its station's managers and admins may change it`,
+    );
+  }
+
+  async function runnableWorkflow(actor: Actor, name: string, owner = actor.principal.username) {
+    const workflow = await findWorkflow(db, owner, name);
+    if (!workflow) throw workflowNotFound(owner, name);
+    if (!(await mayUseOwner(context, actor, owner)))
+      throw new AppError(
+        'forbidden',
+        `you may only run workflows you own (owner "${actor.principal.username}")`,
+      );
+    return workflow;
+  }
+
+  async function create(actor: Actor, jobs: NewJob[], action: string, details: Record<string, unknown>) {
+    const now = context.now();
+    const ids = await db.transaction().execute(async (trx) => {
+      const inserted = await insertJobs(context, trx, jobs);
+      await recordAudit(trx, auditWho(actor, now), {
+        action,
+        targetType: 'job',
+        targetName: inserted.length === 1 ? String(inserted[0]) : `${inserted.length} jobs`,
+        experimentName: jobs[0]?.experiment?.name ?? null,
+        stationName: jobs[0]?.experiment?.station_name ?? null,
+        details: { ...details, jobIds: inserted.slice(0, 100) },
+      });
+      return inserted;
+    });
+    for (const id of ids) deps.jobChanged(id);
+    deps.wakeRunner();
+    return ids;
+  }
+
+  return {
+    /** APS dm-start-processing-job: no input file is required. */
+    async start(actor: Actor, body: StartJobBody): Promise<Job> {
+      const workflow = await runnableWorkflow(actor, body.workflow, body.owner);
+      if (body.filePath !== undefined && body.experiment === undefined)
+        throw invalidField('filePath', 'a file is named within an experiment: give `experiment` too');
+      const experiment =
+        body.experiment === undefined ? null : await loadReadable(context, actor, body.experiment);
+      if (experiment && body.filePath !== undefined && !(await findFile(db, experiment.id, body.filePath)))
+        throw new AppError(
+          'file_not_found',
+          `no file "${body.filePath}" in experiment "${experiment.name}"`,
+          {
+            path: body.filePath,
+          },
+        );
+      const [id] = await create(
+        actor,
+        [
+          {
+            workflow,
+            experiment,
+            filePath: body.filePath ?? null,
+            arguments: body.arguments ?? {},
+            submittedBy: actor.principal.userId,
+            shareKey: `user:${actor.principal.username}`,
+          },
+        ],
+        'job.start',
+        { workflow: `${workflow.owner}/${workflow.name}`, revision: workflow.revision },
+      );
+      return await present(id!);
+    },
+
+    /** One job per cataloged file that matches, all in one transaction: all are started or none. */
+    async startEachFile(actor: Actor, body: StartEachFileBody) {
+      const workflow = await runnableWorkflow(actor, body.workflow, body.owner);
+      const experiment = await loadReadable(context, actor, body.experiment);
+      const paths: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await deps.catalog.list(actor, experiment.name, {
+          pathGlob: body.pathGlob,
+          where: body.where,
+          sort: 'path',
+          limit: 1000,
+          cursor,
+        });
+        paths.push(...page.items.map((file) => file.experimentFilePath));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      const jobs = paths.map((filePath) => ({
+        workflow,
+        experiment,
+        filePath,
+        arguments: body.arguments ?? {},
+        submittedBy: actor.principal.userId,
+        shareKey: `user:${actor.principal.username}`,
+      }));
+      const ids =
+        jobs.length === 0
+          ? []
+          : await create(actor, jobs, 'job.start', { eachFile: true, count: jobs.length });
+      return { count: ids.length, jobIds: ids };
+    },
+
+    async list(actor: Actor, query: JobListQuery) {
+      const { principal } = actor;
+      let experimentId: number | undefined;
+      if (query.experiment !== undefined)
+        experimentId = (await loadReadable(context, actor, query.experiment)).id;
+      const rows = await store.listJobs(db, {
+        visibleTo: principal.isAdmin
+          ? undefined
+          : { userId: principal.userId, experimentIds: await visibleExperimentIds(db, principal.userId) },
+        status: query.status,
+        workflow: query.workflow,
+        owner: query.owner,
+        experimentId,
+        beforeId: decodeCursor<number>(query.cursor, 'number'),
+        limit: query.limit + 1,
+      });
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        items: await presentJobs(db, profile, page),
+        nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
+      };
+    },
+
+    async show(actor: Actor, id: number): Promise<Job> {
+      return (await presentJobs(db, profile, [await readable(actor, id)]))[0]!;
+    },
+
+    /** A pending job ends at once; a running one when its worker has killed the stage's process group. */
+    async stop(actor: Actor, id: number): Promise<Job> {
+      const job = await manageable(actor, id);
+      const now = context.now();
+      if (
+        job.status === 'pending' &&
+        (await store.endJob(db, id, 'pending', 'aborted', now, 'stopped before it ran'))
+      ) {
+        deps.jobChanged(id);
+        return await present(id);
+      }
+      if (job.status !== 'pending' && job.status !== 'running')
+        throw new AppError(
+          'invalid_transition',
+          `job ${id} is ${job.status}; only pending or running jobs stop`,
+        );
+      await store.requestStop(db, id, now);
+      deps.stopLocal(id);
+      return await present(id);
+    },
+
+    /**
+     * A new job with the original's arguments, on the workflow's current revision (the fix is usually in
+     * the workflow). From a stage: the stages before it are not run again, and the variables they captured
+     * are carried over.
+     */
+    async resubmit(actor: Actor, id: number, fromStage: string | undefined): Promise<Job> {
+      const original = await manageable(actor, id);
+      const workflow = await findWorkflow(db, original.owner, original.workflow_name);
+      if (!workflow) throw workflowNotFound(original.owner, original.workflow_name);
+      const keys = stageKeys(decodeJson<WorkflowDefinition>(profile, workflow.definition));
+      if (fromStage !== undefined && !keys.includes(fromStage))
+        throw invalidField(
+          'fromStage',
+          `the workflow has no stage "${fromStage}" (stages: ${keys.join(', ')})`,
+        );
+      const variables: Record<string, string> = {};
+      if (fromStage !== undefined) {
+        const stages = await store.stagesOf(db, [id]);
+        for (const key of keys.slice(0, keys.indexOf(fromStage))) {
+          const stage = stages.find((s) => s.stage_key === key && s.status === 'done');
+          if (stage) Object.assign(variables, decodeJson<Record<string, string>>(profile, stage.captured));
+        }
+      }
+      const experiment = (await experimentOf(original)) ?? null;
+      const filePath =
+        experiment && original.file_path !== null
+          ? relative(pathsOf(context, experiment).dataDirectory, original.file_path)
+          : null;
+      const [newId] = await create(
+        actor,
+        [
+          {
+            workflow,
+            experiment,
+            filePath,
+            arguments: decodeJson<Record<string, string>>(profile, original.arguments),
+            variables,
+            submittedBy: actor.principal.userId,
+            shareKey: original.share_key,
+            resubmittedFrom: id,
+            fromStage,
+          },
+        ],
+        'job.resubmit',
+        { from: id, fromStage: fromStage ?? null },
+      );
+      return await present(newId!);
+    },
+
+    async logs(actor: Actor, id: number, query: JobLogQuery) {
+      const job = await readable(actor, id);
+      const processes = await store.processesOf(db, [id], query.stage);
+      const ended = job.status === 'done' || job.status === 'failed' || job.status === 'aborted';
+      return await readJobLog(processes, query.cursor, ended);
+    },
+  };
+}
+
+export type JobService = ReturnType<typeof createJobService>;

@@ -1,0 +1,319 @@
+/**
+ * The APS `--py-spec` workflow files: one Python dict literal, optionally assigned to a name, read as data.
+ * Nothing is executed: a call, a name, an operator or an f-string is an error with its line and column, so a
+ * file like `__import__('os').system('rm -rf ~')` is refused rather than run.
+ *
+ * Supported, as Python reads it: `#` comments; strings in '', "", ''' ''' and """ """ with Python escapes, raw
+ * strings (r'...'), u'...', a backslash-newline inside a string (continues the line) and adjacent strings
+ * (joined); ints (with `_`, 0x, 0o, 0b) and floats; unary minus and plus on numbers; True, False, None;
+ * dicts (string keys), lists and tuples (both become arrays); trailing commas; newlines inside brackets.
+ */
+import { decodeEscape } from './python-escapes.ts';
+
+export class PythonLiteralError extends Error {
+  override readonly name = 'PythonLiteralError';
+
+  constructor(
+    readonly reason: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(`line ${line}, column ${column}: ${reason}`);
+  }
+}
+
+type Token =
+  | { kind: 'punctuation'; value: string; start: number }
+  | { kind: 'string'; value: string; start: number }
+  | { kind: 'number'; value: number; start: number }
+  | { kind: 'name'; value: string; start: number }
+  | { kind: 'end'; start: number };
+
+// Deeper than any workflow; stops a hostile file from overflowing the stack.
+const maxDepth = 100;
+const onlyLiterals = 'only strings, numbers, True, False, None, dicts, lists and tuples are allowed';
+
+/**
+ * Reads a Python literal into plain data (dicts become objects, lists and tuples arrays).
+ *
+ * @example
+ * parsePythonLiteral("workflow = {'name': 'ex', 'stages': {'01': {'command': 'date',}},}  # ok")
+ * // { name: 'ex', stages: { '01': { command: 'date' } } }
+ * parsePythonLiteral("__import__('os')") // throws PythonLiteralError: line 1, column 1: ...
+ */
+export function parsePythonLiteral(text: string): unknown {
+  const parser = new LiteralParser(text);
+  parser.skipAssignment();
+  const value = parser.value(0);
+  parser.expectEnd();
+  return value;
+}
+
+class LiteralParser {
+  private readonly scanner: Scanner;
+  private token: Token;
+
+  constructor(text: string) {
+    this.scanner = new Scanner(text);
+    this.token = this.scanner.next();
+  }
+
+  /** `name = {...}`, as APS files sometimes start. */
+  skipAssignment(): void {
+    if (this.token.kind !== 'name' || isConstantName(this.token.value)) return;
+    const saved = this.scanner.position;
+    const name = this.token;
+    const following = this.scanner.next();
+    if (following.kind === 'punctuation' && following.value === '=') {
+      this.token = this.scanner.next();
+      return;
+    }
+    this.scanner.position = saved;
+    this.token = name;
+  }
+
+  expectEnd(): void {
+    if (this.token.kind !== 'end') throw this.unexpected('after the value');
+  }
+
+  value(depth: number): unknown {
+    if (depth > maxDepth)
+      throw this.scanner.error(`nested more than ${maxDepth} levels deep`, this.token.start);
+    const token = this.token;
+    switch (token.kind) {
+      case 'string':
+        return this.strings();
+      case 'number':
+        this.advance();
+        return token.value;
+      case 'name':
+        return this.constant(token);
+      case 'punctuation':
+        return this.bracketed(token, depth);
+      case 'end':
+        throw this.scanner.error('the file ends where a value should be', token.start);
+      default: {
+        const never: never = token;
+        return never;
+      }
+    }
+  }
+
+  private strings(): string {
+    let text = '';
+    while (this.token.kind === 'string') {
+      text += this.token.value;
+      this.advance();
+    }
+    return text;
+  }
+
+  private constant(token: Token & { kind: 'name' }): boolean | null {
+    this.advance();
+    if (token.value === 'True') return true;
+    if (token.value === 'False') return false;
+    if (token.value === 'None') return null;
+    throw this.scanner.error(`'${token.value}' is not a literal: ${onlyLiterals}`, token.start);
+  }
+
+  private bracketed(token: Token & { kind: 'punctuation' }, depth: number): unknown {
+    this.advance();
+    switch (token.value) {
+      case '{':
+        return this.dict(depth);
+      case '[':
+        return this.items(']', depth);
+      case '(':
+        return this.parenthesized(depth);
+      case '-':
+      case '+': {
+        const operand = this.value(depth + 1);
+        if (typeof operand !== 'number')
+          throw this.scanner.error(`'${token.value}' applies to numbers only`, token.start);
+        return token.value === '-' ? -operand : operand;
+      }
+      default:
+        throw this.scanner.error(`unexpected '${token.value}': ${onlyLiterals}`, token.start);
+    }
+  }
+
+  private dict(depth: number): Record<string, unknown> {
+    const result: Record<string, unknown> = {};
+    while (!this.isPunctuation('}')) {
+      const keyStart = this.token.start;
+      const key = this.value(depth + 1);
+      if (typeof key !== 'string') throw this.scanner.error('dict keys must be strings', keyStart);
+      if (!this.isPunctuation(':')) throw this.unexpected("where ':' should follow a dict key");
+      this.advance();
+      // defineProperty: a key named __proto__ is data, not the object's prototype.
+      Object.defineProperty(result, key, {
+        value: this.value(depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      if (!this.isPunctuation(',')) break;
+      this.advance();
+    }
+    this.close('}');
+    return result;
+  }
+
+  private items(closing: string, depth: number, first: unknown[] = []): unknown[] {
+    const result = first;
+    while (!this.isPunctuation(closing)) {
+      result.push(this.value(depth + 1));
+      if (!this.isPunctuation(',')) break;
+      this.advance();
+    }
+    this.close(closing);
+    return result;
+  }
+
+  /** `()` and `(a, b)` are tuples, `(a)` is just a. */
+  private parenthesized(depth: number): unknown {
+    if (this.isPunctuation(')')) {
+      this.advance();
+      return [];
+    }
+    const first = this.value(depth + 1);
+    if (this.isPunctuation(')')) {
+      this.advance();
+      return first;
+    }
+    if (!this.isPunctuation(',')) throw this.unexpected("where ',' or ')' should be");
+    this.advance();
+    return this.items(')', depth, [first]);
+  }
+
+  private close(closing: string): void {
+    if (!this.isPunctuation(closing)) throw this.unexpected(`where ',' or '${closing}' should be`);
+    this.advance();
+  }
+
+  private isPunctuation(value: string): boolean {
+    return this.token.kind === 'punctuation' && this.token.value === value;
+  }
+
+  private advance(): void {
+    this.token = this.scanner.next();
+  }
+
+  private unexpected(where: string): PythonLiteralError {
+    const token = this.token;
+    const shown = token.kind === 'end' ? 'the end of the file' : `'${this.scanner.lexeme(token.start)}'`;
+    return this.scanner.error(`unexpected ${shown} ${where}`, token.start);
+  }
+}
+
+function isConstantName(name: string): boolean {
+  return name === 'True' || name === 'False' || name === 'None';
+}
+
+const stringStart = /([rRuUbBfF]{0,2})('''|"""|'|")/y;
+const numberLexeme = /(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?[A-Za-z0-9_]*/y;
+const nameLexeme = /[A-Za-z_][A-Za-z0-9_]*/y;
+
+class Scanner {
+  position = 0;
+
+  constructor(private readonly text: string) {}
+
+  next(): Token {
+    this.skipBlanks();
+    const start = this.position;
+    const char = this.text[start];
+    if (char === undefined) return { kind: 'end', start };
+    stringStart.lastIndex = start;
+    const quote = stringStart.exec(this.text);
+    if (quote) return { kind: 'string', value: this.string(quote[1]!, quote[2]!), start };
+    if (/[0-9]/.test(char) || (char === '.' && /[0-9]/.test(this.text[start + 1] ?? ''))) {
+      return { kind: 'number', value: this.number(), start };
+    }
+    nameLexeme.lastIndex = start;
+    const name = nameLexeme.exec(this.text);
+    if (name) {
+      this.position += name[0].length;
+      return { kind: 'name', value: name[0], start };
+    }
+    if ('{}[]():,=-+'.includes(char)) {
+      this.position += 1;
+      return { kind: 'punctuation', value: char, start };
+    }
+    const shown = String.fromCodePoint(this.text.codePointAt(start)!);
+    throw this.error(`unexpected '${shown}': ${onlyLiterals}`, start);
+  }
+
+  lexeme(start: number): string {
+    return this.text.slice(start, Math.max(start + 1, this.position)).slice(0, 40);
+  }
+
+  error(reason: string, index: number): PythonLiteralError {
+    const before = this.text.slice(0, index);
+    const line = before.split('\n').length;
+    return new PythonLiteralError(reason, line, index - (before.lastIndexOf('\n') + 1) + 1);
+  }
+
+  private skipBlanks(): void {
+    const blanks = /(?:[ \t\f\r\n]+|#[^\n]*|\\\r?\n)*/y;
+    blanks.lastIndex = this.position;
+    this.position += blanks.exec(this.text)![0].length;
+  }
+
+  private string(prefix: string, quote: string): string {
+    const start = this.position;
+    if (/[bB]/.test(prefix)) throw this.error('bytes literals are not supported', start);
+    if (/[fF]/.test(prefix)) throw this.error('f-strings are not supported: they run code', start);
+    if (prefix.length === 2 && !/[rR]/.test(prefix))
+      throw this.error(`unknown string prefix '${prefix}'`, start);
+    const raw = /[rR]/.test(prefix);
+    let index = start + prefix.length + quote.length;
+    let value = '';
+    for (;;) {
+      const char = this.text[index];
+      if (char === undefined || (char === '\n' && quote.length === 1)) {
+        throw this.error('this string is not closed', start);
+      }
+      if (this.text.startsWith(quote, index)) break;
+      if (char !== '\\') {
+        value += char;
+        index += 1;
+      } else if (raw) {
+        // A raw string keeps the backslash and what follows it, a quote included.
+        value += this.text.slice(index, index + 2);
+        index += 2;
+      } else {
+        const decoded = decodeEscape(this.text, index);
+        if ('error' in decoded) throw this.error(decoded.error, index);
+        value += decoded.text;
+        index = decoded.next;
+      }
+    }
+    this.position = index + quote.length;
+    return value;
+  }
+
+  private number(): number {
+    const start = this.position;
+    numberLexeme.lastIndex = start;
+    const lexeme = numberLexeme.exec(this.text)![0];
+    this.position += lexeme.length;
+    const value = numberValue(lexeme);
+    if (value === undefined) throw this.error(`'${lexeme}' is not a number`, start);
+    return value;
+  }
+}
+
+function numberValue(lexeme: string): number | undefined {
+  const digits = lexeme.replaceAll('_', '');
+  if (/__|_$|_\.|\._|_[eE]|[eE]_/.test(lexeme)) return undefined;
+  const based = /^0([xob])(.+)$/i.exec(digits);
+  if (based) {
+    const valid = { x: /^[0-9a-f]+$/i, o: /^[0-7]+$/, b: /^[01]+$/ }[
+      based[1]!.toLowerCase() as 'x' | 'o' | 'b'
+    ];
+    return valid.test(based[2]!) ? Number(BigInt(`0${based[1]!.toLowerCase()}${based[2]}`)) : undefined;
+  }
+  if (/^(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i.test(digits)) return Number(digits);
+  return undefined;
+}

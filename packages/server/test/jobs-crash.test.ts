@@ -1,0 +1,130 @@
+/**
+ * Workers die: SIGKILL the real server while jobs run, and start it again. Every job still ends; a stage that
+ * was interrupted is retried (per `retries`) or failed, and its orphaned processes are killed. Two servers on
+ * one PostgreSQL share the jobs without ever running one stage twice.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { api, type ServerProcess, startServerProcess } from './support/server-process.ts';
+import { adminPassword } from './support/test-app.ts';
+import { createTestDatabase, describeBackends } from './support/test-database.ts';
+import { processEnded } from './support/unix-accounts.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describeBackends('jobs under SIGKILL', (backend) => {
+  let root: string;
+  let marks: string;
+  let database: { url: string; drop(): Promise<void> };
+  const servers: ServerProcess[] = [];
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'dm-jobs-crash-'));
+    marks = join(root, 'marks');
+    mkdirSync(marks);
+    database = await createTestDatabase(backend);
+  });
+  after(async () => {
+    for (const server of servers) await server.kill();
+    await database.drop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const start = async (name = 'a') => {
+    const server = await startServerProcess(
+      ['--data-dir', join(root, `data-${name}`), '--database-url', database.url, '--job-concurrency', '4'],
+      { DM_ADMIN_PASSWORD: adminPassword },
+    );
+    servers.push(server);
+    return server;
+  };
+  const login = async (server: ServerProcess) =>
+    (
+      await api(server.url, 'POST', '/api/v1/auth/login', null, {
+        username: 'admin',
+        password: adminPassword,
+      })
+    ).body.token as string;
+  async function waitEnded(server: ServerProcess, token: string, ids: number[]) {
+    for (let i = 0; i < 1200; i++) {
+      const jobs = await Promise.all(
+        ids.map(async (id) => (await api(server.url, 'GET', `/api/v1/jobs/${id}`, token)).body),
+      );
+      if (jobs.every((job) => ['done', 'failed', 'aborted'].includes(job.status))) return jobs;
+      await sleep(100);
+    }
+    throw new Error('jobs did not end');
+  }
+
+  it('finishes every job across three kills, retrying interrupted stages', async () => {
+    let server = await start();
+    const token = await login(server);
+    const stage = (key: string) => ({
+      command: `mkdir -p ${marks}/$id; echo ${key} >> ${marks}/$id/log; sleep 0.4`,
+      retries: 4,
+    });
+    await api(server.url, 'POST', '/api/v1/workflows', token, {
+      definition: { name: 'steps', owner: 'admin', stages: { A: stage('A'), B: stage('B'), C: stage('C') } },
+    });
+    await api(server.url, 'POST', '/api/v1/workflows', token, {
+      definition: {
+        name: 'fragile',
+        owner: 'admin',
+        stages: { A: { command: `sleep 60 & echo $! > ${marks}/orphan.pid; wait` } },
+      },
+    });
+    // First, so that it is running when the first kill comes.
+    const fragile = (await api(server.url, 'POST', '/api/v1/jobs', token, { workflow: 'fragile' })).body.id;
+    const ids: number[] = [];
+    for (let i = 0; i < 10; i++)
+      ids.push((await api(server.url, 'POST', '/api/v1/jobs', token, { workflow: 'steps' })).body.id);
+    for (let i = 0; i < 3; i++) {
+      await sleep(700);
+      await server.kill();
+      server = await start();
+    }
+    const jobs = await waitEnded(server, token, [...ids, fragile]);
+    for (const job of jobs.slice(0, -1)) {
+      assert.equal(job.status, 'done', JSON.stringify(job));
+      const log = readFileSync(join(marks, String(job.id), 'log'), 'utf8')
+        .trim()
+        .split('\n');
+      assert.deepEqual([...new Set(log)], ['A', 'B', 'C'], 'stages ran in order, each to completion');
+    }
+    const lost = jobs.at(-1);
+    assert.equal(lost.status, 'failed');
+    assert.match(lost.errorMessage, /worker running this stage was lost/);
+    const orphan = Number(readFileSync(join(marks, 'orphan.pid'), 'utf8'));
+    assert.ok(processEnded(orphan), 'the orphaned process group was killed');
+  });
+
+  if (backend === 'postgres') {
+    it('shares jobs between two servers on one database, never running a stage twice', async () => {
+      const [one, two] = [await start('one'), await start('two')];
+      const token = await login(one);
+      await api(one.url, 'POST', '/api/v1/workflows', token, {
+        definition: {
+          name: 'once',
+          owner: 'admin',
+          stages: { A: { command: `mkdir ${marks}/once-$id && sleep 0.1` } },
+        },
+      });
+      const ids: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const via = i % 2 === 0 ? one : two;
+        ids.push((await api(via.url, 'POST', '/api/v1/jobs', token, { workflow: 'once' })).body.id);
+      }
+      const jobs = await waitEnded(two, token, ids);
+      assert.deepEqual(
+        jobs.filter((job) => job.status !== 'done').map((job) => job.errorMessage),
+        [],
+        'a second run of a stage would have failed its mkdir',
+      );
+      assert.equal(readdirSync(marks).filter((name) => name.startsWith('once-')).length, 30);
+      assert.ok(existsSync(join(marks, `once-${ids[0]}`)));
+    });
+  }
+});

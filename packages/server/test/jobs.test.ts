@@ -1,0 +1,296 @@
+/**
+ * Beamline staff define an analysis once as a workflow; jobs run it stage by stage with the APS semantics,
+ * and people follow, stop and resubmit them.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { type TempDir, tempDir } from './support/temp-dir.ts';
+import { createTestApp, type TestApp } from './support/test-app.ts';
+import { describeBackends } from './support/test-database.ts';
+import { ensureUnixAccount, processEnded, runningAsRoot } from './support/unix-accounts.ts';
+
+const fixture = JSON.parse(
+  readFileSync(new URL('./fixtures/aps-workflows/example-01.json', import.meta.url), 'utf8'),
+);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describeBackends('processing jobs', (backend) => {
+  let t: TestApp;
+  let scratch: TempDir;
+
+  before(async () => {
+    t = await createTestApp(backend);
+    scratch = await tempDir('dm-jobs-');
+  });
+  after(async () => {
+    await t.close();
+    await scratch.remove();
+  });
+
+  async function upsert(definition: unknown, token?: string) {
+    const response = await t.call('POST', '/api/v1/workflows', { body: { definition }, token });
+    assert.ok([200, 201].includes(response.status), JSON.stringify(response.body));
+    return response.body;
+  }
+  async function start(body: Record<string, unknown>, token?: string) {
+    const response = await t.call('POST', '/api/v1/jobs', { body, token });
+    assert.equal(response.status, 201, JSON.stringify(response.body));
+    return response.body.id as number;
+  }
+  async function finished(id: number, token?: string) {
+    for (let i = 0; i < 600; i++) {
+      const job = (await t.call('GET', `/api/v1/jobs/${id}`, { token })).body;
+      if (['done', 'failed', 'aborted'].includes(job.status)) return job;
+      await sleep(50);
+    }
+    throw new Error(
+      `job ${id} did not end: ${JSON.stringify((await t.call('GET', `/api/v1/jobs/${id}`)).body)}`,
+    );
+  }
+
+  it('runs the APS example workflow unchanged, with captured variables and $id', async () => {
+    if (runningAsRoot()) ensureUnixAccount('s25idcuser');
+    const input = join(scratch.path, 'frame_0001.h5');
+    writeFileSync(input, 'detector frame');
+    execFileSync('chmod', ['755', scratch.path]);
+    if (!runningAsRoot()) {
+      const refused = await t.call('POST', '/api/v1/workflows', { body: { definition: fixture } });
+      assert.equal(refused.status, 400);
+      assert.match(refused.body.error.message, /userAccount/);
+      return;
+    }
+    const workflow = await upsert(fixture);
+    assert.equal(workflow.revision, 1);
+    const id = await start({ workflow: 'example-01', owner: 's25idcuser', arguments: { filePath: input } });
+    const job = await finished(id);
+    assert.equal(job.status, 'done', JSON.stringify(job));
+    assert.deepEqual(Object.keys(job.stages), [
+      '01-START',
+      '02-MKDIR',
+      '03-ECHO',
+      '04-MD5SUM',
+      '05-ECHO',
+      '06-DONE',
+    ]);
+    assert.match(job.timeStamp, /^\d{14}$/);
+    assert.equal(job.md5Sum, execFileSync('md5sum', [input], { encoding: 'utf8' }).split(' ')[0]);
+    const out = readFileSync(`/tmp/workflow.${job.timeStamp}/${id}.out`, 'utf8');
+    assert.equal(out, `START JOB ID: ${id}\nFILE ${input} MD5 SUM: ${job.md5Sum}\nSTOP JOB ID: ${id}\n`);
+    assert.equal(
+      job.stages['02-MKDIR'].childProcesses[0].command,
+      `/bin/mkdir -p /tmp/workflow.${job.timeStamp}`,
+    );
+    rmSync(`/tmp/workflow.${job.timeStamp}`, { recursive: true, force: true });
+  });
+
+  it('skips a stage whose runIf is false and repeats a stage until its condition holds', async () => {
+    const counter = join(scratch.path, 'counter');
+    await upsert({
+      name: 'poll',
+      owner: 'admin',
+      stages: {
+        A: { command: 'echo mode=fast', outputVariableRegexList: ['mode=(?P<mode>\\w+)'] },
+        B: { command: 'echo never', runIf: '"$mode" == "slow"' },
+        C: {
+          command: `echo x >> ${counter}; echo count=$(wc -l < ${counter})`,
+          outputVariableRegexList: ['count=(?P<count>\\d+)'],
+          repeatPeriod: 0.05,
+          repeatUntil: '"$count" == "$target"',
+          maxRepeats: 10,
+        },
+      },
+    });
+    const job = await finished(await start({ workflow: 'poll', arguments: { target: '3' } }));
+    assert.equal(job.status, 'done', job.errorMessage);
+    assert.equal(job.stages.B.status, 'skipped');
+    assert.equal(job.stages.C.childProcesses.length, 3);
+    assert.equal(job.count, '3');
+
+    rmSync(counter);
+    const tooFew = await finished(await start({ workflow: 'poll', arguments: { target: '20' } }));
+    assert.equal(tooFew.status, 'failed');
+    assert.match(tooFew.errorMessage, /stage C failed: repeatUntil .* still false after 10 runs/);
+  });
+
+  it('fails a job at a failing stage, and a resubmission from that stage carries the variables over', async () => {
+    const flag = join(scratch.path, 'fixed');
+    await upsert({
+      name: 'fragile',
+      owner: 'admin',
+      stages: {
+        '1-prepare': { command: 'echo run=42', outputVariableRegexList: ['run=(?P<run>\\d+)'] },
+        '2-analyse': {
+          command: `test -e ${flag} || { echo "no calibration" >&2; exit 3; }; echo analysed $run`,
+        },
+        '3-publish': { command: 'echo published $run' },
+      },
+    });
+    const failed = await finished(await start({ workflow: 'fragile' }));
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.errorMessage, 'stage 2-analyse failed: exit status 3');
+    assert.equal(failed.stages['2-analyse'].childProcesses[0].exitStatus, 3);
+    assert.match(failed.stages['2-analyse'].childProcesses[0].stdErr, /no calibration/);
+    assert.equal(failed.stages['3-publish'], undefined);
+
+    writeFileSync(flag, '');
+    const again = await t.call('POST', `/api/v1/jobs/${failed.id}/resubmit`, {
+      body: { fromStage: '2-analyse' },
+    });
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    const resubmitted = await finished(again.body.id);
+    assert.equal(resubmitted.status, 'done', resubmitted.errorMessage);
+    assert.equal(resubmitted.resubmittedFrom, failed.id);
+    assert.equal(resubmitted.stages['1-prepare'], undefined, 'stages before fromStage do not run again');
+    assert.match(resubmitted.stages['3-publish'].childProcesses[0].stdOut, /published 42/);
+
+    const unknown = await t.call('POST', `/api/v1/jobs/${failed.id}/resubmit`, {
+      body: { fromStage: '9-nope' },
+    });
+    assert.equal(unknown.status, 400);
+  });
+
+  it('names an unknown variable, and times out, retrying per retries', async () => {
+    await upsert({
+      name: 'careless',
+      owner: 'admin',
+      stages: { A: { command: 'echo $undefinedThing' } },
+    });
+    const job = await finished(await start({ workflow: 'careless' }));
+    assert.equal(job.status, 'failed');
+    assert.match(job.errorMessage, /undefinedThing/);
+
+    await upsert({
+      name: 'slow',
+      owner: 'admin',
+      stages: { A: { command: 'sleep 30', timeout: 0.3, retries: 1 } },
+    });
+    const slow = await finished(await start({ workflow: 'slow' }));
+    assert.equal(slow.status, 'failed');
+    assert.match(slow.errorMessage, /timed out after 0.3 s/);
+    assert.equal(slow.stages.A.childProcesses.length, 2, 'one retry after the first timeout');
+  });
+
+  it('stops a running job by killing its whole process group', async () => {
+    const pidFile = join(scratch.path, 'background.pid');
+    await upsert({
+      name: 'long',
+      owner: 'admin',
+      stages: { A: { command: `sleep 60 & echo $! > ${pidFile}; wait` } },
+    });
+    const id = await start({ workflow: 'long' });
+    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await sleep(25);
+    const background = Number(readFileSync(pidFile, 'utf8'));
+    const stopped = await t.call('POST', `/api/v1/jobs/${id}/stop`);
+    assert.equal(stopped.status, 200);
+    const job = await finished(id);
+    assert.equal(job.status, 'aborted');
+    assert.equal(job.stages.A.status, 'aborted');
+    await sleep(200);
+    assert.ok(processEnded(background), 'the background sleep was killed too');
+    const again = await t.call('POST', `/api/v1/jobs/${id}/stop`);
+    assert.equal(again.status, 409);
+  });
+
+  it('survives hostile output: binary garbage, megabytes of text, a regex that backtracks forever', async () => {
+    await upsert({
+      name: 'hostile',
+      owner: 'admin',
+      stages: {
+        A: { command: "head -c 100000 /dev/urandom; printf '\\000\\377 tail-marker'" },
+        B: {
+          command: 'yes "a line of output" | head -c 5000000; echo; echo value=7',
+          outputVariableRegexList: ['value=(?P<value>\\d+)'],
+        },
+        C: {
+          command: "printf 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!'",
+          outputVariableRegexList: ['^(a+)+$'],
+        },
+      },
+    });
+    const job = await finished(await start({ workflow: 'hostile' }));
+    assert.equal(job.status, 'failed');
+    assert.match(job.stages.A.childProcesses[0].stdOut, /tail-marker$/);
+    assert.ok(!job.stages.A.childProcesses[0].stdOut.includes('\u0000'));
+    assert.ok(job.stages.B.childProcesses[0].stdOut.length <= 16 * 1024);
+    assert.equal(job.value, undefined, 'the capture reads the first megabyte only');
+    assert.match(job.errorMessage, /stage C failed: output regex .* took too long/);
+  });
+
+  it('streams logs from a cursor, and hides jobs and logs from those who may not see them', async () => {
+    await t.station('2-BM');
+    const userToken = await t.user('ana');
+    const otherToken = await t.user('ben');
+    await t.experiment('tomo-1', '2-BM', { users: ['ana'] });
+    await upsert({
+      name: 'talk',
+      owner: 'ana',
+      stages: { A: { command: 'echo one; echo two >&2' }, B: { command: 'echo three' } },
+    });
+    const id = await start({ workflow: 'talk', owner: 'ana', experiment: 'tomo-1' }, userToken);
+    const job = await finished(id, userToken);
+    assert.equal(job.status, 'done', job.errorMessage);
+    const first = await t.call('GET', `/api/v1/jobs/${id}/logs`, { token: userToken });
+    assert.equal(first.status, 200);
+    assert.deepEqual(
+      first.body.entries.map((e: { text: string }) => e.text),
+      ['one\ntwo\n', 'three\n'],
+    );
+    assert.equal(first.body.complete, true);
+    const rest = await t.call('GET', `/api/v1/jobs/${id}/logs?cursor=${first.body.cursor}`, {
+      token: userToken,
+    });
+    assert.deepEqual(rest.body.entries, []);
+    const logDir = join(t.storageRoot, '2-BM', 'tomo-1', 'system', 'jobs', String(id));
+    assert.ok(existsSync(logDir), 'logs live with the experiment');
+
+    for (const url of [`/api/v1/jobs/${id}`, `/api/v1/jobs/${id}/logs`])
+      assert.equal((await t.call('GET', url, { token: otherToken })).status, 404);
+    assert.deepEqual((await t.call('GET', '/api/v1/jobs', { token: otherToken })).body.items, []);
+    assert.equal((await t.call('POST', `/api/v1/jobs/${id}/stop`, { token: otherToken })).status, 404);
+    const mine = await t.call('GET', '/api/v1/jobs', { token: userToken });
+    assert.deepEqual(
+      mine.body.items.map((j: { id: number }) => j.id),
+      [id],
+    );
+    const foreign = await t.call('POST', '/api/v1/jobs', {
+      body: { workflow: 'talk', owner: 'ana' },
+      token: otherToken,
+    });
+    assert.equal(foreign.status, 403);
+  });
+
+  it('refuses bad input with every problem named', async () => {
+    const invalid = await t.call('POST', '/api/v1/workflows', {
+      body: {
+        definition: {
+          name: 'bad',
+          owner: 'admin',
+          stages: { A: { comand: 'x' }, B: { command: 'y', repeatPeriod: 1 } },
+        },
+      },
+    });
+    assert.equal(invalid.status, 400);
+    assert.equal(invalid.body.error.code, 'workflow_invalid');
+    assert.ok(invalid.body.error.details.problems.length >= 3, JSON.stringify(invalid.body));
+    assert.equal((await t.call('POST', '/api/v1/jobs', { body: { workflow: 'nope' } })).status, 404);
+    const reserved = await t.call('POST', '/api/v1/jobs', {
+      body: { workflow: 'talk', owner: 'ana', arguments: { id: '7' } },
+    });
+    assert.equal(reserved.status, 400);
+    assert.match(reserved.body.error.message, /reserved/);
+    const yaml = await t.call('POST', '/api/v1/workflows', {
+      body: { format: 'yaml', text: 'name: from-yaml\nowner: admin\nstages:\n  A:\n    command: echo hi\n' },
+    });
+    assert.equal(yaml.status, 201, JSON.stringify(yaml.body));
+    const again = await t.call('POST', '/api/v1/workflows', {
+      body: { format: 'yaml', text: 'name: from-yaml\nowner: admin\nstages:\n  A:\n    command: echo bye\n' },
+    });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.revision, 2);
+    const first = await t.call('GET', '/api/v1/workflows/admin/from-yaml?revision=1');
+    assert.equal(first.body.stages.A.command, 'echo hi');
+  });
+});
