@@ -6,8 +6,6 @@ import { UsageError } from './context.ts';
 
 export interface ParsedJobArguments {
   arguments: Record<string, string>;
-  /** `filePath:...` given as an argument, the APS way of naming a job's input file. */
-  filePath?: string;
   /** `experimentName:...` given as an argument, as APS scripts do. */
   experimentName?: string;
 }
@@ -16,12 +14,13 @@ export interface ParsedJobArguments {
 const argumentPattern = /^([A-Za-z_][A-Za-z0-9_]*)[:=](.*)$/s;
 
 /**
- * Splits `key:value` and `key=value` words; `filePath` and `experimentName` are the job's own fields, not
- * arguments, in Photon DM as in APS records.
+ * Splits `key:value` and `key=value` words. `experimentName` is the job's own field (`--experiment`), not an
+ * argument. `filePath:/any/path` stays an argument, as APS passes a file that is not cataloged; a cataloged
+ * file is `--file-path` (relative to the experiment's data directory).
  *
  * @example
- * parseJobArguments(['filePath:scan_1.h5', 'mode=fast', 'when:12:00'])
- * // { arguments: { mode: 'fast', when: '12:00' }, filePath: 'scan_1.h5' }
+ * parseJobArguments(['experimentName:e1', 'mode=fast', 'when:12:00'])
+ * // { arguments: { mode: 'fast', when: '12:00' }, experimentName: 'e1' }
  */
 export function parseJobArguments(words: readonly string[]): ParsedJobArguments {
   const parsed: ParsedJobArguments = { arguments: {} };
@@ -33,8 +32,7 @@ export function parseJobArguments(words: readonly string[]): ParsedJobArguments 
       );
     }
     const [, key, value] = match as unknown as [string, string, string];
-    if (key === 'filePath') parsed.filePath = value;
-    else if (key === 'experimentName') parsed.experimentName = value;
+    if (key === 'experimentName') parsed.experimentName = value;
     else if (Object.hasOwn(parsed.arguments, key))
       throw new UsageError(`job argument "${key}" is given twice`);
     else parsed.arguments[key] = value;
@@ -46,7 +44,7 @@ export function parseJobArguments(words: readonly string[]): ParsedJobArguments 
  * An option and the same value given as an argument must agree; one of them is enough.
  *
  * @example
- * pickOne('--file-path', undefined, 'a.h5') // 'a.h5'
+ * pickOne('--experiment', undefined, 'e1') // 'e1'
  */
 export function pickOne(
   option: string,

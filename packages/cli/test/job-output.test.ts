@@ -47,15 +47,14 @@ describe('job arguments on the command line', () => {
     });
   });
 
-  it("should treat filePath and experimentName as the job's own fields, as APS does", () => {
-    assert.deepEqual(parseJobArguments(['filePath:/data/a.h5', 'experimentName:e1']), {
-      arguments: {},
-      filePath: '/data/a.h5',
+  it("should treat experimentName as the job's own field, and keep an APS filePath as an argument", () => {
+    assert.deepEqual(parseJobArguments(['filePath:/tmp/a.h5', 'experimentName:e1']), {
+      arguments: { filePath: '/tmp/a.h5' },
       experimentName: 'e1',
     });
-    assert.equal(pickOne('--file-path', undefined, 'a.h5'), 'a.h5');
-    assert.equal(pickOne('--file-path', 'a.h5', 'a.h5'), 'a.h5');
-    assert.throws(() => pickOne('--file-path', 'a.h5', 'b.h5'), UsageError);
+    assert.equal(pickOne('--experiment', undefined, 'e1'), 'e1');
+    assert.equal(pickOne('--experiment', 'e1', 'e1'), 'e1');
+    assert.throws(() => pickOne('--experiment', 'e1', 'e2'), UsageError);
   });
 
   it('should refuse words that are not arguments, and a key given twice', () => {

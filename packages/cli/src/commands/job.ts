@@ -41,7 +41,7 @@ function registerStart(job: Command, runtime: Runtime): void {
       .requiredOption('--workflow <name>', 'the workflow to run')
       .option('--owner <name>', "the workflow's owner (default: you)")
       .option('--experiment <name>', 'the experiment the job works on')
-      .option('--file-path <path>', "the input file, relative to the experiment's data directory")
+      .option('--file-path <path>', "a cataloged input file, relative to the experiment's data directory")
       .option('--each-file', 'one job per cataloged file of --experiment matching --where and --path-glob')
       .option(
         '--where <condition>',
@@ -52,7 +52,7 @@ function registerStart(job: Command, runtime: Runtime): void {
   ).action(async (words: string[], options: StartOptions) => {
     const parsed = parseJobArguments(words);
     const experiment = pickOne('--experiment', options.experiment, parsed.experimentName);
-    const filePath = pickOne('--file-path', options.filePath, parsed.filePath);
+    const filePath = options.filePath;
     const owner = options.owner === undefined ? {} : { owner: options.owner };
     const args = Object.keys(parsed.arguments).length === 0 ? {} : { arguments: parsed.arguments };
     if (options.eachFile) {
@@ -195,7 +195,7 @@ function registerControl(job: Command, runtime: Runtime): void {
 
 /**
  * @example
- * registerJobCommands(program, runtime); // dm job start --workflow example-01 --experiment e1 filePath:a.h5
+ * registerJobCommands(program, runtime); // dm job start --workflow example-01 --experiment e1 --file-path a.h5
  */
 export function registerJobCommands(program: Command, runtime: Runtime): void {
   const job = program.command('job').description('start, follow and manage processing jobs');
