@@ -18,6 +18,9 @@ import { startDaqRunner } from './daq/runner.ts';
 import { createDaqService } from './daq/service.ts';
 import { type DatabaseHandle, openDatabase } from './db/connection.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { createEventHub, type EventHubOptions } from './events/hub.ts';
+import { type EventRetention, startEventRetention } from './events/retention.ts';
+import { registerEventRoutes } from './events/routes.ts';
 import { registerExperimentTypeRoutes } from './experiment-types/routes.ts';
 import { createExperimentTypeService } from './experiment-types/service.ts';
 import { registerExperimentRoutes } from './experiments/routes.ts';
@@ -50,6 +53,8 @@ export interface App {
   context: ServiceContext;
   database: DatabaseHandle;
   admin: AdminBootstrap;
+  /** Deletes expired live events every hour; `runNow()` for tests. */
+  eventRetention: EventRetention;
   close(): Promise<void>;
 }
 
@@ -57,6 +62,8 @@ export interface AppOptions {
   settings: Settings;
   logger?: FastifyBaseLogger;
   now?: () => string;
+  /** Polling and heartbeat intervals of live event streams (tests shorten them). */
+  events?: EventHubOptions;
 }
 
 /**
@@ -81,6 +88,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       logger,
       permissions,
       background: createBackgroundTasks(logger),
+      events: createEventHub(
+        { db: database.db, profile: database.profile, logger, databaseUrl: settings.databaseUrl },
+        options.events,
+      ),
       now: options.now ?? (() => new Date().toISOString()),
     };
     const admin = await ensureAdminAccount(context);
@@ -107,6 +118,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     const catalog = createCatalogService(context);
     registerCatalogRoutes(http, catalog, context);
     registerStorageRoutes(http, context);
+    registerEventRoutes(http, context, (authorization) => auth.authenticate(authorization));
+    const eventRetention = startEventRetention(context);
     const uploadRunner = startUploadRunner(context);
     registerUploadRoutes(http, createUploadService(context, uploadRunner.wake));
     const daqRunner = startDaqRunner(context);
@@ -130,11 +143,15 @@ export async function createApp(options: AppOptions): Promise<App> {
       context,
       database,
       admin,
+      eventRetention,
       async close() {
+        // Open event streams first: they would otherwise hold their connections (and http.close) open.
+        await context.events.close();
         await http.close();
         await uploadRunner.stop();
         await daqRunner.stop();
         await jobEngine.stop();
+        await eventRetention.stop();
         await context.background.drain();
         await stopMetadataReader();
         await database.close();

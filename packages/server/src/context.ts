@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { BackgroundTasks } from './background.ts';
 import type { DialectProfile } from './db/profile.ts';
 import type { Database } from './db/tables.ts';
+import type { EventHub } from './events/hub.ts';
 import type { Settings } from './settings/settings.ts';
 import type { PermissionSupport } from './storage/permissions.ts';
 
@@ -16,6 +17,8 @@ export interface ServiceContext {
   permissions: PermissionSupport;
   /** Work started by a request that outlives it; the app waits for it on close. */
   background: BackgroundTasks;
+  /** Live events: `context.events.publish(trx, event)` appends one and wakes this process' streams. */
+  events: EventHub;
   /** The time, as the database stores it; tests may fix it. */
   now: () => string;
 }

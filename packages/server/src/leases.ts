@@ -34,6 +34,8 @@ export function isDeadLocalOwner(owner: string | null): boolean {
 /**
  * Claims the oldest row that is pending, or running under an expired lease or one of a dead local process.
  * The update is guarded by the state it read, so of two processes only one wins. Returns the row's id.
+ * `onClaimed` runs in the claim's transaction (the first statement of which is the write, so on SQLite
+ * it never has to upgrade a read lock).
  */
 export async function claimLeased(
   db: Kysely<Database>,
@@ -41,6 +43,7 @@ export async function claimLeased(
   owner: string,
   now: string,
   leaseUntil: string,
+  onClaimed?: (trx: Kysely<Database>, id: number, previousStatus: string) => Promise<void>,
 ): Promise<number | undefined> {
   const rows = await db
     .selectFrom(table)
@@ -53,24 +56,29 @@ export async function claimLeased(
       row.status === 'pending' || (row.lease_expires_at ?? '') < now || isDeadLocalOwner(row.lease_owner),
   );
   if (!candidate) return undefined;
-  const claimed = await db
-    .updateTable(table)
-    .set((eb) => ({
-      status: 'running' as const,
-      lease_owner: owner,
-      lease_expires_at: leaseUntil,
-      start_time: eb.fn.coalesce('start_time', eb.val(now)),
-      updated_at: now,
-    }))
-    .where('id', '=', candidate.id)
-    .where('status', '=', candidate.status)
-    .where((eb) =>
-      candidate.lease_expires_at === null
-        ? eb('lease_expires_at', 'is', null)
-        : eb('lease_expires_at', '=', candidate.lease_expires_at),
-    )
-    .executeTakeFirst();
-  return claimed.numUpdatedRows > 0n ? candidate.id : undefined;
+  // The claim and what the caller records with it (its `running` event) commit together.
+  return db.transaction().execute(async (trx) => {
+    const claimed = await trx
+      .updateTable(table)
+      .set((eb) => ({
+        status: 'running' as const,
+        lease_owner: owner,
+        lease_expires_at: leaseUntil,
+        start_time: eb.fn.coalesce('start_time', eb.val(now)),
+        updated_at: now,
+      }))
+      .where('id', '=', candidate.id)
+      .where('status', '=', candidate.status)
+      .where((eb) =>
+        candidate.lease_expires_at === null
+          ? eb('lease_expires_at', 'is', null)
+          : eb('lease_expires_at', '=', candidate.lease_expires_at),
+      )
+      .executeTakeFirst();
+    if (claimed.numUpdatedRows === 0n) return undefined;
+    await onClaimed?.(trx, candidate.id, candidate.status);
+    return candidate.id;
+  });
 }
 
 /** On a clean stop: the lease ends now, so the next start takes the row over at once. */

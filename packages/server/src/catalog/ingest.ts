@@ -61,5 +61,11 @@ export async function ingestFile(context: ServiceContext, request: IngestRequest
     },
     request.existing ? decodeJson<Record<string, unknown>>(context.profile, request.existing.metadata) : {},
   );
+  await context.events.publish(context.db, {
+    type: 'file.cataloged',
+    experimentId: request.experiment.id,
+    subjectId: request.path,
+    payload: { path: request.path, size: copy.size, md5: copy.md5, origin: request.origin },
+  });
   return copy;
 }

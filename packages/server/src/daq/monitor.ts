@@ -14,6 +14,7 @@ import { NoSpaceError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { listSourceFiles } from '../uploads/source-files.ts';
 import { compileSkipPatterns } from './skip-patterns.ts';
+import { daqProgressEvents, endDaqWithEvent } from './status-events.ts';
 import * as store from './store.ts';
 
 const keptErrors = 100;
@@ -43,6 +44,7 @@ export async function monitorDaq(
   let lastError = daq.last_error;
   const later = (ms: number) => new Date(Date.now() + ms).toISOString();
   log.info({ dataDirectory: daq.data_directory }, 'DAQ monitoring');
+  const progress = daqProgressEvents(context, daq);
   // A crashed predecessor may have left partial copies (removed only if no other transfer is live).
   await removeLeftoverPartials(context, experiment, { table: 'daqs', id: daq.id });
 
@@ -88,6 +90,7 @@ export async function monitorDaq(
           origin: { type: 'daq', id: daq.id },
         });
         seen.delete(path);
+        progress.changed();
         if (daq.workflow) {
           await store.recordProcessingRequest(context.db, {
             experimentId: experiment.id,
@@ -117,11 +120,12 @@ export async function monitorDaq(
       return;
     }
     if (daq.stop_at !== null && Date.now() >= Date.parse(daq.stop_at)) {
-      await store.endDaq(context.db, daq.id, 'done', context.now());
+      await endDaqWithEvent(context, daq, 'done');
       log.info('DAQ reached its duration');
       return;
     }
     await scan();
+    await progress.publishIfDue(errorCount, lastError);
     const state = { n_processing_errors: errorCount, last_error: lastError, errors: JSON.stringify(errors) };
     // False when a person stopped the DAQ or another process took it over: this monitor ends.
     if (!(await store.renewDaq(context.db, daq.id, options.owner, state, context.now(), later(leaseMs))))

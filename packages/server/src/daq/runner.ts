@@ -1,6 +1,7 @@
 import type { ServiceContext } from '../context.ts';
 import { type ClaimLoop, claimLeased, leaseMs, startClaimLoop } from '../leases.ts';
 import { monitorDaq } from './monitor.ts';
+import { publishDaqStatus } from './status-events.ts';
 import { findDaq } from './store.ts';
 
 /**
@@ -23,6 +24,10 @@ export function startDaqRunner(
         owner,
         now,
         new Date(Date.parse(now) + leaseMs).toISOString(),
+        async (trx, id, previousStatus) => {
+          const daq = await findDaq(trx, id);
+          if (daq) await publishDaqStatus(context, trx, daq, 'running', previousStatus);
+        },
       );
       return id === undefined ? undefined : findDaq(context.db, id);
     },

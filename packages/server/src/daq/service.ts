@@ -8,6 +8,7 @@ import { visibleExperimentIds } from '../experiments/store.ts';
 import { decodeCursor } from '../http/pagination.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
 import type { CreateDaqBody, Daq, DaqListQuery } from './schemas.ts';
+import { publishDaqStatus } from './status-events.ts';
 import * as store from './store.ts';
 
 export function createDaqService(context: ServiceContext, wakeRunner: () => void) {
@@ -96,6 +97,8 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
           experimentName: experiment.name,
           details: { ...body },
         });
+        const daq = { id: inserted, experiment_id: experiment.id, n_processing_errors: 0 };
+        await publishDaqStatus(context, trx, daq, 'pending', null);
         return inserted;
       });
       wakeRunner();
@@ -142,6 +145,7 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
           stationName: experiment.station_name,
           experimentName: experiment.name,
         });
+        await publishDaqStatus(context, trx, row, 'done', row.status);
       });
       return (await present([(await store.findDaq(db, id))!]))[0]!;
     },

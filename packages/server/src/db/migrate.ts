@@ -3,6 +3,7 @@ import { foundation } from './migrations/0001-foundation.ts';
 import { catalog } from './migrations/0002-catalog.ts';
 import { daqs } from './migrations/0003-daqs.ts';
 import { workflowsJobs } from './migrations/0006-workflows-jobs.ts';
+import { events } from './migrations/0007-events.ts';
 import type { DialectProfile } from './profile.ts';
 import type { Database } from './tables.ts';
 
@@ -14,6 +15,7 @@ function migrationsFor(profile: DialectProfile) {
     '0002-catalog': catalog(profile),
     '0003-daqs': daqs(profile),
     '0006-workflows-jobs': workflowsJobs(profile),
+    '0007-events': events(profile),
   };
 }
 

@@ -4,6 +4,8 @@
  * Everything outside `db/` talks to a `DialectProfile` instead of asking "are we embedded?", so a new
  * difference is a new field here, not an `if` scattered through the stores (pg-boss does the same).
  */
+import { type Kysely, PostgresAdapter } from 'kysely';
+
 export type DialectName = 'sqlite' | 'postgres';
 
 export interface DialectProfile {
@@ -16,6 +18,8 @@ export interface DialectProfile {
   readonly jsonIsParsedByDriver: boolean;
   /** Whether `SELECT ... FOR UPDATE SKIP LOCKED` exists (work claiming by leases). */
   readonly supportsSkipLocked: boolean;
+  /** Whether `LISTEN/NOTIFY` can wake other processes (event streams); without it they poll. */
+  readonly supportsListenNotify: boolean;
 }
 
 export const sqliteProfile: DialectProfile = {
@@ -24,6 +28,7 @@ export const sqliteProfile: DialectProfile = {
   jsonColumnType: 'text',
   jsonIsParsedByDriver: false,
   supportsSkipLocked: false,
+  supportsListenNotify: false,
 };
 
 export const postgresProfile: DialectProfile = {
@@ -32,7 +37,16 @@ export const postgresProfile: DialectProfile = {
   jsonColumnType: 'jsonb',
   jsonIsParsedByDriver: true,
   supportsSkipLocked: true,
+  supportsListenNotify: true,
 };
+
+/**
+ * The profile of the database behind a Kysely instance or transaction, for functions that get only `db`
+ * (`publishEvent(trx, ...)` inside any service's transaction).
+ */
+export function profileOf(db: Kysely<unknown>): DialectProfile {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? postgresProfile : sqliteProfile;
+}
 
 /** Reads a JSON column written with `encodeJson`, whichever database returned it. */
 export function decodeJson<T>(profile: DialectProfile, value: unknown): T {

@@ -13,6 +13,8 @@
  * - upload: one run that takes an existing directory into an experiment's storage, file by file.
  * - DAQ: a monitor that takes every new file of a directory, as soon as it is complete, until stopped.
  * - processing request: a workflow to run on a file, recorded by a DAQ until the workflow engine runs it.
+ * - event: one thing that happened (a job or DAQ changed status, a file was cataloged), appended to the
+ *   event log in the transaction of the change and streamed live by `GET /api/v1/events`.
  *
  * Timestamps are ISO-8601 UTC strings (`Date#toISOString`) on both databases: they sort as text, and the two
  * drivers then return the same JavaScript type. Flags are integers 0/1 for the same reason.
@@ -218,6 +220,17 @@ export interface ProcessingRequestsTable {
   error: ColumnType<string | null, string | undefined, string | null>;
 }
 
+export interface EventsTable {
+  id: Generated<number>;
+  /** `concept.what`, e.g. `daq.status`, `file.cataloged`: see events/event-types.ts. */
+  type: string;
+  experiment_id: number | null;
+  user_id: number | null;
+  subject_id: string | null;
+  payload: ColumnType<unknown, string, string>;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -236,6 +249,7 @@ export interface Database {
   jobs: JobsTable;
   job_stages: JobStagesTable;
   job_processes: JobProcessesTable;
+  events: EventsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -249,3 +263,4 @@ export type AuditEventRow = Selectable<AuditEventsTable>;
 export type FileRow = Selectable<FilesTable>;
 export type UploadRow = Selectable<UploadsTable>;
 export type DaqRow = Selectable<DaqsTable>;
+export type EventRow = Selectable<EventsTable>;

@@ -33,6 +33,7 @@ export const errorStatus = {
   unsupported_media_type: 415,
   internal_error: 500,
   storage_unavailable: 503,
+  service_unavailable: 503,
   database_unavailable: 503,
 } as const;
 

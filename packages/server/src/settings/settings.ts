@@ -25,6 +25,8 @@ export interface Settings {
   jobConcurrency: number;
   /** Ended jobs (and logs of jobs without an experiment) are deleted after this many days; 0 keeps them. */
   jobRetentionDays: number;
+  /** Live events older than this many days are deleted. */
+  eventRetentionDays: number;
   configFile: string | undefined;
 }
 
@@ -120,6 +122,13 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     flag: '--job-retention-days <days>',
     description: 'days ended jobs are kept in `dm job history` (0: forever)',
     defaultText: '90',
+  },
+  {
+    key: 'eventRetentionDays',
+    env: 'DM_EVENT_RETENTION_DAYS',
+    flag: '--event-retention-days <number>',
+    description: 'live events (GET /api/v1/events) older than this many days are deleted',
+    defaultText: '7',
   },
   {
     key: 'adminPassword',
@@ -219,6 +228,7 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
     daqSettleSeconds: integer('daqSettleSeconds', 5, 0, 3_600),
     jobConcurrency: integer('jobConcurrency', availableParallelism(), 1, 10_000),
     jobRetentionDays: integer('jobRetentionDays', 90, 0, 36_500),
+    eventRetentionDays: integer('eventRetentionDays', 7, 1, 3_650),
     logLevel,
     sessionTtl: sessionTtl ?? 0,
     adminPassword,

@@ -10,6 +10,7 @@ import { findExperimentByName } from '../experiments/store.ts';
 import { type ClaimLoop, claimLeased, leaseMs, releaseLease, startClaimLoop } from '../leases.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { listSourceFiles, type SourceFile } from './source-files.ts';
+import { finishUploadWithEvent, publishUploadStatus, uploadProgressEvents } from './status-events.ts';
 import * as store from './store.ts';
 
 const saveEveryMs = 250;
@@ -22,7 +23,14 @@ export function startUploadRunner(context: ServiceContext, options: { idlePollMs
     idleMs: options.idlePollMs,
     claim: async (owner) => {
       const now = context.now();
-      const id = await claimLeased(context.db, 'uploads', owner, now, later(context, leaseMs));
+      const id = await claimLeased(
+        context.db,
+        'uploads',
+        owner,
+        now,
+        later(context, leaseMs),
+        (trx, id, previous) => publishUploadStatus(context, trx, id, 'running', previous),
+      );
       return id === undefined ? undefined : store.findUpload(context.db, id);
     },
     run: (upload, owner, isStopping) => runUpload(context, upload, owner, isStopping),
@@ -51,8 +59,9 @@ async function runUpload(
     errors: '[]',
   };
   const errors: { path: string; error: string }[] = [];
-  const save = () =>
-    store.saveProgress(
+  const publishProgress = uploadProgressEvents(context, upload);
+  const save = async () => {
+    const saved = await store.saveProgress(
       context.db,
       upload.id,
       owner,
@@ -60,6 +69,9 @@ async function runUpload(
       context.now(),
       later(context, leaseMs),
     );
+    if (saved) await publishProgress(progress);
+    return saved;
+  };
 
   await removeLeftoverPartials(context, experiment, { table: 'uploads', id: upload.id });
   let files: SourceFile[];
@@ -68,7 +80,7 @@ async function runUpload(
   } catch (error) {
     progress.last_error = `cannot read ${upload.data_directory}: ${message(error)}`;
     await save();
-    await store.finishUpload(context.db, upload.id, owner, 'failed', context.now());
+    await finishUploadWithEvent(context, upload.id, owner, 'failed');
     return;
   }
   progress.n_files = files.length;
@@ -113,12 +125,11 @@ async function runUpload(
     }
   }
   if (!(await save())) return;
-  await store.finishUpload(
-    context.db,
+  await finishUploadWithEvent(
+    context,
     upload.id,
     owner,
     progress.n_processing_errors === 0 ? 'done' : 'failed',
-    context.now(),
   );
   log.info({ ...progress, errors: undefined }, 'upload finished');
 }

@@ -8,6 +8,7 @@ import { visibleExperimentIds } from '../experiments/store.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
 import type { CreateUploadBody, Upload, UploadListQuery } from './schemas.ts';
+import { publishUploadStatus } from './status-events.ts';
 import * as store from './store.ts';
 
 export function createUploadService(context: ServiceContext, wakeRunner: () => void) {
@@ -80,6 +81,7 @@ export function createUploadService(context: ServiceContext, wakeRunner: () => v
           experimentName: experiment.name,
           details: { ...body },
         });
+        await publishUploadStatus(context, trx, inserted, 'pending', null);
         return inserted;
       });
       wakeRunner();
@@ -121,6 +123,7 @@ export function createUploadService(context: ServiceContext, wakeRunner: () => v
           stationName: experiment.station_name,
           experimentName: row.experiment_name,
         });
+        await publishUploadStatus(context, trx, id, 'aborted', row.status);
       });
       return present((await store.findUpload(db, id))!);
     },

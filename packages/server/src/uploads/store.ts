@@ -111,14 +111,15 @@ export async function finishUpload(
   owner: string,
   status: 'done' | 'failed',
   now: string,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const result = await db
     .updateTable('uploads')
     .set({ status, end_time: now, lease_owner: null, lease_expires_at: null, updated_at: now })
     .where('id', '=', id)
     .where('status', '=', 'running')
     .where('lease_owner', '=', owner)
-    .execute();
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 export async function abortUpload(db: Kysely<Database>, id: number, now: string): Promise<boolean> {

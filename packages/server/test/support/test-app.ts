@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type App, createApp } from '../../src/app.ts';
+import { type App, type AppOptions, createApp } from '../../src/app.ts';
 import { loadSettings } from '../../src/settings/settings.ts';
 import { type Backend, createTestDatabase } from './test-database.ts';
 
@@ -41,14 +41,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  backend: Backend,
+  env: Record<string, string> = {},
+  options: Omit<AppOptions, 'settings'> = {},
+): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'dm-test-'));
   const database = await createTestDatabase(backend);
   const settings = loadSettings({
     flags: { dataDir, databaseUrl: database.url, logLevel: 'silent' },
     env: { DM_ADMIN_PASSWORD: adminPassword, ...env },
   });
-  let app = await createApp({ settings });
+  let app = await createApp({ ...options, settings });
 
   const call: TestApp['call'] = async (method, url, options = {}) => {
     const token = options.token === undefined ? adminToken : options.token;
@@ -95,7 +99,7 @@ export async function createTestApp(backend: Backend, env: Record<string, string
     async restart(whileDown) {
       await app.close();
       await whileDown?.();
-      app = await createApp({ settings });
+      app = await createApp({ ...options, settings });
     },
     dataDir,
     storageRoot: settings.storageRoot,
