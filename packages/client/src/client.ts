@@ -1,5 +1,6 @@
 import { TokensApi, UsersApi } from './resources/accounts.ts';
 import { DaqsApi } from './resources/daqs.ts';
+import { EventsApi } from './resources/events.ts';
 import { ExperimentsApi } from './resources/experiments.ts';
 import { AuditApi, ExperimentTypesApi, StationsApi } from './resources/facility.ts';
 import { FilesApi, StorageApi, UploadsApi } from './resources/files.ts';
@@ -36,6 +37,7 @@ export class PhotonClient {
   readonly uploads: UploadsApi;
   readonly storage: StorageApi;
   readonly daqs: DaqsApi;
+  readonly events: EventsApi;
   private readonly transport: Transport;
 
   constructor(options: PhotonClientOptions) {
@@ -50,6 +52,7 @@ export class PhotonClient {
     this.uploads = new UploadsApi(this.transport);
     this.storage = new StorageApi(this.transport);
     this.daqs = new DaqsApi(this.transport);
+    this.events = new EventsApi(this.transport);
   }
 
   /** The server URL as requests use it (without a trailing slash). */
