@@ -1,5 +1,6 @@
 import { TokensApi, UsersApi } from './resources/accounts.ts';
 import { DaqsApi } from './resources/daqs.ts';
+import { EventsApi } from './resources/events.ts';
 import { ExperimentsApi } from './resources/experiments.ts';
 import { AuditApi, ExperimentTypesApi, StationsApi } from './resources/facility.ts';
 import { FilesApi, StorageApi, UploadsApi } from './resources/files.ts';
@@ -40,6 +41,7 @@ export class PhotonClient {
   readonly daqs: DaqsApi;
   readonly workflows: WorkflowsApi;
   readonly jobs: JobsApi;
+  readonly events: EventsApi;
   private readonly transport: Transport;
 
   constructor(options: PhotonClientOptions) {
@@ -56,6 +58,7 @@ export class PhotonClient {
     this.daqs = new DaqsApi(this.transport);
     this.workflows = new WorkflowsApi(this.transport);
     this.jobs = new JobsApi(this.transport);
+    this.events = new EventsApi(this.transport);
   }
 
   /** The server URL as requests use it (without a trailing slash). */

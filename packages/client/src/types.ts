@@ -558,3 +558,44 @@ export interface JobLogQuery {
   stage?: string;
   cursor?: string;
 }
+
+/** The types of live events (docs/api.md, "Live events"). */
+export type EventType =
+  | 'job.status'
+  | 'job.stage'
+  | 'file.cataloged'
+  | 'daq.status'
+  | 'daq.progress'
+  | 'upload.status'
+  | 'upload.progress';
+
+/** One event as the server sends it (the `data` of an SSE message). */
+export interface PublishedEvent {
+  id: number;
+  type: EventType;
+  experimentName: string | null;
+  /** The user the event concerns (a job's submitter), if any. */
+  username: string | null;
+  /** The job, DAQ, upload id or file path the event is about. */
+  subjectId: string | null;
+  createdAt: string;
+  payload: Record<string, unknown>;
+}
+
+export interface LiveEvent {
+  id: number;
+  type: string;
+  data: PublishedEvent;
+}
+
+export interface EventStreamOptions {
+  types?: readonly EventType[];
+  experiment?: string;
+  subject?: string | number;
+  /** Replay the events after this id first (what `Last-Event-ID` says after a reconnection). */
+  after?: number;
+  /** Ends the stream (the iterator returns). */
+  signal?: AbortSignal;
+  /** Wait before reconnecting; default: what the server says (`retry:`), 2 s. */
+  reconnectMs?: number;
+}
