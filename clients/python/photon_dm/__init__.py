@@ -195,16 +195,23 @@ class Client(object):
             stream = self._open_job_stream(job_id, last_id, deadline)
             try:
                 job = self.get_job(job_id)
+                checked = time.monotonic()
                 if job["status"] in FINISHED_STATUSES:
                     return job
                 for event in stream:
                     last_id = event.id or last_id
-                    status = event.data.get("status") if isinstance(event.data, dict) else None
-                    if event.type == "job.status" and status in FINISHED_STATUSES:
+                    if event.type == "job.status" and _event_status(event) in FINISHED_STATUSES:
                         return self.get_job(job_id)
+                    if time.monotonic() - checked >= _RECHECK_SECONDS:
+                        # Heartbeats keep a quiet stream open; look at the job now and then all the same, so a
+                        # server that does not publish job events still ends the wait.
+                        job, checked = self.get_job(job_id), time.monotonic()
+                        if job["status"] in FINISHED_STATUSES:
+                            return job
+                    _check_deadline(job_id, deadline, job)
             except (socket.timeout, OSError):
-                # A quiet stream (no keep-alive reached us) or a dropped connection: look at the job again and
-                # resume the stream after the last event seen, so nothing between is missed.
+                # No heartbeat in time, or a dropped connection: look at the job again and resume the stream
+                # after the last event seen, so nothing between is missed.
                 pass
             finally:
                 stream.close()
@@ -215,10 +222,10 @@ class Client(object):
     def _open_job_stream(self, job_id: int, last_id: Optional[str], deadline: Optional[float]) -> "EventStream":
         _check_deadline(job_id, deadline)
         remaining = None if deadline is None else deadline - time.monotonic()
-        # Reads time out now and then even without a deadline, so a lost event costs at most a look at the job.
-        read_timeout = 30.0 if remaining is None else max(0.1, min(30.0, remaining))
+        # The server sends a heartbeat every 15 s: a read that waits longer than that means a dead connection.
+        read_timeout = _RECHECK_SECONDS if remaining is None else max(0.1, min(_RECHECK_SECONDS, remaining))
         try:
-            return self.events(["job.status"], job_id, last_id, read_timeout)
+            return self.events(["job.status"], job_id, last_id, read_timeout, comments=True)
         except PhotonError as error:
             if error.status in (404, 405, 501):
                 raise _NoEventStream()
@@ -261,9 +268,12 @@ class Client(object):
         subject: Any = None,
         last_event_id: Optional[str] = None,
         read_timeout: Optional[float] = None,
+        comments: bool = False,
     ) -> "EventStream":
-        """The server's live events (``GET /api/v1/events``), as they come. ``read_timeout`` bounds the wait
-        for the next line (``socket.timeout`` then); the server's keep-alive comments reset it."""
+        """The server's live events (``GET /api/v1/events``), as they come: ``data`` is the published event,
+        ``{id, type, experimentName, username, subjectId, createdAt, payload}``. ``read_timeout`` bounds the
+        wait for the next line (``socket.timeout`` then); the server's heartbeats (comments, also yielded with
+        ``comments=True`` as events of type ``""``) reset it."""
         query = {"types": ",".join(types) if types else None, "subject": subject}
         request = urllib.request.Request(self._url("/events", query), method="GET")
         request.add_header("Accept", "text/event-stream")
@@ -276,15 +286,15 @@ class Client(object):
             raise _error_from(error.code, error.read().decode("utf-8", "replace"), self.url) from None
         except (urllib.error.URLError, OSError) as error:
             raise _unreachable(self.url, error) from None
-        return EventStream(response)
+        return EventStream(response, comments)
 
 
 class EventStream(object):
     """An open ``GET /api/v1/events``: iterate for its events; ``close()`` (or ``with``) ends the request."""
 
-    def __init__(self, response: Any):
+    def __init__(self, response: Any, comments: bool = False):
         self._response = response
-        self._events = parse_event_stream(response)
+        self._events = parse_event_stream(response, comments)
 
     def __iter__(self) -> "EventStream":
         return self
@@ -302,9 +312,10 @@ class EventStream(object):
         self.close()
 
 
-def parse_event_stream(lines: Iterator[bytes]) -> Iterator[ServerSentEvent]:
+def parse_event_stream(lines: Iterator[bytes], comments: bool = False) -> Iterator[ServerSentEvent]:
     """Events from the lines of a ``text/event-stream`` (the WHATWG format): ``id:``, ``event:`` and ``data:``
-    fields, a blank line ending each event, ``:`` comments (keep-alives) ignored, data parsed as JSON."""
+    fields, a blank line ending each event, data parsed as JSON. ``:`` comments (heartbeats) are skipped, or
+    with ``comments=True`` yielded as events of type ``""`` with the comment as data."""
     event_id: Optional[str] = None
     event_type = "message"
     data: List[str] = []
@@ -321,6 +332,8 @@ def parse_event_stream(lines: Iterator[bytes]) -> Iterator[ServerSentEvent]:
             event_type, data = "message", []
             continue
         if line.startswith(":"):
+            if comments:
+                yield ServerSentEvent(event_id, "", line[1:].strip())
             continue
         field, _, value = line.partition(":")
         value = value[1:] if value.startswith(" ") else value
@@ -330,6 +343,18 @@ def parse_event_stream(lines: Iterator[bytes]) -> Iterator[ServerSentEvent]:
             event_type = value
         elif field == "data":
             data.append(value)
+
+
+# How often a wait on the event stream looks at the job anyway (and how long a silent connection may last).
+_RECHECK_SECONDS = 20.0
+
+
+def _event_status(event: ServerSentEvent) -> Optional[str]:
+    """The job status a ``job.status`` event reports (in its ``payload``, as the server publishes it)."""
+    data = event.data if isinstance(event.data, dict) else {}
+    payload = data.get("payload") if isinstance(data.get("payload"), dict) else data
+    status = payload.get("status")
+    return status if isinstance(status, str) else None
 
 
 class _NoEventStream(Exception):

@@ -10,6 +10,7 @@ import threading
 import time
 import unittest
 import urllib.parse
+from unittest import mock
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional
 
@@ -45,7 +46,11 @@ class FakeDm(object):
                     fake.job_reads += 1
                     return self.json(200, {"id": 7, "status": status, "errorMessage": None})
                 if url.path == "/api/v1/events" and fake.events is not None:
-                    return self.stream(urllib.parse.parse_qs(url.query))
+                    try:
+                        return self.stream(urllib.parse.parse_qs(url.query))
+                    except (BrokenPipeError, ConnectionResetError):
+                        return None  # the client has what it wanted and hung up
+
                 self.json(404, {"error": {"code": "route_not_found", "message": "no route", "details": {}}})
 
             def json(self, status: int, body: Any) -> None:
@@ -66,13 +71,16 @@ class FakeDm(object):
                 self.end_headers()
                 self.wfile.write(b": connected\n\n")
                 assert fake.events is not None
-                pending = [e for e in fake.events if last is None or int(e["id"]) > int(last)]
+                pending = [e for e in fake.events if e["id"] is None or last is None or int(e["id"]) > int(last)]
                 for sent, event in enumerate(pending):
                     if len(fake.streams) == 1 and fake.drop_after is not None and sent == fake.drop_after:
                         return  # the connection closes, as a restarted server's would
                     time.sleep(0.05)
-                    self.wfile.write(("id: %s\nevent: %s\ndata: %s\n\n" % (
-                        event["id"], event["type"], json.dumps(event["data"]))).encode())
+                    if event["id"] is None:
+                        self.wfile.write(b": heartbeat\n\n")
+                    else:
+                        self.wfile.write(("id: %s\nevent: %s\ndata: %s\n\n" % (
+                            event["id"], event["type"], json.dumps(event["data"]))).encode())
                     self.wfile.flush()
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -85,8 +93,16 @@ class FakeDm(object):
 
 
 def status_event(event_id: int, status: str) -> Dict[str, Any]:
+    """As the server publishes it: the event record, with what happened in ``payload``."""
     return {"id": str(event_id), "type": "job.status",
-            "data": {"jobId": 7, "status": status, "stage": "01-A", "errorMessage": None}}
+            "data": {"id": event_id, "type": "job.status", "experimentName": None, "username": "admin",
+                     "subjectId": "7", "createdAt": "2026-11-21T10:00:00.000Z",
+                     "payload": {"jobId": 7, "workflowName": "w", "owner": "admin", "status": status,
+                                 "previousStatus": None, "stage": "01-A", "errorMessage": None}}}
+
+
+def heartbeat() -> Dict[str, Any]:
+    return {"id": None}
 
 
 class WaitOnEvents(unittest.TestCase):
@@ -109,6 +125,13 @@ class WaitOnEvents(unittest.TestCase):
         job = Client(fake.url, "secret").wait_job(7, timeout=30)
         self.assertEqual(job["status"], "failed")
         self.assertEqual([stream["lastEventId"] for stream in fake.streams], [None, "1"])
+
+    def test_looks_at_the_job_now_and_then_when_only_heartbeats_come(self) -> None:
+        # A server that does not publish job events: the wait must still end.
+        fake = self.serve(["running", "running", "done"], events=[heartbeat() for _ in range(40)])
+        with mock.patch("photon_dm._RECHECK_SECONDS", 0.2):
+            job = Client(fake.url, "secret").wait_job(7, timeout=60)
+        self.assertEqual(job["status"], "done")
 
     def test_returns_at_once_when_the_job_had_already_ended(self) -> None:
         fake = self.serve(["aborted"], events=[])
@@ -134,6 +157,8 @@ class EventStreamFormat(unittest.TestCase):
         events = list(parse_event_stream(io.BytesIO(wire)))
         self.assertEqual([(e.id, e.type, e.data) for e in events],
                          [("5", "job.stage", {"jobId": 7, "stage": "A"}), ("5", "message", "plain text")])
+        with_comments = list(parse_event_stream(io.BytesIO(wire), comments=True))
+        self.assertEqual([(e.type, e.data) for e in with_comments][0], ("", "keep-alive"))
 
 
 if __name__ == "__main__":

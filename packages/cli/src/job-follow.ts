@@ -1,12 +1,8 @@
-/**
- * Following jobs as they run: `dm job wait`, `dm job watch` and `dm job logs --follow`. They look at the
- * job every second; the event stream replaces the looking once the server has it.
- */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { isJobFinished, type Job, type JobLog, JobWaitTimeoutError } from '@photon-dm/client';
+/** Following a job to its end: `dm job wait` and `dm job logs --follow` (`dm job watch` is in job-watch.ts). */
+import { type Job, type JobLog, JobWaitTimeoutError } from '@photon-dm/client';
 import { CliError, type CommandContext } from './context.ts';
 import { formatDuration } from './duration.ts';
-import { formatRunTime, jobTransitions } from './job-render.ts';
+import { formatRunTime } from './job-render.ts';
 import { formatJson } from './output.ts';
 
 /** Exit codes of `dm job wait`: a script tells "failed" from "still running" without parsing text. */
@@ -47,44 +43,6 @@ export async function waitForJob(
     );
   }
   return job;
-}
-
-/**
- * Prints each transition of one job (each stage starting and ending, the job's status) until it ends.
- * With `--json`, one job record per line at each change.
- */
-export async function watchJob(context: CommandContext, id: number, intervalMs = 1000): Promise<Job> {
-  let last: Job | undefined;
-  for (;;) {
-    const job = await context.client.jobs.show(id);
-    printChanges(context, last, job);
-    last = job;
-    if (isJobFinished(job.status)) return job;
-    await sleep(intervalMs);
-  }
-}
-
-/** Prints the transitions of every job the caller may see, until interrupted (newest 100 jobs each time). */
-export async function watchAllJobs(context: CommandContext, intervalMs = 1000): Promise<never> {
-  const seen = new Map<number, Job>();
-  let first = true;
-  for (;;) {
-    const page = await context.client.jobs.list({ limit: 100 });
-    for (const job of [...page.items].reverse()) {
-      // The first look only sets the baseline: what happened before `watch` started is `dm job list`'s.
-      if (!first) printChanges(context, seen.get(job.id), job);
-      seen.set(job.id, job);
-    }
-    first = false;
-    await sleep(intervalMs);
-  }
-}
-
-function printChanges(context: CommandContext, before: Job | undefined, after: Job): void {
-  const lines = jobTransitions(before, after);
-  if (lines.length === 0) return;
-  if (context.json) context.runtime.stdout.write(`${JSON.stringify(after)}\n`);
-  else context.runtime.stdout.write(lines.map((line) => `${new Date().toISOString()} ${line}\n`).join(''));
 }
 
 /**

@@ -67,6 +67,12 @@ describe('jobs through dm', { timeout: 600_000 }, () => {
     return Number(stdout);
   };
   const show = (id: number) => json<Job>(['job', 'show', String(id)]);
+  /** The file that lets the `steps` workflow's check pass. */
+  const presentFlag = () => {
+    const flag = join(root, 'flag-present');
+    writeFileSync(flag, '');
+    return flag;
+  };
 
   before(async () => {
     // mkdtemp gives 0700: the workflow's unix account must be able to walk down to storage, as on a real mount.
@@ -102,8 +108,7 @@ describe('jobs through dm', { timeout: 600_000 }, () => {
   });
 
   it('should start a job with key:value and key=value arguments, wait for it and show each stage', async () => {
-    const flag = join(root, 'flag-present');
-    writeFileSync(flag, '');
+    const flag = presentFlag();
     const id = await start(['--workflow', 'steps', '--experiment', experiment, 'who:world', `flag=${flag}`]);
 
     const waited = await dm(['job', 'wait', String(id), '--timeout', '5m']);
@@ -202,7 +207,7 @@ describe('jobs through dm', { timeout: 600_000 }, () => {
   });
 
   it('should print the transitions of a job with watch, until it ends', async () => {
-    const flag = join(root, 'flag-present');
+    const flag = presentFlag();
     const id = await start(['--workflow', 'steps', 'who=watcher', `flag=${flag}`]);
     const watched = (await ok(['job', 'watch', String(id)])).stdout;
     const transitions = watched
@@ -217,7 +222,7 @@ describe('jobs through dm', { timeout: 600_000 }, () => {
   });
 
   it('should start one job per matching cataloged file with --each-file, and list them', async () => {
-    const flag = join(root, 'flag-present');
+    const flag = presentFlag();
     const started = await ok([
       'job',
       'start',

@@ -14,8 +14,9 @@ import {
 } from '../context.ts';
 import { duration } from '../duration.ts';
 import { parseJobArguments, pickOne } from '../job-arguments.ts';
-import { printJobLogs, waitForJob, watchAllJobs, watchJob } from '../job-follow.ts';
+import { printJobLogs, waitForJob } from '../job-follow.ts';
 import { jobColumns, renderJob } from '../job-render.ts';
+import { watchAllJobs, watchJob } from '../job-watch.ts';
 
 const statuses: JobStatus[] = ['pending', 'running', 'done', 'failed', 'aborted'];
 
