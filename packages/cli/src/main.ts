@@ -13,6 +13,7 @@ import { registerDownloadCommand } from './commands/download.ts';
 import { registerExperimentCommands } from './commands/experiment.ts';
 import { registerExperimentTypeCommands } from './commands/experiment-type.ts';
 import { registerFileCommands } from './commands/file.ts';
+import { registerJobCommands } from './commands/job.ts';
 import { registerLoginCommands } from './commands/login.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import type { ServerModule } from './commands/settings-options.ts';
@@ -21,6 +22,7 @@ import { registerStorageCommands } from './commands/storage.ts';
 import { registerTokenCommands } from './commands/token.ts';
 import { registerUploadCommands } from './commands/upload.ts';
 import { registerUserCommands } from './commands/user.ts';
+import { registerWorkflowCommands } from './commands/workflow.ts';
 import { CliError, type Runtime } from './context.ts';
 import { InterruptedError } from './prompt.ts';
 
@@ -56,6 +58,8 @@ export function buildProgram(runtime: Runtime, server?: ServerModule): Command {
   registerDaqCommands(program, runtime);
   registerDaqAgentCommand(program, runtime);
   registerStorageCommands(program, runtime);
+  registerWorkflowCommands(program, runtime);
+  registerJobCommands(program, runtime);
   registerAuditCommands(program, runtime);
   return program;
 }

@@ -1,9 +1,12 @@
 import { TokensApi, UsersApi } from './resources/accounts.ts';
 import { DaqAgentsApi } from './resources/daq-agents.ts';
 import { DaqsApi } from './resources/daqs.ts';
+import { EventsApi } from './resources/events.ts';
 import { ExperimentsApi } from './resources/experiments.ts';
 import { AuditApi, ExperimentTypesApi, StationsApi } from './resources/facility.ts';
 import { FilesApi, StorageApi, UploadsApi } from './resources/files.ts';
+import { JobsApi } from './resources/jobs.ts';
+import { WorkflowsApi } from './resources/workflows.ts';
 import { type FetchFunction, Transport } from './transport.ts';
 import type { Health, IssuedToken, LoginInput, User } from './types.ts';
 
@@ -38,6 +41,9 @@ export class PhotonClient {
   readonly storage: StorageApi;
   readonly daqs: DaqsApi;
   readonly daqAgents: DaqAgentsApi;
+  readonly workflows: WorkflowsApi;
+  readonly jobs: JobsApi;
+  readonly events: EventsApi;
   private readonly transport: Transport;
 
   constructor(options: PhotonClientOptions) {
@@ -53,6 +59,9 @@ export class PhotonClient {
     this.storage = new StorageApi(this.transport);
     this.daqs = new DaqsApi(this.transport);
     this.daqAgents = new DaqAgentsApi(this.transport);
+    this.workflows = new WorkflowsApi(this.transport);
+    this.jobs = new JobsApi(this.transport);
+    this.events = new EventsApi(this.transport);
   }
 
   /** The server URL as requests use it (without a trailing slash). */

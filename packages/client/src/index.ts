@@ -3,5 +3,7 @@ export { PhotonClient, type PhotonClientOptions } from './client.ts';
 export { ApiError } from './errors.ts';
 export { collectPages, maxPageSize, type PageFetcher, type PaginateOptions, paginate } from './paginate.ts';
 export type { PermissionsReport } from './resources/files.ts';
+export { isJobFinished, JobWaitTimeoutError, type WaitOptions } from './resources/jobs.ts';
+export { type SseMessage, SseParser } from './sse-parser.ts';
 export { type FetchFunction, path, type QueryValues, type RequestOptions, Transport } from './transport.ts';
 export type * from './types.ts';

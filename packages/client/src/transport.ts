@@ -132,13 +132,16 @@ export class Transport {
    */
   async stream(
     route: string,
-    options: { query?: QueryValues; headers?: Record<string, string> } = {},
+    options: { query?: QueryValues; headers?: Record<string, string>; signal?: AbortSignal } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { ...options.headers };
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
     let response: Response;
     try {
-      response = await this.fetchFunction(this.server + route + queryString(options.query), { headers });
+      response = await this.fetchFunction(this.server + route + queryString(options.query), {
+        headers,
+        ...(options.signal && { signal: options.signal }),
+      });
     } catch (error) {
       throw unreachable(this.server, error);
     }

@@ -439,3 +439,224 @@ export interface DaqAgentTaken {
   md5: string;
   sha256: string;
 }
+
+// Workflows and jobs
+//
+// - workflow: a named sequence of stages (APS format), identified by (owner, name); `owner` is a name space,
+//   a user or a service account such as `s25idcuser`. Every upsert increments its `revision`.
+// - stage: one shell command with `$variables`; stages run in the sorted order of their keys.
+// - job: one run of a workflow (APS "processing job"), with the APS field names; its arguments and the
+//   variables its stages captured are also spread at the top level of the record.
+// - child process: one run of a stage's command (a repeated stage has one per run, a retry one per attempt).
+
+/** A stage as the APS Data Management System defines it, plus Photon DM's optional extras. */
+export interface WorkflowStage {
+  /** Run with `/bin/sh -c` after `$variable` substitution. */
+  command: string;
+  workingDir?: string;
+  /** Python regexes over stdout; named groups `(?P<name>...)` become variables. */
+  outputVariableRegexList?: string[];
+  /** Seconds between runs of a repeated stage. */
+  repeatPeriod?: number;
+  repeatUntil?: string;
+  maxRepeats?: number;
+  /** A condition; the stage is skipped when it is false. */
+  runIf?: string;
+  /** Seconds; the process group is killed after it. */
+  timeout?: number;
+  retries?: number;
+  env?: Record<string, string>;
+  site?: string;
+  parallel?: { fileList: string; maxConcurrent?: number };
+}
+
+export interface Workflow {
+  id: number;
+  owner: string;
+  name: string;
+  description?: string;
+  userAccount?: string;
+  version?: string;
+  stages: Record<string, WorkflowStage>;
+  revision: number;
+  createdBy: string;
+  created: string;
+  updated: string;
+}
+
+/** A workflow as its author writes it: `name`, `owner` and `stages`, plus the optional keys. */
+export type WorkflowDefinition = Record<string, unknown>;
+
+export type WorkflowFormat = 'json' | 'yaml' | 'python';
+
+/** The body of `POST /workflows` and `/workflows/validate`: a JSON object, or a file's text for the server to parse. */
+export type WorkflowSource = { definition: WorkflowDefinition } | { format: WorkflowFormat; text: string };
+
+export interface WorkflowProblem {
+  /** Where in the definition, e.g. `stages.02-MKDIR.command`; empty for the whole definition. */
+  path: string;
+  message: string;
+}
+
+export interface WorkflowValidation {
+  valid: boolean;
+  problems: WorkflowProblem[];
+  /** The order the stages would run in. */
+  stageOrder: string[];
+}
+
+export interface WorkflowListQuery extends PageQuery {
+  owner?: string;
+}
+
+export type JobStatus = 'pending' | 'running' | 'done' | 'failed' | 'aborted';
+export type StageStatus = 'running' | 'done' | 'failed' | 'skipped' | 'aborted';
+
+export interface ChildProcess {
+  childProcessNumber: number;
+  /** After `$variable` substitution. */
+  command: string;
+  workingDir: string;
+  status: StageStatus;
+  startTime: string;
+  endTime: string | null;
+  /** Seconds. */
+  runTime: number | null;
+  exitStatus: number | null;
+  /** The tail; the whole output is in the job's log. */
+  stdOut: string;
+  stdErr: string;
+  errorMessage: string | null;
+}
+
+export interface JobStage {
+  status: StageStatus;
+  startTime: string | null;
+  endTime: string | null;
+  errorMessage: string | null;
+  childProcesses: ChildProcess[];
+}
+
+/** Fields every job record has; arguments and variables come on top (see `Job`). */
+export interface JobRecord {
+  id: number;
+  /** The workflow's owner (its name space). */
+  owner: string;
+  workflowName: string;
+  workflowRevision: number;
+  status: JobStatus;
+  /** The stage running, or the last one that ran. */
+  stage: string | null;
+  submissionTime: string;
+  startTime: string | null;
+  endTime: string | null;
+  /** Seconds. */
+  runTime: number | null;
+  errorMessage: string | null;
+  experimentName: string | null;
+  /** Absolute, in storage. */
+  filePath: string | null;
+  arguments: Record<string, string>;
+  /** Captured by the stages so far. */
+  variables: Record<string, string>;
+  submittedBy: string;
+  resubmittedFrom: number | null;
+  fromStage: string | null;
+  stopRequested: boolean;
+  stages: Record<string, JobStage>;
+}
+
+/** A job record with its arguments and variables also at the top level, as APS job records carry them. */
+export type Job = JobRecord & Record<string, unknown>;
+
+export interface StartJobInput {
+  workflow: string;
+  /** The workflow's owner; default: the caller. */
+  owner?: string;
+  experiment?: string;
+  /** Relative to the experiment's data directory. */
+  filePath?: string;
+  arguments?: Record<string, string>;
+}
+
+export interface StartEachFileInput {
+  workflow: string;
+  owner?: string;
+  experiment: string;
+  pathGlob?: string;
+  /** `key op value` conditions, as `dm file list --where` takes them. */
+  where?: string[];
+  arguments?: Record<string, string>;
+}
+
+export interface StartedJobs {
+  count: number;
+  jobIds: number[];
+}
+
+export interface JobListQuery extends PageQuery {
+  status?: JobStatus;
+  workflow?: string;
+  owner?: string;
+  experiment?: string;
+}
+
+export interface JobLogEntry {
+  stage: string;
+  childProcessNumber: number;
+  text: string;
+}
+
+/** Log text read since the cursor; call again with `cursor` to follow. */
+export interface JobLog {
+  entries: JobLogEntry[];
+  cursor: string;
+  /** The job has ended and everything was read. */
+  complete: boolean;
+}
+
+export interface JobLogQuery {
+  stage?: string;
+  cursor?: string;
+}
+
+/** The types of live events (docs/api.md, "Live events"). */
+export type EventType =
+  | 'job.status'
+  | 'job.stage'
+  | 'file.cataloged'
+  | 'daq.status'
+  | 'daq.progress'
+  | 'upload.status'
+  | 'upload.progress';
+
+/** One event as the server sends it (the `data` of an SSE message). */
+export interface PublishedEvent {
+  id: number;
+  type: EventType;
+  experimentName: string | null;
+  /** The user the event concerns (a job's submitter), if any. */
+  username: string | null;
+  /** The job, DAQ, upload id or file path the event is about. */
+  subjectId: string | null;
+  createdAt: string;
+  payload: Record<string, unknown>;
+}
+
+export interface LiveEvent {
+  id: number;
+  type: string;
+  data: PublishedEvent;
+}
+
+export interface EventStreamOptions {
+  types?: readonly EventType[];
+  experiment?: string;
+  subject?: string | number;
+  /** Replay the events after this id first (what `Last-Event-ID` says after a reconnection). */
+  after?: number;
+  /** Ends the stream (the iterator returns). */
+  signal?: AbortSignal;
+  /** Wait before reconnecting; default: what the server says (`retry:`), 2 s. */
+  reconnectMs?: number;
+}
