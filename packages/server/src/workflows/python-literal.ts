@@ -109,11 +109,12 @@ class LiteralParser {
   }
 
   private constant(token: Token & { kind: 'name' }): boolean | null {
+    // Checked before the next token is read: in `os.system`, the name is the problem, not the dot.
+    if (!isConstantName(token.value)) {
+      throw this.scanner.error(`'${token.value}' is not a literal: ${onlyLiterals}`, token.start);
+    }
     this.advance();
-    if (token.value === 'True') return true;
-    if (token.value === 'False') return false;
-    if (token.value === 'None') return null;
-    throw this.scanner.error(`'${token.value}' is not a literal: ${onlyLiterals}`, token.start);
+    return token.value === 'True' ? true : token.value === 'False' ? false : null;
   }
 
   private bracketed(token: Token & { kind: 'punctuation' }, depth: number): unknown {
