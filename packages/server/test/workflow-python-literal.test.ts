@@ -80,6 +80,7 @@ correlation""",
     const marker = `/tmp/photon-dm-pwned-${process.pid}`;
     const hostile: [string, RegExp][] = [
       [`__import__('os').system('touch ${marker}')`, /line 1, column 1: '__import__' is not a literal/],
+      [`os.system('touch ${marker}')`, /line 1, column 1: 'os' is not a literal/],
       [`{'command': open('/etc/passwd').read()}`, /line 1, column 13: 'open' is not a literal/],
       [`{'a': 1 + 1}`, /line 1, column 9: unexpected '\+'/],
       [`{'a': f'{__import__("os")}'}`, /f-strings are not supported/],
