@@ -49,14 +49,19 @@ describeBackends('jobs under SIGKILL', (backend) => {
       })
     ).body.token as string;
   async function waitEnded(server: ServerProcess, token: string, ids: number[]) {
+    // biome-ignore lint/suspicious/noExplicitAny: job records, asserted on field by field
+    let jobs: any[] = [];
     for (let i = 0; i < 1200; i++) {
-      const jobs = await Promise.all(
+      jobs = await Promise.all(
         ids.map(async (id) => (await api(server.url, 'GET', `/api/v1/jobs/${id}`, token)).body),
       );
       if (jobs.every((job) => ['done', 'failed', 'aborted'].includes(job.status))) return jobs;
       await sleep(100);
     }
-    throw new Error('jobs did not end');
+    const stuck = jobs.filter((job) => !['done', 'failed', 'aborted'].includes(job.status));
+    throw new Error(
+      `jobs did not end: ${JSON.stringify(stuck, null, 1)}\nserver output:\n${server.output().slice(-4000)}`,
+    );
   }
 
   it('finishes every job across three kills, retrying interrupted stages', async () => {

@@ -5,6 +5,7 @@
  */
 import { dirname, join } from 'node:path';
 import type { ServiceContext } from '../context.ts';
+import { recordProcessingRequest } from '../daq/store.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { FileOriginType, FileRow } from '../db/tables.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
@@ -25,6 +26,11 @@ export interface IngestRequest {
   /** Replace a different file of the same path, keeping the old one under system/old-versions. */
   overwrite: boolean;
   origin: { type: FileOriginType; id: number };
+  /**
+   * The workflow of a DAQ started with `--workflow`: its processing request is written in the catalog
+   * record's transaction, so a crash can never leave a file cataloged without its job.
+   */
+  workflow?: { name: string; args: string };
 }
 
 // Wide modes on purpose: under the experiment's default ACL the group bits become the ACL mask, so a
@@ -109,6 +115,15 @@ export async function catalogStored(
   // The record, what is derived from it (metadata index, counts) and its live event commit together.
   await context.db.transaction().execute(async (trx) => {
     await upsertFile(trx, context.profile, record, existing);
+    if (request.workflow)
+      await recordProcessingRequest(trx, {
+        experimentId: request.experiment.id,
+        path: request.path,
+        workflow: request.workflow.name,
+        args: request.workflow.args,
+        daqId: request.origin.id,
+        now: record.now,
+      });
     await context.events.publish(trx, {
       type: 'file.cataloged',
       experimentId: request.experiment.id,

@@ -94,18 +94,13 @@ export function createDaqAgentService(context: ServiceContext) {
     mtime: new Date(body.mtime).toISOString(),
   });
 
-  async function takeCataloged(leasedDaq: Leased, path: string): Promise<void> {
-    const { daq, experiment } = leasedDaq;
-    if (!daq.workflow) return;
-    await store.recordProcessingRequest(db, {
-      experimentId: experiment.id,
-      path,
-      workflow: daq.workflow,
-      args: JSON.stringify(decodeJson<Record<string, string>>(context.profile, daq.workflow_args)),
-      daqId: daq.id,
-      now: context.now(),
-    });
-  }
+  const workflowOf = (daq: Leased['daq']) =>
+    daq.workflow
+      ? {
+          name: daq.workflow,
+          args: JSON.stringify(decodeJson<Record<string, string>>(context.profile, daq.workflow_args)),
+        }
+      : undefined;
 
   return {
     /** Claims the oldest claimable DAQ assigned to `agent`, or none. */
@@ -260,6 +255,7 @@ export function createDaqAgentService(context: ServiceContext) {
         existing: await findFile(db, leasedDaq.experiment.id, path),
         overwrite: leasedDaq.daq.overwrite === 1,
         origin: { type: 'daq', id },
+        workflow: workflowOf(leasedDaq.daq),
         staged: file,
         digest,
         mtime: version.mtime,
@@ -271,7 +267,6 @@ export function createDaqAgentService(context: ServiceContext) {
         throw new AppError('destination_conflict', error.message, { path });
       });
       await stagingStore.deleteStaging(db, [row.id]);
-      await takeCataloged(leasedDaq, path);
       return { path, outcome, size: digest.size, md5: digest.md5, sha256: digest.sha256 };
     },
 
@@ -298,6 +293,7 @@ export function createDaqAgentService(context: ServiceContext) {
           path,
           existing: await findFile(db, leasedDaq.experiment.id, path),
           origin: { type: 'daq', id },
+          workflow: workflowOf(leasedDaq.daq),
         },
         destination,
         {
@@ -308,7 +304,6 @@ export function createDaqAgentService(context: ServiceContext) {
           transferMs: null,
         },
       );
-      await takeCataloged(leasedDaq, path);
       return { path, outcome: 'copied', size: body.size, md5: body.md5, sha256: body.sha256 };
     },
   };

@@ -89,19 +89,10 @@ export async function monitorDaq(
           existing,
           overwrite: daq.overwrite === 1,
           origin: { type: 'daq', id: daq.id },
+          workflow: daq.workflow ? { name: daq.workflow, args: workflowArgs } : undefined,
         });
         tracker.markTaken(path, file.size, file.mtimeMs);
         progress.changed();
-        if (daq.workflow) {
-          await store.recordProcessingRequest(context.db, {
-            experimentId: experiment.id,
-            path,
-            workflow: daq.workflow,
-            args: workflowArgs,
-            daqId: daq.id,
-            now: context.now(),
-          });
-        }
       } catch (error) {
         if (error instanceof NoSpaceError) {
           // Not this file's fault: keep it for the next scan, which will succeed once space returns.

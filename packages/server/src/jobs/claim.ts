@@ -16,9 +16,18 @@ export interface ClaimedJob {
   previousOwner: string | null;
 }
 
+export interface ClaimOptions {
+  owner: string;
+  site: string;
+  now: string;
+  leaseUntil: string;
+  /** Jobs this worker runs now: never taken over by itself, whatever their lease says. */
+  runningHere: ReadonlySet<number>;
+}
+
 export async function claimNextJob(
   db: Kysely<Database>,
-  options: { owner: string; site: string; now: string; leaseUntil: string },
+  options: ClaimOptions,
 ): Promise<ClaimedJob | undefined> {
   const orphan = await claimOrphan(db, options);
   if (orphan) return orphan;
@@ -64,19 +73,20 @@ export async function claimNextJob(
   return undefined;
 }
 
-async function claimOrphan(
-  db: Kysely<Database>,
-  options: { owner: string; site: string; now: string; leaseUntil: string },
-): Promise<ClaimedJob | undefined> {
+/**
+ * A job of this worker's own lease can be an orphan too: one whose run ended without recording its end (a
+ * database error at the wrong moment). Its lease is no longer renewed, so it expires like any other.
+ */
+async function claimOrphan(db: Kysely<Database>, options: ClaimOptions): Promise<ClaimedJob | undefined> {
   const rows = await db
     .selectFrom('jobs')
     .select(['id', 'lease_owner', 'lease_expires_at'])
     .where('status', '=', 'running')
     .where('site', '=', options.site)
-    .where('lease_owner', '!=', options.owner)
     .orderBy('id')
     .execute();
   for (const row of rows) {
+    if (options.runningHere.has(row.id)) continue;
     if (!((row.lease_expires_at ?? '') < options.now || isDeadLocalOwner(row.lease_owner))) continue;
     const claimed = await db
       .updateTable('jobs')

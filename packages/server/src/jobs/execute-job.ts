@@ -27,7 +27,41 @@ export interface ExecuteOptions {
   leaseLost: AbortSignal;
 }
 
+/** Runs the job; an unexpected error (the database gone at the wrong moment) fails the job, saying why. */
 export async function executeJob(
+  context: ServiceContext,
+  claimed: ClaimedJob,
+  options: ExecuteOptions,
+): Promise<void> {
+  try {
+    await runClaimedJob(context, claimed, options);
+  } catch (error) {
+    context.logger.error({ err: error, jobId: claimed.id }, 'running a job failed');
+    if (options.leaseLost.aborted) return;
+    const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;
+    await context.db
+      .transaction()
+      .execute(async (trx) => {
+        const job = await store.findJob(trx, claimed.id);
+        if (
+          !job ||
+          !(await store.endJob(trx, job.id, 'running', 'failed', context.now(), message, options.owner))
+        )
+          return;
+        await publishJobStatus(context, trx, job, {
+          status: 'failed',
+          previousStatus: 'running',
+          errorMessage: message,
+        });
+      })
+      .catch((second: unknown) =>
+        // The lease then expires and the job is taken over, by this worker or another.
+        context.logger.error({ err: second, jobId: claimed.id }, 'recording a failed job failed'),
+      );
+  }
+}
+
+async function runClaimedJob(
   context: ServiceContext,
   claimed: ClaimedJob,
   options: ExecuteOptions,

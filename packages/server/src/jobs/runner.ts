@@ -68,6 +68,7 @@ export function startJobRunner(
             site: localSite,
             now,
             leaseUntil: new Date(Date.parse(now) + leaseMs).toISOString(),
+            runningHere: new Set(running.keys()),
           });
           if (claimed) {
             run(claimed);
