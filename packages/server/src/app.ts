@@ -97,7 +97,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       now: options.now ?? (() => new Date().toISOString()),
     };
     const admin = await ensureAdminAccount(context);
-    await reconcileStorage(context);
+    // The temp-file sweep walks every experiment's tree (minutes on a storage root of millions of files): it
+    // must not hold up the start, so the first one runs from the periodic reconciler (serve.ts).
+    await reconcileStorage(context, { sweepPartialFiles: false });
 
     const auth = createAuthService(context);
     const http = createHttpServer(logger);

@@ -37,7 +37,8 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   );
 
   const sweepEveryMs = partialSweepIntervalMs(settings);
-  let lastSweepMs = Date.now(); // createApp swept at start
+  // createApp does not sweep (it would delay the start): the first tick, a minute after start, does.
+  let lastSweepMs = Number.NEGATIVE_INFINITY;
   const timer = setInterval(() => {
     const sweepPartialFiles = Date.now() - lastSweepMs >= sweepEveryMs;
     if (sweepPartialFiles) lastSweepMs = Date.now();

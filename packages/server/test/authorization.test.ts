@@ -49,6 +49,16 @@ describeBackends('authorization', (backend) => {
     });
   });
 
+  it("shows a station's manager its experiment even when it has no members yet", async () => {
+    const shown = await t.call('GET', '/api/v1/experiments/other-exp', { token: tokens.otherManager });
+    assert.equal(shown.status, 200);
+    assert.deepEqual(shown.body.users, []);
+    assert.equal(
+      (await t.call('GET', '/api/v1/experiments/other-exp', { token: tokens.manager })).status,
+      404,
+    );
+  });
+
   it('lists to each person exactly the experiments they may see', async () => {
     const lists = {} as Record<Role, string[]>;
     for (const role of roles) {

@@ -124,6 +124,14 @@ describeBackends('sweep of partial files', (backend) => {
     assert.deepEqual(logged?.sample, [stale]);
   });
 
+  it('does not sweep while the server starts, so a large tree never delays serving', async () => {
+    const experiment = await t.experiment('restarted', '8-ID-I');
+    const stale = await fileAged(join(experiment.dataDirectory, '.f.h5.dm-partial-565656565656'), 120);
+    await t.restart();
+    assert.ok(existsSync(stale), 'left for the periodic reconciler');
+    assert.equal((await reconcileStorage(t.app.context)).partialFilesRemoved, 1);
+  });
+
   it('sweeps a quarter as often as the age, so a leftover lives at most 1.25 times it', () => {
     assert.equal(partialSweepIntervalMs(t.app.context.settings), (30 * minute) / 4);
     assert.equal(partialSweepIntervalMs({ partialFileMaxAgeMinutes: 60 }), 15 * minute);

@@ -68,7 +68,7 @@ export async function reconcileStorage(
 /**
  * How often the periodic reconciler also sweeps temp files: a quarter of their maximum age, so a leftover
  * is gone between 1 and 1.25 times that age, while a storage root of millions of files is walked a few
- * times an hour rather than every minute.
+ * times an hour rather than every minute. The first sweep runs a minute after start, not during it.
  *
  * @example
  * partialSweepIntervalMs(loadSettings()) // 900000 (15 minutes, for the default age of 60)
