@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { openDatabase } from '../src/db/connection.ts';
 import type { NewEvent } from '../src/events/event-types.ts';
+import { publishEvent } from '../src/events/publish.ts';
 import { insertEvent } from '../src/events/store.ts';
 import { openEventStream } from './support/event-stream.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
@@ -174,6 +176,46 @@ describeBackends('live events', (backend) => {
     assert.equal((await openEventStream(url, null)).status, 401);
     const missing = await openEventStream(url, t.adminToken, { query: 'experiment=no-such' });
     assert.equal(missing.status, 404);
+  });
+
+  // SQLite has one writer at a time by design; and its driver is synchronous, so a second connection in this
+  // process would block the very event loop that has to commit the first transaction.
+  const oneWriter = backend === 'sqlite' ? 'SQLite commits one writer at a time by itself' : false;
+  it('should commit event ids in order: a later event waits for an earlier one still uncommitted', {
+    skip: oneWriter,
+  }, async () => {
+    const { db } = t.app.context;
+    const order: string[] = [];
+    let releaseFirst = () => {};
+    let firstWritten = () => {};
+    const written = new Promise<void>((resolve) => {
+      firstWritten = resolve;
+    });
+    const first = db.transaction().execute(async (trx) => {
+      const id = await publishEvent(trx, { type: 'job.status', subjectId: 'slow' });
+      firstWritten();
+      await new Promise<void>((resolve) => {
+        releaseFirst = resolve;
+      });
+      order.push('first committed');
+      return id;
+    });
+    await written;
+    // A second process (its own connection) publishing now must not commit a larger id before `first`.
+    const other = openDatabase({ url: t.app.context.settings.databaseUrl });
+    try {
+      const second = publishEvent(other.db, { type: 'job.status', subjectId: 'fast' }).then((id) => {
+        order.push('second committed');
+        return id;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      releaseFirst();
+      const [firstId, secondId] = await Promise.all([first, second]);
+      assert.ok(firstId < secondId);
+      assert.deepEqual(order, ['first committed', 'second committed']);
+    } finally {
+      await other.close();
+    }
   });
 
   it('should accept several types, as a list or a repeated parameter', async () => {
