@@ -10,6 +10,7 @@ import { registerDaqCommands } from './commands/daq.ts';
 import { registerDaqAgentCommand } from './commands/daq-agent.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerDownloadCommand } from './commands/download.ts';
+import { registerEventCommands } from './commands/events.ts';
 import { registerExperimentCommands } from './commands/experiment.ts';
 import { registerExperimentTypeCommands } from './commands/experiment-type.ts';
 import { registerFileCommands } from './commands/file.ts';
@@ -61,6 +62,7 @@ export function buildProgram(runtime: Runtime, server?: ServerModule): Command {
   registerWorkflowCommands(program, runtime);
   registerJobCommands(program, runtime);
   registerAuditCommands(program, runtime);
+  registerEventCommands(program, runtime);
   return program;
 }
 

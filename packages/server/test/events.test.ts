@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { openDatabase } from '../src/db/connection.ts';
 import type { NewEvent } from '../src/events/event-types.ts';
+import { publishEvent } from '../src/events/publish.ts';
 import { insertEvent } from '../src/events/store.ts';
 import { openEventStream } from './support/event-stream.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
@@ -176,6 +178,46 @@ describeBackends('live events', (backend) => {
     assert.equal(missing.status, 404);
   });
 
+  // SQLite has one writer at a time by design; and its driver is synchronous, so a second connection in this
+  // process would block the very event loop that has to commit the first transaction.
+  const oneWriter = backend === 'sqlite' ? 'SQLite commits one writer at a time by itself' : false;
+  it('should commit event ids in order: a later event waits for an earlier one still uncommitted', {
+    skip: oneWriter,
+  }, async () => {
+    const { db } = t.app.context;
+    const order: string[] = [];
+    let releaseFirst = () => {};
+    let firstWritten = () => {};
+    const written = new Promise<void>((resolve) => {
+      firstWritten = resolve;
+    });
+    const first = db.transaction().execute(async (trx) => {
+      const id = await publishEvent(trx, { type: 'job.status', subjectId: 'slow' });
+      firstWritten();
+      await new Promise<void>((resolve) => {
+        releaseFirst = resolve;
+      });
+      order.push('first committed');
+      return id;
+    });
+    await written;
+    // A second process (its own connection) publishing now must not commit a larger id before `first`.
+    const other = openDatabase({ url: t.app.context.settings.databaseUrl });
+    try {
+      const second = publishEvent(other.db, { type: 'job.status', subjectId: 'fast' }).then((id) => {
+        order.push('second committed');
+        return id;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      releaseFirst();
+      const [firstId, secondId] = await Promise.all([first, second]);
+      assert.ok(firstId < secondId);
+      assert.deepEqual(order, ['first committed', 'second committed']);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('should accept several types, as a list or a repeated parameter', async () => {
     const stream = await openEventStream(url, t.adminToken, {
       query: 'types=daq.status&types=upload.status,daq.progress',
@@ -201,6 +243,36 @@ describeBackends('live events: ending and retention', (backend) => {
     ]);
     await t.close();
     await Promise.all(streams.map((stream) => stream.ended));
+  });
+
+  it('should close promptly even when a client has stopped reading its stream', async () => {
+    const t = await createTestApp(backend);
+    const url = await t.app.http.listen({ host: '127.0.0.1', port: 0 });
+    const { request } = await import('node:http');
+    const stalled = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      request(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${t.adminToken}` } }, resolve)
+        .on('error', reject)
+        .end();
+    });
+    stalled.pause();
+    stalled.on('error', () => {});
+    const big = 'x'.repeat(20_000);
+    for (let index = 0; index < 500; index++)
+      await t.app.context.events.publish(t.app.context.db, {
+        type: 'job.status',
+        subjectId: index,
+        payload: { big },
+      });
+    // Until the hub has read them all, the server keeps writing into the full socket.
+    const { lastEventId } = await import('../src/events/store.ts');
+    assert.ok((await lastEventId(t.app.context.db)) >= 500);
+    // Without the cut-off, close() would wait for the stalled stream (a minute, until the stall limit).
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('app.close() hung on a stalled stream')), 30_000);
+    });
+    await Promise.race([t.close(), hung]).finally(() => clearTimeout(timer));
+    stalled.destroy();
   });
 
   it('should delete events older than DM_EVENT_RETENTION_DAYS, in batches, and keep the rest', async () => {

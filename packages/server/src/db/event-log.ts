@@ -17,14 +17,45 @@ import type { Database } from './tables.ts';
 const eventLogLockKey = 7_007_001;
 export const eventChannel = 'dm_events';
 
-/** Inside the transaction that is about to append events. */
-export async function lockEventLog(trx: Kysely<Database>, profile: DialectProfile): Promise<void> {
-  if (profile.name === 'postgres') await sql`SELECT pg_advisory_xact_lock(${eventLogLockKey})`.execute(trx);
+export interface EventLogRow {
+  type: string;
+  experiment_id: number | null;
+  user_id: number | null;
+  subject_id: string | null;
+  /** JSON text. */
+  payload: string;
+  created_at: string;
 }
 
-/** Tells other processes, at commit, that the log has grown (PostgreSQL; elsewhere they poll). */
-export async function announceEvents(trx: Kysely<Database>, profile: DialectProfile): Promise<void> {
-  if (profile.supportsListenNotify) await sql`SELECT pg_notify(${eventChannel}, '')`.execute(trx);
+/**
+ * Appends one event and returns its id. On PostgreSQL one statement takes the lock, inserts (the id is
+ * drawn after the lock is held) and notifies, so the lock is held for one round trip plus the commit: in a
+ * caller's transaction until it commits, on its own until the statement's implicit commit.
+ */
+export async function appendEvent(
+  db: Kysely<Database>,
+  profile: DialectProfile,
+  row: EventLogRow,
+): Promise<number> {
+  switch (profile.name) {
+    case 'sqlite': {
+      const inserted = await db.insertInto('events').values(row).returning('id').executeTakeFirstOrThrow();
+      return inserted.id;
+    }
+    case 'postgres': {
+      const result = await sql<{ id: number }>`
+        INSERT INTO events (type, experiment_id, user_id, subject_id, payload, created_at)
+        SELECT ${row.type}::text, ${row.experiment_id}::integer, ${row.user_id}::integer,
+               ${row.subject_id}::text, ${row.payload}::jsonb, ${row.created_at}::text
+        FROM (SELECT pg_advisory_xact_lock(${eventLogLockKey})) AS serialized
+        RETURNING id, pg_notify(${eventChannel}, '')`.execute(db);
+      return result.rows[0]!.id;
+    }
+    default: {
+      const never: never = profile.name;
+      throw new Error(`unknown dialect ${String(never)}`);
+    }
+  }
 }
 
 export interface EventListener {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { EventLogRow } from '../db/event-log.ts';
 import { type DialectProfile, decodeJson, encodeJson } from '../db/profile.ts';
 import type { Database, EventRow } from '../db/tables.ts';
 import type { NewEvent, PublishedEvent } from './event-types.ts';
@@ -9,19 +10,21 @@ export interface EventRecord extends EventRow {
   username: string | null;
 }
 
+/** The row an event is stored as. */
+export function eventRow(event: NewEvent): EventLogRow {
+  return {
+    type: event.type,
+    experiment_id: event.experimentId ?? null,
+    user_id: event.userId ?? null,
+    subject_id: event.subjectId === undefined || event.subjectId === null ? null : String(event.subjectId),
+    payload: encodeJson(event.payload ?? {}),
+    created_at: event.createdAt ?? new Date().toISOString(),
+  };
+}
+
+/** A plain insert, without the ordering lock or notification: for tests and benchmarks only. */
 export async function insertEvent(db: Kysely<Database>, event: NewEvent): Promise<number> {
-  const row = await db
-    .insertInto('events')
-    .values({
-      type: event.type,
-      experiment_id: event.experimentId ?? null,
-      user_id: event.userId ?? null,
-      subject_id: event.subjectId === undefined || event.subjectId === null ? null : String(event.subjectId),
-      payload: encodeJson(event.payload ?? {}),
-      created_at: event.createdAt ?? new Date().toISOString(),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const row = await db.insertInto('events').values(eventRow(event)).returning('id').executeTakeFirstOrThrow();
   return row.id;
 }
 
