@@ -17,6 +17,7 @@ import { listSourceFiles } from '../uploads/source-files.ts';
 import { catalogVersion, SettleTracker } from './settle-tracker.ts';
 import { compileSkipPatterns } from './skip-patterns.ts';
 import * as store from './store.ts';
+import { takeConcurrently, takesAtOnce } from './take-concurrently.ts';
 
 const keptErrors = 100;
 
@@ -68,8 +69,8 @@ export async function monitorDaq(
       lastError = `cannot read ${daq.data_directory}: ${error instanceof Error ? error.message : error}`;
       return;
     }
-    for (const { file, path, version } of tracker.settled(files)) {
-      if (options.isStopping()) return;
+    await takeConcurrently(tracker.settled(files), takesAtOnce, async ({ file, path, version }) => {
+      if (options.isStopping()) return false;
       // Once per file version after a start: the catalog is the memory a restarted monitor reads back.
       const existing = await findFile(context.db, experiment.id, path);
       if (
@@ -77,7 +78,7 @@ export async function monitorDaq(
         catalogVersion(existing.size, existing.mtime) === catalogVersion(file.size, file.mtimeMs)
       ) {
         tracker.markTaken(path, file.size, file.mtimeMs);
-        continue;
+        return true;
       }
       try {
         await ingestFile(context, {
@@ -104,12 +105,13 @@ export async function monitorDaq(
           // Not this file's fault: keep it for the next scan, which will succeed once space returns.
           lastError = `storage is full, waiting for space: ${error.message}`;
           log.error({ err: error }, 'storage full; the DAQ resumes when space returns');
-          return;
+          return false;
         }
         tracker.markFailed(path, version);
         fail(path, error);
       }
-    }
+      return true;
+    });
   };
 
   while (true) {
