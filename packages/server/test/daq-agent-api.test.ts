@@ -139,6 +139,23 @@ describeBackends('DAQ agent API', (backend) => {
     );
   });
 
+  it('never holds more than the file when the same bytes are sent twice at once', async () => {
+    const content = 'frame 9: sent twice by an agent that lost track';
+    const version = { owner, relativePath: 'twice.h5', size: content.length, mtime };
+    await t.call('POST', `/api/v1/daqs/${daqId}/files/offer`, { token: manager, body: version });
+    // The later request stops the earlier one (its connection is cut: in-process, its promise rejects).
+    const results = await Promise.allSettled([
+      send(content, { ...version, offset: 0 }),
+      send(content, { ...version, offset: 0 }),
+    ]);
+    assert.ok(results.some((result) => result.status === 'fulfilled' && result.value.statusCode === 200));
+    const offer = await t.call('POST', `/api/v1/daqs/${daqId}/files/offer`, {
+      token: manager,
+      body: version,
+    });
+    assert.ok(offer.body.held <= content.length, `held ${offer.body.held} of ${content.length}`);
+  });
+
   it('refuses paths out of the experiment, other owners and users who are not staff', async () => {
     for (const relativePath of ['../escape.h5', '/etc/passwd', 'a//b.h5', 'scan/../../x.h5']) {
       const refused = await t.call('POST', `/api/v1/daqs/${daqId}/files/offer`, {
@@ -180,7 +197,7 @@ describeBackends('DAQ agent API', (backend) => {
     await t.call('POST', `/api/v1/daqs/${daqId}/files/offer`, { token: manager, body: version });
     await send('x'.repeat(40), { ...version, offset: 0 });
     const staging = join(experiment.storageDirectory, 'system', 'daq-staging', String(daqId));
-    assert.equal(readdirSync(staging).length, 1);
+    assert.ok(readdirSync(staging).length > 0, 'a file half sent is staged');
     assert.equal((await t.call('POST', `/api/v1/daqs/${daqId}/stop`, { token: manager })).status, 200);
     assert.ok(!existsSync(staging), 'the staging files of a stopped DAQ are removed');
     const afterStop = await t.call('POST', `/api/v1/daqs/${daqId}/renew`, {

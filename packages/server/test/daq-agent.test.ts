@@ -143,6 +143,7 @@ describeBackends('DAQ agent processes', (backend) => {
       written.set(name, content);
     };
     write('frame_0001.h5', randomBytes(50_000));
+    write('empty.h5', Buffer.alloc(0));
     write('scan-2/frame_0002.h5', randomBytes(3_000_000));
     writeFileSync(join(detector, 'frame_0003.h5.tmp'), randomBytes(1000));
     renameSync(join(detector, 'frame_0003.h5.tmp'), join(detector, 'frame_0003.h5'));
@@ -156,9 +157,9 @@ describeBackends('DAQ agent processes', (backend) => {
     assert.equal(untouched.nProcessedFiles, 0);
 
     const agent = await startAgent('bl8-daq');
-    await waitForTaken(daqId, 3);
+    await waitForTaken(daqId, 4);
     write('frame_0004.h5', randomBytes(70_000));
-    const daq = await waitForTaken(daqId, 4);
+    const daq = await waitForTaken(daqId, 5);
     assert.equal(daq.status, 'running');
     assert.equal(daq.nProcessingErrors, 0);
     await assertStoredOnce('agent-http', written);
@@ -195,6 +196,41 @@ describeBackends('DAQ agent processes', (backend) => {
     await call('POST', `/api/v1/daqs/${daqId}/stop`);
     const staging = join(created.storageDirectory, 'system', 'daq-staging');
     assert.deepEqual(readdirSync(staging), [], 'no staging file remains once the DAQ stopped');
+  });
+
+  it('loses no file and takes none twice when the server is SIGKILLed again and again under a running agent', async () => {
+    const { detector, daqId, created } = await setUp('agent-server-crash', 'bl8-steady', {
+      settleSeconds: 0.2,
+    });
+    const agent = await startAgent('bl8-steady');
+    const written = new Map<string, Buffer>();
+    const fileCount = 100;
+    const writer = (async () => {
+      for (let i = 0; i < fileCount; i++) {
+        const content = randomBytes(20_000 + Math.floor(Math.random() * 400_000));
+        const name = `frame_${String(i).padStart(4, '0')}.raw`;
+        writeFileSync(join(detector, name), content);
+        written.set(name, content);
+        await sleep(15);
+      }
+    })();
+    for (let round = 0; round < 3; round++) {
+      await sleep(300 + Math.random() * 500);
+      await server.kill();
+      await startServer();
+    }
+    await writer;
+    await waitForTaken(daqId, fileCount);
+    await assertStoredOnce('agent-server-crash', written);
+    assert.equal(
+      readdirSync(created.dataDirectory).length,
+      fileCount,
+      'nothing in storage that is not cataloged',
+    );
+    assert.equal(agent.child.exitCode, null, 'the agent rode out the restarts');
+    assert.equal(await agent.stop(), 0, agent.output());
+    await call('POST', `/api/v1/daqs/${daqId}/stop`);
+    assert.deepEqual(readdirSync(join(created.storageDirectory, 'system', 'daq-staging')), []);
   });
 
   it('resumes a large file from the bytes already held after the server is killed in the middle', async () => {

@@ -8,6 +8,7 @@ import { type AgentDaq, ApiError, type PhotonClient } from '@photon-dm/client';
 import type { FastifyBaseLogger } from 'fastify';
 import { SettleTracker } from '../daq/settle-tracker.ts';
 import { compileSkipPatterns } from '../daq/skip-patterns.ts';
+import { takeConcurrently, takesAtOnce } from '../daq/take-concurrently.ts';
 import { NoSpaceError } from '../transfer/errors.ts';
 import { listSourceFiles, type SourceFile } from '../uploads/source-files.ts';
 import { copyDirectly } from './direct-sender.ts';
@@ -82,8 +83,8 @@ export async function runAgentDaq(
       lastError = `cannot read ${daq.dataDirectory}: ${error instanceof Error ? error.message : error}`;
       return;
     }
-    for (const { file, path, version } of tracker.settled(files)) {
-      if (isStopping()) return;
+    await takeConcurrently(tracker.settled(files), takesAtOnce, async ({ file, path, version }) => {
+      if (isStopping()) return false;
       // A scan that takes many large files outlasts the lease: renew it on the way.
       if (Date.now() - renewedAt > (daq.leaseSeconds * 1000) / 3 && !(await renew()))
         throw new LeaseLost('ended');
@@ -91,18 +92,19 @@ export async function runAgentDaq(
         await take(file, path);
         tracker.markTaken(path, file.size, file.mtimeMs);
       } catch (error) {
-        if (isInterruption(error)) return; // the server is away: the next scan offers the file again
+        if (isInterruption(error)) return false; // the server is away: the next scan offers the file again
         if (error instanceof ApiError && error.code === 'lease_lost') throw new LeaseLost(error.message);
         if (error instanceof NoSpaceError) {
           lastError = `storage is full, waiting for space: ${error.message}`;
           log.error({ err: error }, 'storage full; the DAQ resumes when space returns');
-          return;
+          return false;
         }
         tracker.markFailed(path, version);
         failures.push({ path, error: error instanceof Error ? error.message : String(error) });
         log.warn({ path, err: error }, 'file not taken');
       }
-    }
+      return true;
+    });
   };
 
   try {

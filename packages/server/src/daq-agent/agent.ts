@@ -33,12 +33,20 @@ export function startDaqAgent(options: DaqAgentOptions): ClaimLoop {
     storageRoot: options.storageRoot,
     scanIntervalMs: options.scanIntervalMs ?? 500,
   };
+  const running = new Set<number>();
   return startClaimLoop(options, {
     name: 'DAQ agent',
     concurrent: true,
     idleMs: options.claimEveryMs ?? 1_000,
-    claim: async (owner) =>
-      (await options.client.daqAgents.claim({ agent: options.name, owner })).daq ?? undefined,
-    run: (daq, owner, isStopping) => runAgentDaq(monitor, daq, owner, isStopping),
+    claim: async (owner) => {
+      const { daq } = await options.client.daqAgents.claim({ agent: options.name, owner });
+      // Its lease expired while the server was away, and this process claimed it back: it already runs
+      // here, and a second monitor would send the same files at the same time.
+      if (daq === null || running.has(daq.id)) return undefined;
+      running.add(daq.id);
+      return daq;
+    },
+    run: (daq, owner, isStopping) =>
+      runAgentDaq(monitor, daq, owner, isStopping).finally(() => running.delete(daq.id)),
   });
 }

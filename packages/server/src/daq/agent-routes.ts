@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { actorOf } from '../http/actor.ts';
 import type { HttpServer } from '../http/server.ts';
+import { validatorCompiler } from '../http/validation.ts';
 import {
   ChecksumsBody,
   ClaimBody,
@@ -106,11 +107,18 @@ export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService)
         schema: {
           tags,
           summary: "Append bytes (application/octet-stream) to a file's staged copy, from `offset`",
+          consumes: ['application/octet-stream'],
           params: DaqParams,
           querystring: ContentQuery,
-          body: Type.Unsafe<Readable>({ description: 'the bytes from offset' }),
+          body: Type.Unsafe<Readable>({
+            type: 'string',
+            format: 'binary',
+            description: 'the bytes from offset',
+          }),
           response: { 200: ContentResponse },
         },
+        // The body schema documents the stream in OpenAPI; the stream itself is not JSON to validate.
+        validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : validatorCompiler(route)),
       },
       (request) => agents.receive(actorOf(request), request.params.id, request.query, request.body),
     );

@@ -230,10 +230,15 @@ export function createDaqAgentService(context: ServiceContext) {
       const row = await stagingStore.findStaging(db, version);
       if (!row) throw new AppError('staging_mismatch', `offer and send ${path} first`, { held: 0 });
       const file = stagingPath(context, leasedDaq.experiment, id, row.id);
+      if (body.size === 0) await writer.ensureEmpty(file, row.id);
       const held = await writer.held(file, row.id);
       if (held !== body.size)
         throw new AppError('staging_mismatch', `${path}: ${held} of ${body.size} bytes held`, { held });
-      const digest = await digestFile(file, { md5: true });
+      const digest = await digestFile(file, { md5: true }).catch((error: unknown) => {
+        // A commit sent twice: the first one took the file (and its staging row goes next).
+        if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+        throw new AppError('staging_mismatch', `${path}: nothing held`, { held: 0 });
+      });
       if (digest.sha256 !== body.sha256 || digest.md5 !== body.md5) {
         await writer.discard(file, row.id);
         await stagingStore.deleteStaging(db, [row.id]);

@@ -18,6 +18,7 @@ import { catalogVersion, SettleTracker } from './settle-tracker.ts';
 import { compileSkipPatterns } from './skip-patterns.ts';
 import { daqProgressEvents, endDaqWithEvent } from './status-events.ts';
 import * as store from './store.ts';
+import { takeConcurrently, takesAtOnce } from './take-concurrently.ts';
 
 const keptErrors = 100;
 
@@ -70,8 +71,8 @@ export async function monitorDaq(
       lastError = `cannot read ${daq.data_directory}: ${error instanceof Error ? error.message : error}`;
       return;
     }
-    for (const { file, path, version } of tracker.settled(files)) {
-      if (options.isStopping()) return;
+    await takeConcurrently(tracker.settled(files), takesAtOnce, async ({ file, path, version }) => {
+      if (options.isStopping()) return false;
       // Once per file version after a start: the catalog is the memory a restarted monitor reads back.
       const existing = await findFile(context.db, experiment.id, path);
       if (
@@ -79,7 +80,7 @@ export async function monitorDaq(
         catalogVersion(existing.size, existing.mtime) === catalogVersion(file.size, file.mtimeMs)
       ) {
         tracker.markTaken(path, file.size, file.mtimeMs);
-        continue;
+        return true;
       }
       try {
         await ingestFile(context, {
@@ -98,12 +99,13 @@ export async function monitorDaq(
           // Not this file's fault: keep it for the next scan, which will succeed once space returns.
           lastError = `storage is full, waiting for space: ${error.message}`;
           log.error({ err: error }, 'storage full; the DAQ resumes when space returns');
-          return;
+          return false;
         }
         tracker.markFailed(path, version);
         fail(path, error);
       }
-    }
+      return true;
+    });
   };
 
   while (true) {

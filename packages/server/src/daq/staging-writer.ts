@@ -6,7 +6,7 @@
  * waits for it to finish, so two requests never write the same staging file and `held` is the truth.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -28,12 +28,15 @@ async function sizeOf(file: string): Promise<number> {
 export function createStagingWriter() {
   const active = new Map<number, { controller: AbortController; done: Promise<void> }>();
 
-  /** Stops the request still writing this staging file, if any, and waits until it has. */
+  /**
+   * Stops the requests still writing this staging file, if any, and waits until they have. Returns with
+   * no writer registered; a caller that registers one before its next `await` is then the only writer.
+   */
   async function quiesce(id: number): Promise<void> {
-    const writing = active.get(id);
-    if (!writing) return;
-    writing.controller.abort();
-    await writing.done;
+    for (let writing = active.get(id); writing !== undefined; writing = active.get(id)) {
+      writing.controller.abort();
+      await writing.done;
+    }
   }
 
   async function write(file: string, size: number, body: Readable, signal: AbortSignal) {
@@ -61,6 +64,13 @@ export function createStagingWriter() {
       return sizeOf(file);
     },
 
+    /** An empty file has no body to send: its staging file is made empty here. */
+    async ensureEmpty(file: string, id: number): Promise<void> {
+      await quiesce(id);
+      await mkdir(dirname(file), { recursive: true, mode: 0o770 });
+      await writeFile(file, '', { flag: 'a', mode: 0o660 });
+    },
+
     async discard(file: string, id: number): Promise<void> {
       await quiesce(id);
       await rm(file, { force: true });
@@ -72,24 +82,23 @@ export function createStagingWriter() {
       id: number,
       request: { offset: number; size: number; body: Readable },
     ): Promise<number> {
-      await quiesce(id);
-      const held = await sizeOf(file);
-      if (request.offset !== held) {
-        throw new AppError(
-          'staging_mismatch',
-          `the server holds ${held} bytes of this file, not ${request.offset}`,
-          {
-            held,
-          },
-        );
-      }
       const controller = new AbortController();
       let finished = () => {};
       const done = new Promise<void>((resolve) => {
         finished = resolve;
       });
+      await quiesce(id);
+      // Registered before the next await: a request arriving later stops this one before it writes.
       active.set(id, { controller, done });
       try {
+        const held = await sizeOf(file);
+        if (request.offset !== held) {
+          throw new AppError(
+            'staging_mismatch',
+            `the server holds ${held} bytes of this file, not ${request.offset}`,
+            { held },
+          );
+        }
         await write(file, request.size, request.body, controller.signal);
       } catch (error) {
         if (error instanceof AppError) throw error;
