@@ -302,9 +302,20 @@ function percentile(sorted: number[], p: number): number {
 async function timeQuery(url: string, token: string): Promise<Timing> {
   const headers = { authorization: `Bearer ${token}` };
   let results = 0;
-  const once = async () => {
+  let retries = 0;
+  const once = async (): Promise<number> => {
     const started = performance.now();
-    const response = await fetch(url, { headers });
+    let response: Response;
+    try {
+      response = await fetch(url, { headers });
+    } catch (error) {
+      // Seen after the long ingest on a loaded machine: the request written to a connection the server had
+      // closed (EPIPE). Not the query's time: try again on a new connection, and say so.
+      retries++;
+      if (retries > 5) throw error;
+      console.error(`  (request failed: ${(error as Error).message}; retried)`);
+      return once();
+    }
     const body = (await response.json()) as { items?: unknown[]; count?: number };
     const ms = performance.now() - started;
     if (response.status !== 200) throw new Error(`GET ${url}: ${response.status} ${JSON.stringify(body)}`);
@@ -409,6 +420,9 @@ async function measure(label: string, postgresUrl: string | undefined): Promise<
         .join(' ')}`;
     console.log(`catalog ${label} queries start: ${load()}`);
     const base = `${server.url}/api/v1/experiments/${experimentName}/files`;
+    // The connection kept alive since before the ingest may have been closed by the server meanwhile: the
+    // first request after a long ingest can fail on it (EPIPE), and is not measured anyway.
+    await fetch(`${server.url}/api/health`).catch(() => undefined);
     for (const query of queries) {
       const timing = await timeQuery(base + query.path, token);
       console.log(
@@ -426,6 +440,7 @@ async function measure(label: string, postgresUrl: string | undefined): Promise<
     if (values.hold) console.log(`  ${label}: server ${server.url}, database ${databaseUrl}`);
     return cleanup;
   } catch (error) {
+    console.error(`server output (exit ${server.child.exitCode}):\n${server.output().slice(-4000)}`);
     await cleanup();
     throw error;
   }
