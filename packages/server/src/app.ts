@@ -28,7 +28,6 @@ import { createExperimentService } from './experiments/service.ts';
 import { registerHealthRoutes } from './health/routes.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { startJobEngine } from './jobs/engine.ts';
-import type { JobEvents } from './jobs/execute-job.ts';
 import { registerJobRoutes } from './jobs/routes.ts';
 import { createJobService } from './jobs/service.ts';
 import { registerMetrics } from './metrics/metrics.ts';
@@ -124,8 +123,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     registerUploadRoutes(http, createUploadService(context, uploadRunner.wake));
     const daqRunner = startDaqRunner(context);
     registerDaqRoutes(http, createDaqService(context, daqRunner.wake));
-    const jobEvents: JobEvents = { jobChanged: () => {}, stageChanged: () => {} };
-    const jobEngine = startJobEngine(context, jobEvents);
+    const jobEngine = startJobEngine(context);
     registerWorkflowRoutes(http, createWorkflowService(context));
     registerJobRoutes(
       http,
@@ -133,7 +131,6 @@ export async function createApp(options: AppOptions): Promise<App> {
         catalog,
         wakeRunner: jobEngine.runner.wake,
         stopLocal: jobEngine.runner.stopLocal,
-        jobChanged: jobEvents.jobChanged,
       }),
     );
     await http.ready();

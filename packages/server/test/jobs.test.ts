@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { openEventStream } from './support/event-stream.ts';
 import { type TempDir, tempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
@@ -260,6 +261,100 @@ describeBackends('processing jobs', (backend) => {
       token: otherToken,
     });
     assert.equal(foreign.status, 403);
+  });
+
+  it('tells a waiting client every transition through the live event stream, in order', async () => {
+    const url = await t.app.http.listen({ host: '127.0.0.1', port: 0 });
+    await upsert({
+      name: 'two-steps',
+      owner: 'admin',
+      stages: { A: { command: 'true' }, B: { command: 'exit 4' } },
+    });
+    const id = await start({ workflow: 'two-steps' });
+    const stream = await openEventStream(url, t.adminToken, { query: `after=0&subject=${id}` });
+    try {
+      const seen: string[] = [];
+      for (;;) {
+        const event = await stream.next(30_000);
+        const { status, stage } = event.data.payload;
+        seen.push(event.type === 'job.stage' ? `${stage}:${status}` : status);
+        if (event.type === 'job.status' && ['done', 'failed', 'aborted'].includes(status)) break;
+      }
+      assert.deepEqual(seen, [
+        'pending',
+        'running',
+        'A:running',
+        'A:done',
+        'B:running',
+        'B:failed',
+        'failed',
+      ]);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('loses no job across a restart: the interrupted stage runs again without counting as a failure', async () => {
+    const marks = join(scratch.path, 'restart-marks');
+    await upsert({
+      name: 'patient',
+      owner: 'admin',
+      stages: { A: { command: `echo started >> ${marks}; sleep 1; echo finished >> ${marks}` } },
+    });
+    const id = await start({ workflow: 'patient' });
+    for (let i = 0; i < 200 && !existsSync(marks); i++) await sleep(25);
+    await t.restart();
+    const job = await finished(id);
+    assert.equal(job.status, 'done', job.errorMessage);
+    assert.deepEqual(readFileSync(marks, 'utf8').trim().split('\n'), ['started', 'started', 'finished']);
+    assert.deepEqual(
+      job.stages.A.childProcesses.map((p: { status: string }) => p.status),
+      ['aborted', 'done'],
+    );
+  });
+
+  it('starts one job per file a DAQ takes, and one per cataloged file on request', async () => {
+    const detector = await tempDir('dm-jobs-detector-');
+    try {
+      await t.station('8-ID-I');
+      await t.experiment('xpcs-jobs', '8-ID-I');
+      await upsert({
+        name: 'checksum',
+        owner: 'admin',
+        stages: { A: { command: 'md5sum $filePath', outputVariableRegexList: ['^(?P<md5>[0-9a-f]{32})'] } },
+      });
+      const daq = await t.call('POST', '/api/v1/daqs', {
+        body: {
+          experiment: 'xpcs-jobs',
+          dataDirectory: detector.path,
+          settleSeconds: 0.3,
+          workflow: 'checksum',
+        },
+      });
+      assert.equal(daq.status, 201, JSON.stringify(daq.body));
+      for (const name of ['a.h5', 'b.h5']) writeFileSync(join(detector.path, name), `frame ${name}`);
+      let jobs: { filePath: string; status: string; md5: string }[] = [];
+      for (let i = 0; i < 400; i++) {
+        jobs = (await t.call('GET', '/api/v1/jobs?experiment=xpcs-jobs&workflow=checksum')).body.items;
+        if (jobs.length === 2 && jobs.every((job) => job.status === 'done')) break;
+        await sleep(50);
+      }
+      assert.deepEqual(jobs.map((job) => job.filePath.split('/').at(-1)).sort(), ['a.h5', 'b.h5']);
+      for (const job of jobs)
+        assert.equal(job.md5, execFileSync('md5sum', [job.filePath], { encoding: 'utf8' }).slice(0, 32));
+      await t.call('POST', `/api/v1/daqs/${daq.body.id}/stop`);
+
+      const each = await t.call('POST', '/api/v1/jobs/each-file', {
+        body: { workflow: 'checksum', experiment: 'xpcs-jobs', pathGlob: 'a*' },
+      });
+      assert.equal(each.status, 201, JSON.stringify(each.body));
+      assert.equal(each.body.count, 1);
+      const job = await finished(each.body.jobIds[0]);
+      assert.equal(job.status, 'done', job.errorMessage);
+      assert.match(job.filePath, /\/data\/a\.h5$/);
+    } finally {
+      await detector.remove();
+    }
   });
 
   it('refuses bad input with every problem named', async () => {

@@ -4,7 +4,6 @@
  */
 import type { ServiceContext } from '../context.ts';
 import { createOutputMatcher } from '../workflows/output-variables.ts';
-import type { JobEvents } from './execute-job.ts';
 import { dispatchProcessingRequests } from './processing-requests.ts';
 import { deleteExpiredJobs } from './retention.ts';
 import { type JobRunner, startJobRunner } from './runner.ts';
@@ -19,16 +18,16 @@ export interface JobEngine {
   stop(): Promise<void>;
 }
 
-export function startJobEngine(context: ServiceContext, events: JobEvents): JobEngine {
+export function startJobEngine(context: ServiceContext): JobEngine {
   const matcher = createOutputMatcher();
-  const runner = startJobRunner(context, { matcher, events });
+  const runner = startJobRunner(context, { matcher });
   let stopped = false;
   let dispatching: Promise<void> = Promise.resolve();
   const dispatch = () => {
     if (stopped) return;
     dispatching = dispatching
       .then(async () => {
-        if ((await dispatchProcessingRequests(context, events.jobChanged)) > 0) runner.wake();
+        if ((await dispatchProcessingRequests(context)) > 0) runner.wake();
       })
       .catch((error: unknown) => context.logger.error({ err: error }, 'starting jobs for DAQ files failed'));
   };

@@ -5,7 +5,6 @@
  */
 import { stat } from 'node:fs/promises';
 import type { ServiceContext } from '../context.ts';
-import type { StageStatus } from '../db/job-tables.ts';
 import { decodeJson } from '../db/profile.ts';
 import { isDeadLocalOwner } from '../leases.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
@@ -15,14 +14,10 @@ import { lookupUnixAccount, runsAsRoot, type UnixAccount } from '../workflows/un
 import { killProcessGroup } from './child-process.ts';
 import type { ClaimedJob } from './claim.ts';
 import { loadJobContext } from './job-context.ts';
+import { publishJobStatus } from './job-events.ts';
 import { runStage } from './run-stage.ts';
 import { createStageRecorder } from './stage-recorder.ts';
 import * as store from './store.ts';
-
-export interface JobEvents {
-  jobChanged(jobId: number): void;
-  stageChanged(jobId: number, stage: string, status: StageStatus): void;
-}
 
 export interface ExecuteOptions {
   owner: string;
@@ -30,7 +25,6 @@ export interface ExecuteOptions {
   signal: AbortSignal;
   /** Aborted when this worker no longer holds the job's lease: then it must not write the job's end. */
   leaseLost: AbortSignal;
-  events: JobEvents;
 }
 
 export async function executeJob(
@@ -43,11 +37,22 @@ export async function executeJob(
   if (!job) return;
   const end = async (status: 'done' | 'failed' | 'aborted', message: string | null) => {
     if (options.leaseLost.aborted) return;
-    if (await store.endJob(context.db, job.id, 'running', status, context.now(), message, options.owner)) {
-      log.info({ status, message }, 'job ended');
-      options.events.jobChanged(job.id);
-    }
+    const ended = await context.db.transaction().execute(async (trx) => {
+      const stage = (await store.findJob(trx, job.id))?.stage ?? null;
+      if (!(await store.endJob(trx, job.id, 'running', status, context.now(), message, options.owner)))
+        return false;
+      await publishJobStatus(context, trx, job, {
+        status,
+        previousStatus: 'running',
+        stage,
+        errorMessage: message,
+      });
+      return true;
+    });
+    if (ended) log.info({ status, message }, 'job ended');
   };
+  if (!claimed.takenOver)
+    await publishJobStatus(context, context.db, job, { status: 'running', previousStatus: 'pending' });
   const revision = await findRevisionById(context.db, job.workflow_revision_id);
   if (!revision) return await end('failed', `workflow revision ${job.workflow_revision_id} is missing`);
   const definition = decodeJson<WorkflowDefinition>(context.profile, revision.definition);
@@ -69,9 +74,7 @@ export async function executeJob(
   // Another account cannot enter the service's own directories: without an experiment, its home it is.
   if (account && job.experiment_id === null)
     jobContext.defaultWorkingDir = (await isDirectory(account.home)) ? account.home : '/';
-  const recorder = createStageRecorder(context, jobContext, (key, status) =>
-    options.events.stageChanged(job.id, key, status),
-  );
+  const recorder = createStageRecorder(context, jobContext);
   const finished = new Set(
     (await store.stagesOf(context.db, [job.id]))
       .filter((stage) => stage.status === 'done' || stage.status === 'skipped')

@@ -15,10 +15,7 @@ import { insertJobs } from './start.ts';
 
 const batchSize = 200;
 
-export async function dispatchProcessingRequests(
-  context: ServiceContext,
-  jobChanged: (jobId: number) => void,
-): Promise<number> {
+export async function dispatchProcessingRequests(context: ServiceContext): Promise<number> {
   const { db } = context;
   const requests = await db
     .selectFrom('processing_requests as r')
@@ -94,10 +91,7 @@ export async function dispatchProcessingRequests(
         return undefined;
       });
     if (problem) context.logger.warn({ requestId: request.id, problem }, 'processing request not started');
-    if (jobId !== undefined) {
-      started++;
-      jobChanged(jobId);
-    }
+    if (jobId !== undefined) started++;
   }
   return started;
 }

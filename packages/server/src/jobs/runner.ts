@@ -7,7 +7,7 @@ import type { ServiceContext } from '../context.ts';
 import { leaseMs, newLeaseOwner } from '../leases.ts';
 import type { OutputMatcher } from '../workflows/output-variables.ts';
 import { type ClaimedJob, claimNextJob } from './claim.ts';
-import { executeJob, type JobEvents } from './execute-job.ts';
+import { executeJob } from './execute-job.ts';
 import { releaseJobLeases, renewLeases } from './store.ts';
 
 export const localSite = 'local';
@@ -27,13 +27,14 @@ interface Running {
 
 export function startJobRunner(
   context: ServiceContext,
-  options: { matcher: OutputMatcher; events: JobEvents; concurrency?: number; checkMs?: number },
+  options: { matcher: OutputMatcher; concurrency?: number; checkMs?: number },
 ): JobRunner {
   const owner = newLeaseOwner();
   const concurrency = options.concurrency ?? context.settings.jobConcurrency;
   const running = new Map<number, Running>();
   let stopped = false;
   let wakeUp: (() => void) | undefined;
+  let woken = false;
 
   const run = (claimed: ClaimedJob) => {
     const entry: Running = {
@@ -46,14 +47,13 @@ export function startJobRunner(
       matcher: options.matcher,
       signal: entry.stop.signal,
       leaseLost: entry.leaseLost.signal,
-      events: options.events,
     })
       .catch((error: unknown) =>
         context.logger.error({ err: error, jobId: claimed.id }, 'running a job failed'),
       )
       .finally(() => {
         running.delete(claimed.id);
-        wakeUp?.();
+        wake();
       });
     running.set(claimed.id, entry);
   };
@@ -70,13 +70,17 @@ export function startJobRunner(
             leaseUntil: new Date(Date.parse(now) + leaseMs).toISOString(),
           });
           if (claimed) {
-            options.events.jobChanged(claimed.id);
             run(claimed);
             continue;
           }
         }
       } catch (error) {
         context.logger.error({ err: error }, 'claiming a job failed');
+      }
+      // A wake that came while claiming (a job inserted just after the claim looked) is not lost.
+      if (woken) {
+        woken = false;
+        continue;
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 1_000);
@@ -85,7 +89,13 @@ export function startJobRunner(
           resolve();
         };
       });
+      wakeUp = undefined;
+      woken = false;
     }
+  };
+  const wake = () => {
+    woken = true;
+    wakeUp?.();
   };
 
   const check = async () => {
@@ -109,7 +119,7 @@ export function startJobRunner(
 
   const done = claimLoop();
   return {
-    wake: () => wakeUp?.(),
+    wake,
     stopLocal(jobId) {
       const entry = running.get(jobId);
       entry?.stop.abort();
@@ -118,7 +128,7 @@ export function startJobRunner(
     async stop() {
       stopped = true;
       clearInterval(checker);
-      wakeUp?.();
+      wake();
       await done;
       // A restart must lose no job: the stages running now are stopped (recorded as aborted, so they do not
       // count against `retries`) and the leases released, so the next start runs those stages again.

@@ -14,6 +14,7 @@ import { pathsOf } from '../storage/lifecycle.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
 import { mayUseOwner, workflowNotFound } from '../workflows/service.ts';
 import { findWorkflow } from '../workflows/store.ts';
+import { publishJobStatus } from './job-events.ts';
 import { readJobLog } from './logs.ts';
 import { presentJobs } from './present.ts';
 import type { Job, JobListQuery, JobLogQuery, StartEachFileBody, StartJobBody } from './schemas.ts';
@@ -24,7 +25,6 @@ export interface JobServiceDeps {
   catalog: CatalogService;
   wakeRunner(): void;
   stopLocal(jobId: number): boolean;
-  jobChanged(jobId: number): void;
 }
 
 export function createJobService(context: ServiceContext, deps: JobServiceDeps) {
@@ -84,7 +84,6 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
       });
       return inserted;
     });
-    for (const id of ids) deps.jobChanged(id);
     deps.wakeRunner();
     return ids;
   }
@@ -187,12 +186,18 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
     async stop(actor: Actor, id: number): Promise<Job> {
       const job = await manageable(actor, id);
       const now = context.now();
-      if (
-        job.status === 'pending' &&
-        (await store.endJob(db, id, 'pending', 'aborted', now, 'stopped before it ran'))
-      ) {
-        deps.jobChanged(id);
-        return await present(id);
+      if (job.status === 'pending') {
+        const aborted = await db.transaction().execute(async (trx) => {
+          if (!(await store.endJob(trx, id, 'pending', 'aborted', now, 'stopped before it ran')))
+            return false;
+          await publishJobStatus(context, trx, job, {
+            status: 'aborted',
+            previousStatus: 'pending',
+            errorMessage: 'stopped before it ran',
+          });
+          return true;
+        });
+        if (aborted) return await present(id);
       }
       if (job.status !== 'pending' && job.status !== 'running')
         throw new AppError(

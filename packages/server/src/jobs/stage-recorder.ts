@@ -7,6 +7,7 @@ import type { ServiceContext } from '../context.ts';
 import type { StageStatus } from '../db/job-tables.ts';
 import { encodeJson } from '../db/profile.ts';
 import type { JobContext } from './job-context.ts';
+import { publishStageStatus } from './job-events.ts';
 import * as store from './store.ts';
 
 export interface ProcessEnd {
@@ -37,11 +38,7 @@ export interface StageRecorder {
   settle(): Promise<void>;
 }
 
-export function createStageRecorder(
-  context: ServiceContext,
-  job: JobContext,
-  onChange: (key: string, status: StageStatus) => void,
-): StageRecorder {
+export function createStageRecorder(context: ServiceContext, job: JobContext): StageRecorder {
   const { db } = context;
   const jobId = job.job.id;
   const pending = new Set<Promise<unknown>>();
@@ -59,8 +56,8 @@ export function createStageRecorder(
           start_time: now,
           end_time: null,
         });
+        await publishStageStatus(context, trx, job.job, key, 'running', null);
       });
-      onChange(key, 'running');
       return now;
     },
     async stageEnded(key, startTime, status, message, captured) {
@@ -77,8 +74,8 @@ export function createStageRecorder(
           end_time: now,
         });
         await store.setJobStage(trx, jobId, key, encodeJson(job.variables), now);
+        await publishStageStatus(context, trx, job.job, key, status, message);
       });
-      onChange(key, status);
     },
     async processStarted(key, number, spec) {
       const now = context.now();

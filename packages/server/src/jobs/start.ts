@@ -12,6 +12,7 @@ import type { ExperimentRecord } from '../experiments/store.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import type { WorkflowRecord } from '../workflows/store.ts';
 import { recordFieldNames } from './job-context.ts';
+import { publishJobStatus } from './job-events.ts';
 import { localSite } from './runner.ts';
 import * as store from './store.ts';
 
@@ -64,35 +65,36 @@ export async function insertJobs(
   const ids: number[] = [];
   for (const job of jobs) {
     checkArguments(job);
-    ids.push(
-      await store.insertJob(trx, {
-        workflow_revision_id: job.workflow.revision_id,
-        owner: job.workflow.owner,
-        workflow_name: job.workflow.name,
-        experiment_id: job.experiment?.id ?? null,
-        file_path:
-          job.experiment && job.filePath !== null
-            ? join(pathsOf(context, job.experiment).dataDirectory, job.filePath)
-            : null,
-        arguments: encodeJson(job.arguments),
-        variables: encodeJson(job.variables ?? {}),
-        status: 'pending',
-        stage: null,
-        error_message: null,
-        submitted_by: job.submittedBy,
-        share_key: job.shareKey,
-        site: localSite,
-        resubmitted_from: job.resubmittedFrom ?? null,
-        from_stage: job.fromStage ?? null,
-        stop_requested: 0,
-        lease_owner: null,
-        lease_expires_at: null,
-        submission_time: now,
-        start_time: null,
-        end_time: null,
-        updated_at: now,
-      }),
-    );
+    const row = {
+      workflow_revision_id: job.workflow.revision_id,
+      owner: job.workflow.owner,
+      workflow_name: job.workflow.name,
+      experiment_id: job.experiment?.id ?? null,
+      file_path:
+        job.experiment && job.filePath !== null
+          ? join(pathsOf(context, job.experiment).dataDirectory, job.filePath)
+          : null,
+      arguments: encodeJson(job.arguments),
+      variables: encodeJson(job.variables ?? {}),
+      status: 'pending',
+      stage: null,
+      error_message: null,
+      submitted_by: job.submittedBy,
+      share_key: job.shareKey,
+      site: localSite,
+      resubmitted_from: job.resubmittedFrom ?? null,
+      from_stage: job.fromStage ?? null,
+      stop_requested: 0,
+      lease_owner: null,
+      lease_expires_at: null,
+      submission_time: now,
+      start_time: null,
+      end_time: null,
+      updated_at: now,
+    } as const;
+    const id = await store.insertJob(trx, row);
+    await publishJobStatus(context, trx, { ...row, id }, { status: 'pending', previousStatus: null });
+    ids.push(id);
   }
   return ids;
 }

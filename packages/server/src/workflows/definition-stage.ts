@@ -101,7 +101,7 @@ function checkRegexList(path: string, value: unknown, problems: ProblemList): st
     const regex = problems.string(joinPath(path, index), item, { required: true });
     if (regex !== undefined) checkRegex(joinPath(path, index), regex, problems);
   });
-  return problems.problems.length === before ? (value as string[]) : undefined;
+  return problems.problems.length === before ? [...(value as string[])] : undefined;
 }
 
 function checkRegex(path: string, source: string, problems: ProblemList): void {

@@ -107,11 +107,25 @@ class WorkerOutputMatcher implements OutputMatcher {
   }
 
   private startedWorker(): Promise<Worker> {
-    this.worker ??= startWorker(this.progressBuffer).catch((error: unknown) => {
-      this.worker = undefined;
-      throw error;
-    });
-    return this.worker;
+    if (this.worker !== undefined) return this.worker;
+    const starting = startWorker(this.progressBuffer).then(
+      (worker) => {
+        // A worker that dies between captures is forgotten, so the next capture starts a new one instead of
+        // waiting on a dead thread until the watchdog blames a regex. Its error, if any, ends in its exit.
+        worker
+          .on('error', () => {})
+          .once('exit', () => {
+            if (this.worker === starting) this.worker = undefined;
+          });
+        return worker;
+      },
+      (error: unknown) => {
+        if (this.worker === starting) this.worker = undefined;
+        throw error;
+      },
+    );
+    this.worker = starting;
+    return starting;
   }
 
   private async stopWorker(): Promise<void> {
