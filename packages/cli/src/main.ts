@@ -9,6 +9,7 @@ import { registerAuditCommands } from './commands/audit.ts';
 import { registerDaqCommands } from './commands/daq.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerDownloadCommand } from './commands/download.ts';
+import { registerEventCommands } from './commands/events.ts';
 import { registerExperimentCommands } from './commands/experiment.ts';
 import { registerExperimentTypeCommands } from './commands/experiment-type.ts';
 import { registerFileCommands } from './commands/file.ts';
@@ -59,6 +60,7 @@ export function buildProgram(runtime: Runtime, server?: ServerModule): Command {
   registerWorkflowCommands(program, runtime);
   registerJobCommands(program, runtime);
   registerAuditCommands(program, runtime);
+  registerEventCommands(program, runtime);
   return program;
 }
 

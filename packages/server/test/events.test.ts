@@ -203,6 +203,36 @@ describeBackends('live events: ending and retention', (backend) => {
     await Promise.all(streams.map((stream) => stream.ended));
   });
 
+  it('should close promptly even when a client has stopped reading its stream', async () => {
+    const t = await createTestApp(backend);
+    const url = await t.app.http.listen({ host: '127.0.0.1', port: 0 });
+    const { request } = await import('node:http');
+    const stalled = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      request(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${t.adminToken}` } }, resolve)
+        .on('error', reject)
+        .end();
+    });
+    stalled.pause();
+    stalled.on('error', () => {});
+    const big = 'x'.repeat(20_000);
+    for (let index = 0; index < 500; index++)
+      await t.app.context.events.publish(t.app.context.db, {
+        type: 'job.status',
+        subjectId: index,
+        payload: { big },
+      });
+    // Until the hub has read them all, the server keeps writing into the full socket.
+    const { lastEventId } = await import('../src/events/store.ts');
+    assert.ok((await lastEventId(t.app.context.db)) >= 500);
+    // Without the cut-off, close() would wait for the stalled stream (a minute, until the stall limit).
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('app.close() hung on a stalled stream')), 30_000);
+    });
+    await Promise.race([t.close(), hung]).finally(() => clearTimeout(timer));
+    stalled.destroy();
+  });
+
   it('should delete events older than DM_EVENT_RETENTION_DAYS, in batches, and keep the rest', async () => {
     const t = await createTestApp(backend, { DM_EVENT_RETENTION_DAYS: '3' });
     try {

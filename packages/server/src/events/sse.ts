@@ -26,12 +26,17 @@ export function openEventStream(response: ServerResponse, requestId: string): vo
   response.write(`retry: ${reconnectMs}\n: connected\n\n`);
 }
 
+/** A client that reads nothing for this long is cut off: its connection would hold memory forever. */
+const stallMs = 60_000;
+
 /** Resolves once the text is handed to the socket (or the connection is gone). */
 export async function writeToStream(response: ServerResponse, text: string): Promise<void> {
   if (response.destroyed || response.writableEnded) return;
   if (response.write(text)) return;
   await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => response.destroy(), stallMs);
     const done = () => {
+      clearTimeout(timer);
       response.off('drain', done);
       response.off('close', done);
       resolve();
@@ -39,4 +44,19 @@ export async function writeToStream(response: ServerResponse, text: string): Pro
     response.on('drain', done);
     response.on('close', done);
   });
+}
+
+/** A comment line that keeps proxies from closing an idle connection; skipped while the socket is full. */
+export function writeHeartbeat(response: ServerResponse): void {
+  if (!response.destroyed && !response.writableEnded && !response.writableNeedDrain)
+    response.write(': heartbeat\n\n');
+}
+
+/**
+ * Ends the stream because the server stops. A write still waiting for a slow client would hold the stream
+ * (and the server's close) open, so the connection is cut if it has not closed a moment later.
+ */
+export function endEventStream(response: ServerResponse): void {
+  if (!response.writableEnded) response.end();
+  setTimeout(() => response.destroy(), 1_000).unref();
 }

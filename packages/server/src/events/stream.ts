@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceContext } from '../context.ts';
 import type { EventHub } from './hub.ts';
-import { formatEvent, openEventStream, writeToStream } from './sse.ts';
+import { endEventStream, formatEvent, openEventStream, writeHeartbeat, writeToStream } from './sse.ts';
 import { type EventQuery, type EventRecord, presentEvent, readEventsAfter } from './store.ts';
 import type { Visibility } from './visibility.ts';
 
@@ -44,14 +44,17 @@ export async function streamEvents(
       else queue.push(...batch);
       notify?.();
     },
-    onClose: stop,
+    onClose() {
+      stop();
+      endEventStream(reply.raw);
+    },
   });
 
   const response = reply.raw;
   reply.hijack();
   openEventStream(response, request.id);
   response.on('close', stop);
-  const heartbeat = setInterval(() => void writeToStream(response, ': heartbeat\n\n'), hub.heartbeatMs);
+  const heartbeat = setInterval(() => writeHeartbeat(response), hub.heartbeatMs);
   const log = request.log.child({ stream: 'events' });
   let cursor = options.after ?? subscription.lastId;
 
