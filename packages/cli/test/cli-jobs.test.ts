@@ -4,14 +4,17 @@
  * started once per cataloged file, and the APS example workflow run unchanged on a file.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job, Page, StartedJobs } from '@photon-dm/client';
 import {
   cleanEnv,
+  dmBin,
   dmCommands,
   leakedProcesses,
   type ServerProcess,
@@ -219,6 +222,37 @@ describe('jobs through dm', { timeout: 600_000 }, () => {
     assert.ok(
       transitions.indexOf(`job ${id} stage 03-DONE done (exit 0)`) < transitions.indexOf(`job ${id} done`),
     );
+  });
+
+  it('should print the events of every job with watch and no id, until interrupted', async () => {
+    const watcher = spawn(process.execPath, [dmBin, 'job', 'watch'], {
+      env: cleanEnv({ XDG_CONFIG_HOME: home }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let printed = '';
+    watcher.stdout.setEncoding('utf8').on('data', (text: string) => {
+      printed += text;
+    });
+    try {
+      // The watcher shows what happens from the moment it is connected; jobs run until one of them shows.
+      const flag = presentFlag();
+      let seen: number | undefined;
+      for (let attempt = 0; attempt < 30 && seen === undefined; attempt++) {
+        const id = await start(['--workflow', 'steps', 'who=everyone', `flag=${flag}`]);
+        await ok(['job', 'wait', String(id), '--timeout', '5m']);
+        for (let look = 0; look < 20 && !printed.includes(`job ${id} done`); look++) await sleep(100);
+        // A job that started before the watcher connected shows only its end: try another.
+        if (printed.includes(`job ${id} running`) && printed.includes(`job ${id} done`)) seen = id;
+      }
+      assert.ok(seen !== undefined, `dm job watch printed:\n${printed}`);
+      const lines = printed.split('\n').map((line) => line.replace(/^\S+ /, ''));
+      for (const expected of [`job ${seen} running`, `job ${seen} stage 01-GREET done`, `job ${seen} done`]) {
+        assert.ok(lines.includes(expected), `${expected} in:\n${printed}`);
+      }
+      assert.ok(lines.indexOf(`job ${seen} stage 03-DONE done`) < lines.indexOf(`job ${seen} done`));
+    } finally {
+      await stopProcess(watcher, 'SIGINT');
+    }
   });
 
   it('should start one job per matching cataloged file with --each-file, and list them', async () => {
