@@ -200,6 +200,10 @@ describe('jobs through dm', { timeout: 600_000 }, () => {
     const waited = await dm(['job', 'wait', String(id), '--timeout', '2m']);
     assert.equal(waited.code, 1, waited.stdout + waited.stderr);
     assert.equal((await show(id)).status, 'aborted');
+
+    const history = await json<Page<Job>>(['job', 'history', '--workflow', 'slow']);
+    assert.ok(history.items.some((job) => job.id === id));
+    assert.ok(history.items.every((job) => ['done', 'failed', 'aborted'].includes(job.status)));
   });
 
   it('should print the log as it is written with logs --follow, and end with the job', async () => {

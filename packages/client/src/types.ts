@@ -596,6 +596,8 @@ export interface StartedJobs {
 
 export interface JobListQuery extends PageQuery {
   status?: JobStatus;
+  /** Only jobs that have ended (done, failed, aborted). */
+  ended?: boolean;
   workflow?: string;
   owner?: string;
   experiment?: string;

@@ -357,6 +357,37 @@ describeBackends('processing jobs', (backend) => {
     }
   });
 
+  it('runs a parallel stage once per file, a few at a time, with its env, and lists ended jobs as history', async () => {
+    const files = ['one', 'two', 'three', 'four', 'five'].map((name) => join(scratch.path, `${name}.dat`));
+    for (const file of files) writeFileSync(file, file);
+    const out = join(scratch.path, 'parallel-out');
+    await upsert({
+      name: 'fan-out',
+      owner: 'admin',
+      stages: {
+        A: { command: `printf '%s\\n' ${files.join(' ')}`, outputVariableRegexList: ['(?s)(?P<list>.*)'] },
+        B: {
+          command: `mkdir -p ${out}; echo "\\$GREETING $fileName" > ${out}/$fileName; sleep 0.2`,
+          env: { GREETING: 'hello from $workflowName' },
+          parallel: { fileList: '$list', maxConcurrent: 2 },
+        },
+      },
+    });
+    const job = await finished(await start({ workflow: 'fan-out' }));
+    assert.equal(job.status, 'done', job.errorMessage);
+    assert.equal(job.stages.B.childProcesses.length, 5);
+    for (const file of files) {
+      const name = file.split('/').at(-1);
+      assert.equal(readFileSync(join(out, name!), 'utf8'), `hello from fan-out ${name}\n`);
+    }
+    const history = await t.call('GET', '/api/v1/jobs?ended=true&limit=1000');
+    assert.equal(history.status, 200);
+    assert.ok(history.body.items.some((j: { id: number }) => j.id === job.id));
+    assert.ok(
+      history.body.items.every((j: { status: string }) => ['done', 'failed', 'aborted'].includes(j.status)),
+    );
+  });
+
   it('refuses bad input with every problem named', async () => {
     const invalid = await t.call('POST', '/api/v1/workflows', {
       body: {

@@ -126,6 +126,32 @@ function registerQueries(job: Command, runtime: Runtime): void {
 
   addClientOptions(
     job
+      .command('history')
+      .description(
+        'jobs that have ended (done, failed, aborted), newest first; kept DM_JOB_RETENTION_DAYS days',
+      )
+      .option('--workflow <name>', 'only runs of this workflow')
+      .option('--experiment <name>', 'only jobs of this experiment')
+      .option('--owner <name>', "only jobs of this workflow owner's workflows")
+      .option('--limit <number>', 'show at most this many', positiveInteger, 100),
+  ).action(async (options: Omit<ListOptions, 'status'>) => {
+    const context = createContext(runtime, options);
+    const query = {
+      ended: true,
+      ...(options.workflow && { workflow: options.workflow }),
+      ...(options.experiment && { experiment: options.experiment }),
+      ...(options.owner && { owner: options.owner }),
+    };
+    await context.list(
+      (page) => context.client.jobs.list({ ...query, ...page }),
+      options.limit,
+      jobColumns,
+      'jobs',
+    );
+  });
+
+  addClientOptions(
+    job
       .command('show')
       .description('a job: status, times, and each stage with its status, exit status, run time and error')
       .argument('<id>', 'job id', positiveInteger),

@@ -124,6 +124,9 @@ export type ResubmitBody = Static<typeof ResubmitBody>;
 export const JobListQuery = Type.Object(
   {
     status: Type.Optional(JobStatus),
+    ended: Type.Optional(
+      Type.Boolean({ description: 'only jobs that have ended (done, failed, aborted): the history' }),
+    ),
     workflow: Type.Optional(Type.String({ maxLength: 100 })),
     owner: Type.Optional(Type.String({ maxLength: 100 })),
     experiment: Type.Optional(Type.String({ maxLength: 64 })),

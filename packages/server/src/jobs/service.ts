@@ -164,6 +164,7 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
           ? undefined
           : { userId: principal.userId, experimentIds: await visibleExperimentIds(db, principal.userId) },
         status: query.status,
+        ended: query.ended,
         workflow: query.workflow,
         owner: query.owner,
         experimentId,

@@ -34,6 +34,7 @@ export interface JobFilter {
   /** Undefined: every job (admins). Otherwise jobs submitted by `userId` or of these experiments. */
   visibleTo?: { userId: number; experimentIds: number[] };
   status?: JobStatus;
+  ended?: boolean;
   workflow?: string;
   owner?: string;
   experimentId?: number;
@@ -55,6 +56,7 @@ export async function listJobs(db: Kysely<Database>, filter: JobFilter): Promise
     );
   }
   if (filter.status) query = query.where('jobs.status', '=', filter.status);
+  if (filter.ended) query = query.where('jobs.status', 'in', ['done', 'failed', 'aborted']);
   if (filter.workflow) query = query.where('jobs.workflow_name', '=', filter.workflow);
   if (filter.owner) query = query.where('jobs.owner', '=', filter.owner);
   if (filter.experimentId !== undefined) query = query.where('jobs.experiment_id', '=', filter.experimentId);
