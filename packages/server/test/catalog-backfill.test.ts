@@ -84,7 +84,7 @@ describeBackends('catalog backfill (migration 0004)', (backend) => {
     // Gaps in the ids, as deletes leave them.
     await db.deleteFrom('files').where('experiment_id', '=', first).where('size', '<', 5).execute();
 
-    assert.deepEqual((await migrateToLatest(db, profile)).applied, ['0004-file-metadata']);
+    assert.equal((await migrateToLatest(db, profile)).applied[0], '0004-file-metadata');
 
     await assertDerivedExact(handle);
     const total = filesInFirst - 5;
