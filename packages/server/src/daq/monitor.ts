@@ -63,6 +63,23 @@ export async function monitorDaq(
     log.warn({ path, err: error }, 'file not taken');
   };
 
+  let renewedAt = Date.now();
+  let leaseLost = false;
+  const renew = async (): Promise<boolean> => {
+    renewedAt = Date.now();
+    const state = { n_processing_errors: errorCount, last_error: lastError, errors: JSON.stringify(errors) };
+    // False when a person stopped the DAQ or another process took it over: this monitor ends.
+    leaseLost = !(await store.renewDaq(
+      context.db,
+      daq.id,
+      options.owner,
+      state,
+      context.now(),
+      later(leaseMs),
+    ));
+    return !leaseLost;
+  };
+
   const scan = async () => {
     let files: Awaited<ReturnType<typeof listSourceFiles>>;
     try {
@@ -72,7 +89,10 @@ export async function monitorDaq(
       return;
     }
     await takeConcurrently(tracker.settled(files), takesAtOnce, async ({ file, path, version }) => {
-      if (options.isStopping()) return false;
+      if (options.isStopping() || leaseLost) return false;
+      // A scan taking thousands of files outlasts the lease: renew it on the way, or another monitor (and
+      // its clean-up of partial files) would start while this one still copies.
+      if (Date.now() - renewedAt > leaseMs / 3 && !(await renew())) return false;
       // Once per file version after a start: the catalog is the memory a restarted monitor reads back.
       const existing = await findFile(context.db, experiment.id, path);
       if (
@@ -119,11 +139,9 @@ export async function monitorDaq(
       return;
     }
     await scan();
+    if (leaseLost) return;
     await progress.publishIfDue(errorCount, lastError);
-    const state = { n_processing_errors: errorCount, last_error: lastError, errors: JSON.stringify(errors) };
-    // False when a person stopped the DAQ or another process took it over: this monitor ends.
-    if (!(await store.renewDaq(context.db, daq.id, options.owner, state, context.now(), later(leaseMs))))
-      return;
+    if (!(await renew())) return;
     await new Promise((resolve) => setTimeout(resolve, options.scanIntervalMs));
   }
 }

@@ -2,8 +2,8 @@
  * claimNextJob: the scheduler's one decision. A running job whose worker is gone comes first (it was
  * started already; its lease has expired, or its owner was a process of this host that no longer exists).
  * Then fair share: of the oldest pending job of each share key, the one whose share key has the fewest jobs
- * running, oldest first. One DAQ's thousand files therefore take turns with everyone else's jobs instead
- * of queueing them behind.
+ * running; between equals, the key whose last job started longest ago (round robin); then the oldest. One
+ * DAQ's thousand files therefore take turns with everyone else's jobs instead of queueing them behind.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.ts';
@@ -54,7 +54,23 @@ export async function claimNextJob(
         .execute()
     ).map((row) => [row.share_key, Number(row.n)]),
   );
-  heads.sort((a, b) => (running.get(a.share_key) ?? 0) - (running.get(b.share_key) ?? 0) || a.id - b.id);
+  const lastStarted = new Map<string, string>();
+  if (heads.length > 1) {
+    for (const head of heads) {
+      const row = await db
+        .selectFrom('jobs')
+        .select((eb) => eb.fn.max('start_time').as('last'))
+        .where('share_key', '=', head.share_key)
+        .executeTakeFirst();
+      if (row?.last) lastStarted.set(head.share_key, row.last);
+    }
+  }
+  heads.sort(
+    (a, b) =>
+      (running.get(a.share_key) ?? 0) - (running.get(b.share_key) ?? 0) ||
+      (lastStarted.get(a.share_key) ?? '').localeCompare(lastStarted.get(b.share_key) ?? '') ||
+      a.id - b.id,
+  );
   for (const head of heads) {
     const claimed = await db
       .updateTable('jobs')

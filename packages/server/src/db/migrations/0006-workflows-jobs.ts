@@ -61,6 +61,12 @@ export function workflowsJobs(profile: DialectProfile): Migration {
       await db.schema.createIndex('jobs_end_time').on('jobs').columns(['end_time']).execute();
       // Fair share: the oldest pending job of each share key, and how many each has running.
       await db.schema.createIndex('jobs_share').on('jobs').columns(['status', 'share_key', 'id']).execute();
+      // Fair share's tie-break: when each share key last had a job started.
+      await db.schema
+        .createIndex('jobs_share_started')
+        .on('jobs')
+        .columns(['share_key', 'start_time'])
+        .execute();
 
       await db.schema
         .createTable('job_stages')
