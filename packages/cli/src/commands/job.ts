@@ -98,12 +98,12 @@ interface ListOptions extends ClientOptions {
   limit: number;
 }
 
-function registerQueries(job: Command, runtime: Runtime): void {
+/** `list` and `history`: the same filters and table; history is the ended jobs. */
+function jobListCommand(job: Command, runtime: Runtime, name: string, description: string, ended: boolean) {
+  const command = job.command(name).description(description);
+  if (!ended) command.addOption(new Option('--status <status>', 'only jobs in this state').choices(statuses));
   addClientOptions(
-    job
-      .command('list')
-      .description('list jobs, newest first')
-      .addOption(new Option('--status <status>', 'only jobs in this state').choices(statuses))
+    command
       .option('--workflow <name>', 'only runs of this workflow')
       .option('--experiment <name>', 'only jobs of this experiment')
       .option('--owner <name>', "only jobs of this workflow owner's workflows")
@@ -111,6 +111,7 @@ function registerQueries(job: Command, runtime: Runtime): void {
   ).action(async (options: ListOptions) => {
     const context = createContext(runtime, options);
     const query = {
+      ...(ended && { ended: true }),
       ...(options.status && { status: options.status }),
       ...(options.workflow && { workflow: options.workflow }),
       ...(options.experiment && { experiment: options.experiment }),
@@ -123,32 +124,17 @@ function registerQueries(job: Command, runtime: Runtime): void {
       'jobs',
     );
   });
+}
 
-  addClientOptions(
-    job
-      .command('history')
-      .description(
-        'jobs that have ended (done, failed, aborted), newest first; kept DM_JOB_RETENTION_DAYS days',
-      )
-      .option('--workflow <name>', 'only runs of this workflow')
-      .option('--experiment <name>', 'only jobs of this experiment')
-      .option('--owner <name>', "only jobs of this workflow owner's workflows")
-      .option('--limit <number>', 'show at most this many', positiveInteger, 100),
-  ).action(async (options: Omit<ListOptions, 'status'>) => {
-    const context = createContext(runtime, options);
-    const query = {
-      ended: true,
-      ...(options.workflow && { workflow: options.workflow }),
-      ...(options.experiment && { experiment: options.experiment }),
-      ...(options.owner && { owner: options.owner }),
-    };
-    await context.list(
-      (page) => context.client.jobs.list({ ...query, ...page }),
-      options.limit,
-      jobColumns,
-      'jobs',
-    );
-  });
+function registerQueries(job: Command, runtime: Runtime): void {
+  jobListCommand(job, runtime, 'list', 'list jobs, newest first', false);
+  jobListCommand(
+    job,
+    runtime,
+    'history',
+    'jobs that have ended (done, failed, aborted), newest first; kept DM_JOB_RETENTION_DAYS days',
+    true,
+  );
 
   addClientOptions(
     job
