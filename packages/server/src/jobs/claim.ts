@@ -55,6 +55,8 @@ export async function claimNextJob(
     ).map((row) => [row.share_key, Number(row.n)]),
   );
   const lastStarted = new Map<string, string>();
+  // One indexed MAX per share key (jobs_share_started): a grouped query over all keys would read every job
+  // a busy DAQ ever had, on each claim.
   if (heads.length > 1) {
     for (const head of heads) {
       const row = await db

@@ -3,7 +3,6 @@
  * starts at its `fromStage`; a job taken over from a lost worker skips the stages that finished and gives
  * the interrupted one its next attempt (the lost attempt counts against `retries`).
  */
-import { stat } from 'node:fs/promises';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { isDeadLocalOwner } from '../leases.ts';
@@ -15,7 +14,7 @@ import { killProcessGroup } from './child-process.ts';
 import type { ClaimedJob } from './claim.ts';
 import { loadJobContext } from './job-context.ts';
 import { publishJobStatus } from './job-events.ts';
-import { runStage } from './run-stage.ts';
+import { isDirectory, runStage } from './run-stage.ts';
 import { createStageRecorder } from './stage-recorder.ts';
 import * as store from './store.ts';
 
@@ -189,11 +188,4 @@ async function recoverLostStage(
     );
   context.logger.warn({ jobId, lost: lost.length }, 'took over a job whose worker was lost');
   return recovered;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  return await stat(path).then(
-    (info) => info.isDirectory(),
-    () => false,
-  );
 }

@@ -205,7 +205,7 @@ async function runParallel(run: StageRun, next: () => number): Promise<StageOutc
   return { status: 'done', captured: {} };
 }
 
-async function isDirectory(path: string): Promise<boolean> {
+export async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
   } catch {
