@@ -22,6 +22,7 @@ import { type Dirent, readdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
+import { buildPortal, portalIsStale } from './build-web.ts';
 import { type PostgresCluster, startPostgresCluster } from './postgres-cluster.ts';
 
 const repositoryRoot = resolve(import.meta.dirname, '..');
@@ -37,6 +38,12 @@ async function main(): Promise<number> {
   if (files.length === 0) {
     note(filters.length > 0 ? `no test file matches ${filters.join(' or ')}` : 'no test files found');
     return filters.length > 0 ? 1 : 0;
+  }
+
+  // Built once here: the portal's test files run in parallel and would otherwise race to build it.
+  if (files.some((file) => file.startsWith('packages/web/')) && portalIsStale()) {
+    note('building the portal for its tests');
+    buildPortal();
   }
 
   const interruption = new Interruption();

@@ -34,6 +34,7 @@ import { registerJobRoutes } from './jobs/routes.ts';
 import { createJobService } from './jobs/service.ts';
 import { registerMetrics } from './metrics/metrics.ts';
 import { registerOpenApi } from './openapi/openapi.ts';
+import { registerPortalRoutes } from './portal/routes.ts';
 import type { Settings } from './settings/settings.ts';
 import { registerStationRoutes } from './stations/routes.ts';
 import { createStationService } from './stations/service.ts';
@@ -139,6 +140,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       }),
     );
     registerDaqAgentRoutes(http, createDaqAgentService(context));
+    await registerPortalRoutes(http, settings.webDir);
     await http.ready();
 
     return {

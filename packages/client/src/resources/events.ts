@@ -43,8 +43,8 @@ export class EventsApi {
         const messages: SseMessage[] = [];
         const parser = new SseParser((message) => messages.push(message));
         const decoder = new TextDecoder();
-        for await (const chunk of response.body ?? []) {
-          parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+        for await (const chunk of chunksOf(response.body)) {
+          parser.feed(decoder.decode(chunk, { stream: true }));
           if (options.reconnectMs === undefined && parser.retryMs !== undefined) retryMs = parser.retryMs;
           for (const message of messages.splice(0)) {
             const event = toLiveEvent(message);
@@ -62,6 +62,21 @@ export class EventsApi {
       }
       await sleep(retryMs, signal);
     }
+  }
+}
+
+/** A body's chunks; read through a reader because not every browser iterates a ReadableStream. */
+async function* chunksOf(body: ReadableStream<Uint8Array> | null): AsyncGenerator<Uint8Array> {
+  if (body === null) return;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
   }
 }
 

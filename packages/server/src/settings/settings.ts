@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { durationPattern, parseDuration } from './duration.ts';
 
 export interface Settings {
@@ -32,6 +33,8 @@ export interface Settings {
    * longer than any copy can go without writing to it (see storage/partial-sweep.ts).
    */
   partialFileMaxAgeMinutes: number;
+  /** The built portal (`vite build` of packages/web), served at `/`; absent means the API alone is served. */
+  webDir: string;
   configFile: string | undefined;
 }
 
@@ -144,6 +147,13 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     defaultText: '60',
   },
   {
+    key: 'webDir',
+    env: 'DM_WEB_DIR',
+    flag: '--web-dir <path>',
+    description: 'the built portal served at / (npm run build:web makes it)',
+    defaultText: 'packages/web/dist',
+  },
+  {
     key: 'adminPassword',
     env: 'DM_ADMIN_PASSWORD',
     description: 'password of the `admin` account created at first start',
@@ -152,6 +162,9 @@ export const settingDefinitions: readonly SettingDefinition[] = [
 ];
 
 export const configFileEnv = 'DM_CONFIG';
+
+/** Where `npm run build:web` puts the portal, found from this file so any working directory works. */
+const builtPortal = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
 export class SettingsError extends Error {
   constructor(readonly problems: string[]) {
@@ -261,6 +274,7 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
     eventRetentionDays: integer('eventRetentionDays', 7, 1, 3_650),
     daqSettleSeconds: decimal('daqSettleSeconds', 5, 0, 3_600),
     partialFileMaxAgeMinutes: integer('partialFileMaxAgeMinutes', 60, 1, 10_080),
+    webDir: resolve(cwd, raw('webDir')?.value ?? builtPortal),
     logLevel,
     sessionTtl: sessionTtl ?? 0,
     adminPassword,

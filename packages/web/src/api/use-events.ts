@@ -1,0 +1,32 @@
+/**
+ * Live events for a view, from `GET /api/v1/events` (the server filters them by what the caller may see).
+ * The client's stream reconnects by itself with `Last-Event-ID`, so a server restart loses nothing.
+ */
+import type { EventStreamOptions, EventType, LiveEvent } from '@photon-dm/client';
+import { useEffect, useRef } from 'react';
+import { useSession } from '../session/session.tsx';
+
+export function useEvents(
+  options: { types?: readonly EventType[]; experiment?: string; subject?: string | number },
+  onEvent: (event: LiveEvent) => void,
+): void {
+  const { client, state } = useSession();
+  const handler = useRef(onEvent);
+  handler.current = onEvent;
+  const signedIn = state.status === 'signed-in';
+  const { experiment, subject } = options;
+  const types = options.types?.join(',');
+
+  useEffect(() => {
+    if (!signedIn) return;
+    const controller = new AbortController();
+    const streamOptions: EventStreamOptions = { signal: controller.signal };
+    if (types) streamOptions.types = types.split(',') as EventType[];
+    if (experiment !== undefined) streamOptions.experiment = experiment;
+    if (subject !== undefined) streamOptions.subject = subject;
+    (async () => {
+      for await (const event of client.events.stream(streamOptions)) handler.current(event);
+    })().catch(() => undefined); // a refusal (e.g. the session ended) ends the stream; the session handles 401
+    return () => controller.abort();
+  }, [client, signedIn, types, experiment, subject]);
+}
