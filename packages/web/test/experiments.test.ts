@@ -96,6 +96,8 @@ describe('portal experiments', { skip: browserSkipReason() }, () => {
     const people = page.getByRole('region', { name: 'People' });
     await people.getByRole('cell', { name: 'alice', exact: true }).waitFor();
     assert.equal(await member.getAttribute('aria-invalid'), null, 'the error went away');
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await screenshot(page, 'experiment-detail-manager-1024');
 
     await page.getByRole('button', { name: 'Start experiment' }).click();
     await page.getByRole('button', { name: 'Stop experiment' }).waitFor();
@@ -145,8 +147,30 @@ describe('portal experiments', { skip: browserSkipReason() }, () => {
       await page.getByRole('region', { name: 'Data', exact: true }).innerText(),
       /xpcs-2026-1\/data/,
     );
-    await page.getByRole('region', { name: 'Recent jobs' }).waitFor();
-    await page.getByRole('region', { name: 'Data acquisition' }).waitFor();
+    const daqs = page.getByRole('region', { name: 'Data acquisition' });
+    await daqs.getByText('No DAQs for this experiment.').waitFor();
+    const detector = join(portal.dataDir.path, 'detector');
+    mkdirSync(detector, { recursive: true });
+    const daq = await portal.call('POST', '/api/v1/daqs', {
+      experiment: 'xpcs-2026-1',
+      dataDirectory: detector,
+    });
+    await daqs.getByRole('cell', { name: `#${daq.id}` }).waitFor({ timeout: 30_000 });
+    assert.match(await daqs.innerText(), /detector/);
+    await portal.call('POST', `/api/v1/daqs/${daq.id}/stop`);
+
+    // A job started meanwhile appears in "Recent jobs" from the event stream, without a reload.
+    const jobs = page.getByRole('region', { name: 'Recent jobs' });
+    await jobs.getByText('No jobs yet.').waitFor();
+    await portal.call('POST', '/api/v1/workflows', {
+      definition: { name: 'checksum', owner: 'admin', stages: { '01-SUM': { command: 'echo summed' } } },
+    });
+    const job = await portal.call('POST', '/api/v1/jobs', {
+      workflow: 'checksum',
+      experiment: 'xpcs-2026-1',
+    });
+    await jobs.getByRole('link', { name: `#${job.id}` }).waitFor({ timeout: 30_000 });
+    assert.equal(await jobs.getByRole('cell', { name: 'checksum' }).count(), 1);
     await screenshot(page, 'experiment-detail');
     await context.close();
   });
