@@ -122,6 +122,10 @@ describe('the five-minute tour through dm', { timeout: 300_000 }, () => {
     const { stdout } = await ok(['experiment', 'show', '2026-1-smith']);
     assert.match(stdout, /^users:\s+alice \(pi\), bob$/m);
     assert.match(stdout, /^dataDirectory:\s+\/.*\/8-ID-I\/2026-1-smith\/data$/m);
+    assert.match(stdout, /^fileCount:\s+0$/m);
+    const sorted = await json<Page<Experiment>>(['experiment', 'list', '--sort', '-startDate']);
+    assert.deepEqual(namesOf(sorted), ['2026-1-smith']);
+    assert.equal((await dm(['experiment', 'list', '--sort', 'pi'])).code, 2);
   });
 
   it('should update an experiment and clear a field with an empty value', async () => {

@@ -180,6 +180,9 @@ export interface Experiment {
   analysisDirectory: string;
   systemDirectory: string;
   storageState: StorageState;
+  /** Files in the catalog and their total bytes (kept as files come and go). */
+  fileCount: number;
+  fileBytes: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -212,7 +215,11 @@ export interface ExperimentListQuery extends PageQuery {
   status?: ExperimentStatus;
   /** Text in the name or description. */
   search?: string;
+  /** The list's order; `-` for descending, ties by name. Default `name`. */
+  sort?: ExperimentSort;
 }
+
+export type ExperimentSort = `${'' | '-'}${'name' | 'station' | 'status' | 'startDate'}`;
 
 export interface ImportResult {
   created: string[];

@@ -1,5 +1,11 @@
 /** `dm experiment`: registration, life cycle and membership (APS: dm-add-experiment, dm-start-experiment...). */
-import { ApiError, type Experiment, type ImportResult, type UpdateExperimentInput } from '@photon-dm/client';
+import {
+  ApiError,
+  type Experiment,
+  type ExperimentSort,
+  type ImportResult,
+  type UpdateExperimentInput,
+} from '@photon-dm/client';
 import { type Command, Option } from 'commander';
 import {
   addClientOptions,
@@ -43,6 +49,8 @@ export function renderExperiment(experiment: Experiment): string {
     startDate: experiment.startDate,
     endDate: experiment.endDate,
     storageState: experiment.storageState,
+    fileCount: experiment.fileCount,
+    fileBytes: experiment.fileBytes,
     dataDirectory: experiment.dataDirectory,
     analysisDirectory: experiment.analysisDirectory,
     systemDirectory: experiment.systemDirectory,
@@ -75,6 +83,7 @@ interface ListOptions extends ClientOptions {
   user?: string;
   status?: 'planned' | 'running' | 'stopped';
   search?: string;
+  sort?: ExperimentSort;
   limit: number;
 }
 
@@ -123,12 +132,17 @@ export function registerExperimentCommands(program: Command, runtime: Runtime): 
     .option('--user <name>', 'with this user as a member')
     .addOption(new Option('--status <status>', 'in this state').choices(['planned', 'running', 'stopped']))
     .option('--search <text>', 'text in the name or description')
+    .addOption(
+      new Option('--sort <column>', 'order by this column, - first for descending (default name)').choices(
+        ['name', 'station', 'status', 'startDate'].flatMap((column) => [column, `-${column}`]),
+      ),
+    )
     .option('--limit <number>', 'show at most this many', positiveInteger, 100)
     .action(async (options: ListOptions) => {
       const context = createContext(runtime, options);
-      const { station, user, status, search } = options;
+      const { station, user, status, search, sort } = options;
       await context.list(
-        (page) => context.client.experiments.list({ ...page, station, user, status, search }),
+        (page) => context.client.experiments.list({ ...page, station, user, status, search, sort }),
         options.limit,
         experimentColumns,
         'experiments',

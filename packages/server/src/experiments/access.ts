@@ -96,6 +96,8 @@ export function presentExperiment(
     users: members,
     ...pathsOf(context, record),
     storageState: record.storage_state,
+    fileCount: Number(record.file_count ?? 0),
+    fileBytes: Number(record.byte_count ?? 0),
     createdAt: record.created_at,
     updatedAt: record.updated_at,
   };

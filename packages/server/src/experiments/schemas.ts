@@ -29,6 +29,8 @@ export const Experiment = Type.Object({
   analysisDirectory: Type.String(),
   systemDirectory: Type.String(),
   storageState: Type.Union([Type.Literal('pending'), Type.Literal('ready'), Type.Literal('deleting')]),
+  fileCount: Type.Integer({ description: 'files in the catalog (kept as files come and go, never counted)' }),
+  fileBytes: Type.Integer({ description: 'their total size in bytes' }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -83,12 +85,29 @@ export const MemberParams = Type.Object({
   username: Type.String({ minLength: 1, maxLength: 200 }),
 });
 
+/** Columns a list may be ordered by; `-` for descending. */
+const experimentSorts = [
+  'name',
+  '-name',
+  'station',
+  '-station',
+  'status',
+  '-status',
+  'startDate',
+  '-startDate',
+] as const;
+export type ExperimentSort = (typeof experimentSorts)[number];
+
 export const ExperimentListQuery = Type.Object(
   {
     station: Type.Optional(Type.String({ maxLength: 64 })),
     user: Type.Optional(Type.String({ maxLength: 64, description: 'experiments this user is a member of' })),
     status: Type.Optional(ExperimentStatus),
     search: Type.Optional(Type.String({ maxLength: 200, description: 'text in the name or description' })),
+    sort: Type.Union(
+      experimentSorts.map((key) => Type.Literal(key)),
+      { default: 'name', description: 'order of the list; `-` for descending, ties by name' },
+    ),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
     cursor: Type.Optional(Type.String({ maxLength: 512 })),
   },

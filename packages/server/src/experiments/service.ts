@@ -5,7 +5,7 @@ import { countExperimentFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { ExperimentStatus } from '../db/tables.ts';
-import { AppError, type FieldProblem, validationFailed } from '../errors/app-error.ts';
+import { AppError, type FieldProblem, invalidField, validationFailed } from '../errors/app-error.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import { refreshPermissions } from '../storage/experiment-permissions.ts';
 import { treeHoldsFiles } from '../storage/experiment-tree.ts';
@@ -13,6 +13,7 @@ import { finishCreation, finishDeletion, pathsOf, storageUnavailable } from '../
 import { findUserByName } from '../users/store.ts';
 import { loadManageable, notFound, presentByName, presentExperiment, presentExperiments } from './access.ts';
 import { importExperiments } from './import.ts';
+import { listExperiments, sortValue } from './list-store.ts';
 import { checkDates, resolveMembers, resolveStation, resolveTypeId } from './references.ts';
 import type {
   CreateExperimentBody,
@@ -22,6 +23,20 @@ import type {
   UpdateExperimentBody,
 } from './schemas.ts';
 import * as store from './store.ts';
+
+/** A list cursor is the sort value and the name of the last row shown (see `listExperiments`). */
+function decodeListCursor(cursor: string | undefined): [string, string] | undefined {
+  const text = decodeCursor<string>(cursor, 'string');
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string'))
+      return value as [string, string];
+  } catch {
+    // fall through to the error below
+  }
+  throw invalidField('cursor', 'is not a cursor returned by this list');
+}
 
 /** The experiment life cycle: which status may follow which. */
 const transitions: Record<ExperimentStatus, readonly ExperimentStatus[]> = {
@@ -168,19 +183,20 @@ export function createExperimentService(context: ServiceContext) {
     },
 
     async list(actor: Actor, query: ExperimentListQuery) {
-      const rows = await store.listExperiments(db, context.profile, {
+      const rows = await listExperiments(db, context.profile, {
         visibleTo: actor.principal.isAdmin ? undefined : actor.principal.userId,
         station: query.station,
         member: query.user,
         status: query.status,
         search: query.search,
-        afterName: decodeCursor<string>(query.cursor, 'string'),
+        sort: query.sort,
+        after: decodeListCursor(query.cursor),
         limit: query.limit,
       });
       const page = toPage(
         rows,
         query.limit,
-        (row) => row.name,
+        (row) => JSON.stringify([sortValue(row, query.sort), row.name]),
         (row) => row,
       );
       return { items: await presentExperiments(context, page.items), nextCursor: page.nextCursor };

@@ -1,6 +1,4 @@
 import type { Kysely } from 'kysely';
-import type { DialectProfile } from '../db/profile.ts';
-import { containsText } from '../db/search.ts';
 import type {
   Database,
   ExperimentRole,
@@ -12,6 +10,12 @@ import type {
 export interface ExperimentRecord extends ExperimentRow {
   station_name: string;
   type_name: string | null;
+  /**
+   * From the catalog's `file_totals` (null before the first file; PostgreSQL returns bigints as strings).
+   * Optional: code that reads experiments without this join (storage permissions) still has a record.
+   */
+  file_count?: number | string | null;
+  byte_count?: number | string | null;
 }
 
 export interface Member {
@@ -19,13 +23,14 @@ export interface Member {
   role: ExperimentRole;
 }
 
-function selectExperiments(db: Kysely<Database>) {
+export function selectExperiments(db: Kysely<Database>) {
   return db
     .selectFrom('experiments as e')
     .innerJoin('stations as s', 's.id', 'e.station_id')
     .leftJoin('experiment_types as t', 't.id', 'e.type_id')
+    .leftJoin('file_totals as ft', 'ft.experiment_id', 'e.id')
     .selectAll('e')
-    .select(['s.name as station_name', 't.name as type_name']);
+    .select(['s.name as station_name', 't.name as type_name', 'ft.file_count', 'ft.byte_count']);
 }
 
 export async function findExperimentByName(
@@ -40,64 +45,6 @@ export async function findExperimentById(
   id: number,
 ): Promise<ExperimentRecord | undefined> {
   return selectExperiments(db).where('e.id', '=', id).executeTakeFirst();
-}
-
-export interface ExperimentFilter {
-  /** Restrict to experiments this user belongs to or whose station they manage (undefined: all, for admins). */
-  visibleTo?: number;
-  station?: string;
-  member?: string;
-  status?: ExperimentStatus;
-  search?: string;
-  afterName?: string;
-  limit: number;
-}
-
-export async function listExperiments(
-  db: Kysely<Database>,
-  profile: DialectProfile,
-  filter: ExperimentFilter,
-): Promise<ExperimentRecord[]> {
-  let query = selectExperiments(db)
-    .orderBy('e.name')
-    .limit(filter.limit + 1);
-  const viewer = filter.visibleTo;
-  if (viewer !== undefined) {
-    query = query.where((eb) =>
-      eb.or([
-        eb(
-          'e.id',
-          'in',
-          eb.selectFrom('experiment_members').select('experiment_id').where('user_id', '=', viewer),
-        ),
-        eb(
-          'e.station_id',
-          'in',
-          eb.selectFrom('station_managers').select('station_id').where('user_id', '=', viewer),
-        ),
-      ]),
-    );
-  }
-  if (filter.station !== undefined) query = query.where('s.name', '=', filter.station);
-  if (filter.status !== undefined) query = query.where('e.status', '=', filter.status);
-  if (filter.member !== undefined) {
-    const member = filter.member;
-    query = query.where('e.id', 'in', (eb) =>
-      eb
-        .selectFrom('experiment_members as m')
-        .innerJoin('users as u', 'u.id', 'm.user_id')
-        .select('m.experiment_id')
-        .where('u.username', '=', member),
-    );
-  }
-  if (filter.search) {
-    const text = filter.search;
-    query = query.where((eb) =>
-      eb.or([containsText(profile, 'e.name', text), containsText(profile, 'e.description', text)]),
-    );
-  }
-  if (filter.afterName !== undefined) query = query.where('e.name', '>', filter.afterName);
-  return query.execute();
 }
 
 export async function membersOf(
