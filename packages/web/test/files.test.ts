@@ -135,6 +135,12 @@ describe('portal file browser', { skip: browserSkipReason() }, () => {
     const stored = await portal.call('GET', `/api/v1/experiments/${experiment}/file?path=scan_1/master.h5`);
     assert.equal(stored.metadata.quality, 0.93, 'a number typed is stored as a number');
     await screenshot(page, 'files-panel-hdf5');
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await panel.getByText('lysozyme dynamics').waitFor();
+    await screenshot(page, 'files-panel-narrow');
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await screenshot(page, 'files-panel-projector');
+    await page.setViewportSize({ width: 1440, height: 900 });
   });
 
   it('downloads one file and a selection through signed links, with the cataloged bytes', async () => {
