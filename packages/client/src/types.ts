@@ -279,6 +279,14 @@ export interface CatalogFile {
   updatedAt: string;
 }
 
+/** Signed download URLs, relative to the server (`POST .../files/download-links`). */
+export interface DownloadLinks {
+  expiresAt: string;
+  files: { path: string; fileName: string; url: string }[];
+  /** A tar of every file, when more than one was asked for. */
+  archive: { fileName: string; url: string } | null;
+}
+
 export interface FileSearchQuery {
   pathGlob?: string;
   /** `key op value` (op: = != < <= > >= ~) or `key exists`; all must hold. */

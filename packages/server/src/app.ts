@@ -9,6 +9,8 @@ import { type AdminBootstrap, ensureAdminAccount } from './auth/bootstrap.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import { createAuthService } from './auth/service.ts';
 import { createBackgroundTasks } from './background.ts';
+import { registerDownloadRoutes } from './catalog/download-routes.ts';
+import { createDownloadService } from './catalog/download-service.ts';
 import { createMetadataReader } from './catalog/hdf5-reader.ts';
 import { registerCatalogRoutes } from './catalog/routes.ts';
 import { createCatalogService } from './catalog/service.ts';
@@ -122,6 +124,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     registerAuditRoutes(http, context);
     const catalog = createCatalogService(context);
     registerCatalogRoutes(http, catalog, context);
+    registerDownloadRoutes(http, createDownloadService(context));
     registerStorageRoutes(http, context);
     registerEventRoutes(http, context, (authorization) => auth.authenticate(authorization));
     const eventRetention = startEventRetention(context);

@@ -1,6 +1,7 @@
 import { path, type Transport } from '../transport.ts';
 import type {
   CatalogFile,
+  DownloadLinks,
   FileListQuery,
   FileSearchQuery,
   Page,
@@ -64,6 +65,20 @@ export class FilesApi {
     return this.transport.stream(base + path`/experiments/${experiment}/file/content`, {
       query: { path: filePath },
       headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+    });
+  }
+
+  /**
+   * Signed URLs (relative to the server) that download the files without a token until `expiresAt`: what a
+   * browser link needs. Several paths also get one link to a tar archive of them all.
+   */
+  downloadLinks(
+    experiment: string,
+    paths: readonly string[],
+    options: { expiresInSeconds?: number } = {},
+  ): Promise<DownloadLinks> {
+    return this.transport.request('POST', base + path`/experiments/${experiment}/files/download-links`, {
+      body: { paths, ...options },
     });
   }
 

@@ -5,6 +5,7 @@ import { Page } from '../http/pagination.ts';
 import { NameParams } from '../http/schemas.ts';
 import type { HttpServer } from '../http/server.ts';
 import { openFileContent } from './content.ts';
+import { sendContent } from './download-routes.ts';
 import {
   CatalogFile,
   DeleteFilesBody,
@@ -130,22 +131,7 @@ export function registerCatalogRoutes(
         request.query.path,
         request.headers.range,
       );
-      void reply
-        .header('content-type', 'application/octet-stream')
-        .header('accept-ranges', 'bytes')
-        .header('x-dm-md5', content.md5)
-        .header('x-dm-sha256', content.sha256)
-        .header('etag', `"${content.sha256}"`);
-      if (content.range) {
-        const [first, last] = content.range;
-        void reply
-          .status(206)
-          .header('content-range', `bytes ${first}-${last}/${content.size}`)
-          .header('content-length', last - first + 1);
-      } else {
-        void reply.header('content-length', content.size);
-      }
-      return reply.send(content.stream);
+      return sendContent(reply, content);
     },
   );
 }

@@ -80,3 +80,37 @@ export const DeleteFilesBody = Type.Object(
 );
 
 export const MetadataKey = Type.Object({ key: Type.String(), count: Type.Integer() });
+
+export const DownloadLinksBody = Type.Object(
+  {
+    paths: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
+      minItems: 1,
+      maxItems: 500,
+      description: 'cataloged paths; more than one also gets one link to a tar archive of them all',
+    }),
+    expiresInSeconds: Type.Integer({
+      minimum: 10,
+      maximum: 86_400,
+      default: 300,
+      description: 'how long the links work',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const DownloadLink = Type.Object({
+  url: Type.String({ description: 'relative to the server; works without a token until expiresAt' }),
+  fileName: Type.String(),
+});
+
+export const DownloadLinks = Type.Object({
+  expiresAt: Type.String(),
+  files: Type.Array(Type.Composite([Type.Object({ path: Type.String() }), DownloadLink])),
+  archive: Type.Union([DownloadLink, Type.Null()], { description: 'a tar of every file, when several' }),
+});
+export type DownloadLinks = Static<typeof DownloadLinks>;
+
+export const DownloadQuery = Type.Object(
+  { link: Type.String({ minLength: 1, maxLength: 8192 }) },
+  { additionalProperties: false },
+);

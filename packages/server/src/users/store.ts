@@ -7,6 +7,10 @@ export async function findUserByName(db: Kysely<Database>, username: string): Pr
   return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
 }
 
+export async function findUserById(db: Kysely<Database>, id: number): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function findUsersByName(db: Kysely<Database>, usernames: string[]): Promise<UserRow[]> {
   if (usernames.length === 0) return [];
   return db.selectFrom('users').selectAll().where('username', 'in', usernames).execute();

@@ -1,0 +1,103 @@
+/**
+ * Signed download links: a browser following a link (`<a href download>`) cannot send the Authorization
+ * header, so the API hands out URLs that carry their own short-lived proof instead.
+ *
+ * - link: `<payload>.<signature>`, both base64url. The payload names the experiment, the paths, the user who
+ *   asked and the expiry (seconds since the epoch); the signature is an HMAC-SHA256 of the payload with the
+ *   download secret. Changing one byte of either makes the link invalid.
+ * - download secret: 32 random bytes in `<data-dir>/download-secret` (0600), made on first use like the admin
+ *   password file. API processes on several hosts share it (copy the file) so a link signed by one is
+ *   honoured by the others; replacing it invalidates every link handed out.
+ *
+ * A valid signature only says who asked and for what: the download itself checks again that the user may
+ * still read the experiment (see download-service.ts).
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppError } from '../errors/app-error.ts';
+
+export const downloadSecretFileName = 'download-secret';
+
+export interface DownloadGrant {
+  experimentName: string;
+  paths: string[];
+  userId: number;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+}
+
+/**
+ * The secret of this data directory, made once. Two processes starting together on one data directory agree:
+ * each writes its own temp file, and `link` (which never replaces) lets only the first become the secret.
+ */
+export async function loadDownloadSecret(dataDir: string): Promise<Buffer> {
+  const file = join(dataDir, downloadSecretFileName);
+  const existing = await readFile(file, 'utf8').catch(() => undefined);
+  if (existing !== undefined) return Buffer.from(existing.trim(), 'hex');
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  try {
+    await link(temp, file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+  } finally {
+    await rm(temp, { force: true });
+  }
+  return Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
+}
+
+/**
+ * @example
+ * const link = signDownload(secret, { experimentName: 'xpcs-1', paths: ['a.h5'], userId: 3, expiresAt: 1795000000 });
+ * verifyDownload(secret, link, Date.now() / 1000); // the same grant back
+ */
+export function signDownload(secret: Buffer, grant: DownloadGrant): string {
+  const payload = Buffer.from(
+    JSON.stringify({ e: grant.experimentName, p: grant.paths, u: grant.userId, x: grant.expiresAt }),
+  ).toString('base64url');
+  return `${payload}.${signatureOf(secret, payload)}`;
+}
+
+/** The grant a link carries, if its signature holds and it has not expired; a 403 or 410 otherwise. */
+export function verifyDownload(secret: Buffer, token: string, nowSeconds: number): DownloadGrant {
+  const [payload, signature, ...rest] = token.split('.');
+  const expected = payload === undefined ? undefined : Buffer.from(signatureOf(secret, payload));
+  const given = Buffer.from(signature ?? '');
+  if (
+    rest.length > 0 ||
+    expected === undefined ||
+    given.length !== expected.length ||
+    !timingSafeEqual(given, expected)
+  ) {
+    throw new AppError('download_link_invalid', 'this download link is not one the server signed');
+  }
+  const grant = parsePayload(payload!);
+  if (grant.expiresAt <= nowSeconds) {
+    throw new AppError('download_link_expired', 'this download link has expired: ask for a new one', {
+      expiredAt: new Date(grant.expiresAt * 1000).toISOString(),
+    });
+  }
+  return grant;
+}
+
+function signatureOf(secret: Buffer, payload: string): string {
+  return createHmac('sha256', secret).update(payload).digest('base64url');
+}
+
+/** Only the server writes payloads, so a signed one that does not parse is a bug, reported as invalid. */
+function parsePayload(payload: string): DownloadGrant {
+  const value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+  const { e, p, u, x } = value;
+  if (
+    typeof e !== 'string' ||
+    !Array.isArray(p) ||
+    !p.every((path) => typeof path === 'string') ||
+    typeof u !== 'number' ||
+    typeof x !== 'number'
+  ) {
+    throw new AppError('download_link_invalid', 'this download link is malformed');
+  }
+  return { experimentName: e, paths: p as string[], userId: u, expiresAt: x };
+}
