@@ -94,6 +94,24 @@ describe('portal jobs, live', { skip: browserSkipReason() }, () => {
     await listContext.close();
   });
 
+  it('stops a running job from its page', async () => {
+    await portal.call('POST', '/api/v1/workflows', {
+      definition: {
+        name: 'sleepy',
+        owner: 'admin',
+        stages: { '01-SLEEP': { command: 'echo sleeping; sleep 600' } },
+      },
+    });
+    const started = await portal.call('POST', '/api/v1/jobs', { workflow: 'sleepy' });
+    const { context, page } = await portal.signedIn('admin');
+    await page.goto(`${portal.url}/jobs/${started.id}`);
+    await page.getByRole('log', { name: 'Job log' }).getByText('sleeping').waitFor(waitLong);
+    await page.getByRole('button', { name: 'Stop job' }).click();
+    await page.getByRole('heading', { name: `Job #${started.id} aborted` }).waitFor(waitLong);
+    await page.getByRole('button', { name: 'Resubmit', exact: true }).waitFor(waitLong);
+    await context.close();
+  });
+
   it('resubmits a failed job from its failed stage; the new job and the original link to each other', async () => {
     const fixed = join(portal.dataDir.path, 'fixed');
     await portal.call('POST', '/api/v1/workflows', {

@@ -132,6 +132,13 @@ describe('portal workflow editor', { skip: browserSkipReason() }, () => {
     await history.selectOption('1');
     await page.getByText('(the current one is 2)').waitFor(waitLong);
     await page.getByRole('list', { name: 'Stages' }).getByText('2 retries').waitFor(waitLong);
+    await screenshot(page, 'workflow-view-revision-1');
+
+    // A narrow screen (1024 px) stacks the preview under the editor.
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByText('No problems: the workflow is valid.').waitFor(waitLong);
+    await screenshot(page, 'workflow-editor-1024');
     await context.close();
   });
 

@@ -17,17 +17,14 @@ import { type PlacedProblem, placeProblems, useValidation } from './use-validati
 import { WorkflowFileInput } from './workflow-file-input.tsx';
 import './workflows.css';
 
-/** The definition of a stored workflow, without the server's bookkeeping, as an author writes it. */
+/**
+ * The definition of a stored workflow as an author writes it: the APS keys in their usual order, without
+ * the server's bookkeeping (id, revision, dates).
+ */
 export function definitionText(workflow: Workflow): string {
-  const {
-    id: _id,
-    revision: _revision,
-    createdBy: _by,
-    created: _created,
-    updated: _updated,
-    ...rest
-  } = workflow;
-  return `${JSON.stringify(rest, null, 2)}\n`;
+  const { name, owner, description, userAccount, version, stages } = workflow;
+  const definition = { name, owner, description, userAccount, version, stages };
+  return `${JSON.stringify(definition, null, 2)}\n`;
 }
 
 export function newWorkflowText(owner: string): string {
