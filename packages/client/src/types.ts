@@ -518,6 +518,8 @@ export interface WorkflowValidation {
   problems: WorkflowProblem[];
   /** The order the stages would run in. */
   stageOrder: string[];
+  /** For `format` and `text`: the text as read, before the checks (e.g. a Python spec, to show as JSON). */
+  definition?: WorkflowDefinition;
 }
 
 export interface WorkflowListQuery extends PageQuery {

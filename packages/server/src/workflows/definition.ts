@@ -140,6 +140,17 @@ export function stageKeys(workflow: WorkflowDefinition): string[] {
   return Object.keys(workflow.stages).sort();
 }
 
+/**
+ * Reads a workflow file as data without checking it, so an editor can show a Python spec as JSON even
+ * while it has problems; a syntax error throws WorkflowInvalidError with its line and column.
+ *
+ * @example
+ * readWorkflowText("{'name': 'ex', 'stages': {}}", 'python') // { name: 'ex', stages: {} }
+ */
+export function readWorkflowText(text: string, format: WorkflowFormat): unknown {
+  return parseText(text, format);
+}
+
 function parseText(text: string, format: WorkflowFormat): unknown {
   const syntaxError = (message: string) => new WorkflowInvalidError([{ path: '', message }]);
   switch (format) {

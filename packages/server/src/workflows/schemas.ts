@@ -63,6 +63,12 @@ export const WorkflowProblems = Type.Object({
   valid: Type.Boolean(),
   problems: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
   stageOrder: Type.Array(Type.String()),
+  definition: Type.Optional(
+    Type.Unknown({
+      description:
+        'for `format` and `text`: the text as read (before the checks), so an editor can show a Python spec as JSON',
+    }),
+  ),
 });
 
 export const WorkflowParams = Type.Object({ owner: Name, name: Name });

@@ -7,6 +7,7 @@ import { AppError } from '../errors/app-error.ts';
 import { decodeCursor, encodeCursor } from '../http/pagination.ts';
 import {
   parseWorkflowText,
+  readWorkflowText,
   stageKeys,
   validateWorkflow,
   type WorkflowDefinition,
@@ -67,6 +68,16 @@ function definitionOf(body: UpsertWorkflowBody): WorkflowDefinition {
   }
 }
 
+/** A text body as read, before the checks (the portal turns an uploaded `.py` spec into JSON with it). */
+function readForEditor(body: UpsertWorkflowBody): { definition?: unknown } {
+  if (body.text === undefined || body.format === undefined || body.definition !== undefined) return {};
+  try {
+    return { definition: readWorkflowText(body.text, body.format) };
+  } catch {
+    return {}; // a syntax error: definitionOf reports it as a problem
+  }
+}
+
 export function createWorkflowService(context: ServiceContext) {
   const { db, profile } = context;
   const present = (record: store.WorkflowRecord) =>
@@ -75,14 +86,17 @@ export function createWorkflowService(context: ServiceContext) {
   return {
     /** Every problem at once, for editors: a definition that parses but names a missing account is invalid. */
     async validate(actor: Actor, body: UpsertWorkflowBody) {
+      const read = readForEditor(body);
       try {
         const definition = definitionOf(body);
         const runAs = await resolveRunAs(context, actor, definition.userAccount);
         const problems = runAs.ok ? [] : [runAs.problem];
-        return { valid: problems.length === 0, problems, stageOrder: stageKeys(definition) };
+        return { valid: problems.length === 0, problems, stageOrder: stageKeys(definition), ...read };
       } catch (error) {
-        if (error instanceof AppError && error.code === 'workflow_invalid')
-          return { valid: false, problems: error.details.problems as WorkflowProblem[], stageOrder: [] };
+        if (error instanceof AppError && error.code === 'workflow_invalid') {
+          const problems = error.details.problems as WorkflowProblem[];
+          return { valid: false, problems, stageOrder: [], ...read };
+        }
         throw error;
       }
     },
