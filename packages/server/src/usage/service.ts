@@ -75,23 +75,26 @@ export function createUsageService(context: ServiceContext) {
     async report(actor: Actor, query: UsageQuery): Promise<Usage> {
       const period = usagePeriod(query, context.now());
       const scope = await scopeOf(actor, query.station);
-      const [stations, ingested, jobRows, byStation, byExperiment, busiest] = await Promise.all([
+      const [stations, ingestRows, jobRows, byStation, byExperiment] = await Promise.all([
         store.stationNames(db, scope),
-        store.ingestedPerDay(db, period.range, scope),
+        store.ingestedPerDay(db, period.range),
         store.jobsPerDay(db, period.range, scope),
         store.storageByStation(db, scope),
         store.storageByExperiment(db, scope, 50),
-        store.busiestExperiments(db, period.range, scope, 10),
       ]);
+      const names = inScope(
+        await store.experimentsById(db, [...new Set(ingestRows.map((row) => row.experimentId))]),
+        scope,
+      );
       return {
         from: period.from,
         to: period.to,
         stations,
-        ingested,
+        ingested: perStationDay(ingestRows, names),
         jobs: jobsByDay(jobRows),
         storageByStation: byStation,
         storageByExperiment: byExperiment,
-        busiestExperiments: busiest,
+        busiestExperiments: busiest(ingestRows, names, 10),
       };
     },
   };
@@ -111,4 +114,45 @@ function jobsByDay(rows: { day: string; status: string; jobs: number }[]): Usage
     const ended = entry.done + entry.failed + entry.aborted;
     return { ...entry, successRate: ended === 0 ? null : entry.done / ended };
   });
+}
+
+type IngestRow = Awaited<ReturnType<typeof store.ingestedPerDay>>[number];
+type Names = Map<number, { experiment: string; station: string }>;
+
+/** Only the experiments of the stations in scope: the others' rows are then skipped. */
+function inScope(
+  names: Map<number, { experiment: string; station: string; stationId: number }>,
+  scope: store.StationScope,
+): Names {
+  const kept: Names = new Map();
+  for (const [id, { experiment, station, stationId }] of names)
+    if (scope === 'all' || scope.includes(stationId)) kept.set(id, { experiment, station });
+  return kept;
+}
+
+/** Per day and station, in day then station order. */
+function perStationDay(rows: IngestRow[], names: Names): Usage['ingested'] {
+  const sums = new Map<string, Usage['ingested'][number]>();
+  for (const row of rows) {
+    const station = names.get(row.experimentId)?.station;
+    if (station === undefined) continue; // another station's, or deleted since
+    const key = `${row.day} ${station}`;
+    const sum = sums.get(key) ?? { day: row.day, station, files: 0, bytes: 0 };
+    sums.set(key, { ...sum, files: sum.files + row.files, bytes: sum.bytes + row.bytes });
+  }
+  return [...sums.values()].sort((a, b) => a.day.localeCompare(b.day) || a.station.localeCompare(b.station));
+}
+
+/** The experiments that took in the most bytes (then files, then name). */
+function busiest(rows: IngestRow[], names: Names, limit: number): Usage['busiestExperiments'] {
+  const sums = new Map<number, Usage['busiestExperiments'][number]>();
+  for (const row of rows) {
+    const name = names.get(row.experimentId);
+    if (name === undefined) continue;
+    const sum = sums.get(row.experimentId) ?? { ...name, files: 0, bytes: 0 };
+    sums.set(row.experimentId, { ...sum, files: sum.files + row.files, bytes: sum.bytes + row.bytes });
+  }
+  return [...sums.values()]
+    .sort((a, b) => b.bytes - a.bytes || b.files - a.files || a.experiment.localeCompare(b.experiment))
+    .slice(0, limit);
 }

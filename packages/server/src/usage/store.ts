@@ -1,6 +1,7 @@
 /**
  * The usage figures, each one GROUP BY over an index: files by their creation time (`files_created`, which
- * also carries the experiment and the size, so the count never reads the table), jobs by their end time
+ * also carries the experiment and the size, so the count never reads the table; per day and experiment,
+ * from which the service sums stations and ranks experiments), jobs by their end time
  * (`jobs_end_time`), storage from the catalog's running totals (`file_totals`, no counting at all).
  *
  * Days are the first ten characters of the stored ISO-8601 UTC timestamps, the same on both databases.
@@ -20,31 +21,47 @@ export interface TimeRange {
 const day = (column: string) => sql<string>`substr(${sql.ref(column)}, 1, 10)`;
 const toNumber = (value: unknown) => Number(value ?? 0);
 
-/** Files and bytes cataloged per day and station. */
-export async function ingestedPerDay(db: Kysely<Database>, range: TimeRange, scope: StationScope) {
-  let query = db
-    .selectFrom('files as f')
-    .innerJoin('experiments as e', 'e.id', 'f.experiment_id')
-    .innerJoin('stations as s', 's.id', 'e.station_id')
+/**
+ * Files and bytes cataloged per day and experiment: one pass over the `files_created` index range, with no
+ * join per record (the experiments' names and stations are read once, for the few ids found). Every station's
+ * rows, which the service then keeps or not: a station condition here lets SQLite, which has no statistics,
+ * drive the query from an experiment index and read the table for each record (12 s at 1M, not 9).
+ */
+export async function ingestedPerDay(db: Kysely<Database>, range: TimeRange) {
+  const rows = await db
+    .selectFrom('files')
     .select((eb) => [
-      day('f.created_at').as('day'),
-      's.name as station',
+      day('created_at').as('day'),
+      'experiment_id',
       eb.fn.countAll().as('files'),
-      eb.fn.sum('f.size').as('bytes'),
+      eb.fn.sum('size').as('bytes'),
     ])
-    .where('f.created_at', '>=', range.from)
-    .where('f.created_at', '<', range.to)
-    .groupBy([day('f.created_at'), 's.name'])
-    .orderBy(day('f.created_at'))
-    .orderBy('s.name');
-  if (scope !== 'all') query = query.where('e.station_id', 'in', scope.length ? scope : [-1]);
-  const rows = await query.execute();
+    .where('created_at', '>=', range.from)
+    .where('created_at', '<', range.to)
+    .groupBy([day('created_at'), 'experiment_id'])
+    .execute();
   return rows.map((r) => ({
     day: r.day,
-    station: r.station,
+    experimentId: r.experiment_id,
     files: toNumber(r.files),
     bytes: toNumber(r.bytes),
   }));
+}
+
+/** Names and stations of experiments, by id. */
+export async function experimentsById(db: Kysely<Database>, ids: number[]) {
+  const found = new Map<number, { experiment: string; station: string; stationId: number }>();
+  for (let at = 0; at < ids.length; at += 500) {
+    const rows = await db
+      .selectFrom('experiments as e')
+      .innerJoin('stations as s', 's.id', 'e.station_id')
+      .select(['e.id', 'e.name as experiment', 's.name as station', 's.id as stationId'])
+      .where('e.id', 'in', ids.slice(at, at + 500))
+      .execute();
+    for (const row of rows)
+      found.set(row.id, { experiment: row.experiment, station: row.station, stationId: row.stationId });
+  }
+  return found;
 }
 
 /**
@@ -105,40 +122,6 @@ export async function storageByExperiment(db: Kysely<Database>, scope: StationSc
   if (scope !== 'all') query = query.where('e.station_id', 'in', scope.length ? scope : [-1]);
   const rows = await query.execute();
   return rows.map((r) => ({ ...r, files: toNumber(r.files), bytes: toNumber(r.bytes) }));
-}
-
-/** The experiments that took in the most bytes in the range (files as the tie-breaker). */
-export async function busiestExperiments(
-  db: Kysely<Database>,
-  range: TimeRange,
-  scope: StationScope,
-  limit: number,
-) {
-  let query = db
-    .selectFrom('files as f')
-    .innerJoin('experiments as e', 'e.id', 'f.experiment_id')
-    .innerJoin('stations as s', 's.id', 'e.station_id')
-    .select((eb) => [
-      'e.name as experiment',
-      's.name as station',
-      eb.fn.countAll().as('files'),
-      eb.fn.sum('f.size').as('bytes'),
-    ])
-    .where('f.created_at', '>=', range.from)
-    .where('f.created_at', '<', range.to)
-    .groupBy(['e.id', 'e.name', 's.name'])
-    .orderBy(sql`sum(f.size)`, 'desc')
-    .orderBy(sql`count(*)`, 'desc')
-    .orderBy('e.name')
-    .limit(limit);
-  if (scope !== 'all') query = query.where('e.station_id', 'in', scope.length ? scope : [-1]);
-  const rows = await query.execute();
-  return rows.map((r) => ({
-    experiment: r.experiment,
-    station: r.station,
-    files: toNumber(r.files),
-    bytes: toNumber(r.bytes),
-  }));
 }
 
 /** Names of the stations in scope, in name order. */
