@@ -22,6 +22,7 @@ import { registerStationCommands } from './commands/station.ts';
 import { registerStorageCommands } from './commands/storage.ts';
 import { registerTokenCommands } from './commands/token.ts';
 import { registerUploadCommands } from './commands/upload.ts';
+import { registerUsageCommands } from './commands/usage.ts';
 import { registerUserCommands } from './commands/user.ts';
 import { registerWorkflowCommands } from './commands/workflow.ts';
 import { CliError, type Runtime } from './context.ts';
@@ -63,6 +64,7 @@ export function buildProgram(runtime: Runtime, server?: ServerModule): Command {
   registerJobCommands(program, runtime);
   registerAuditCommands(program, runtime);
   registerEventCommands(program, runtime);
+  registerUsageCommands(program, runtime);
   return program;
 }
 

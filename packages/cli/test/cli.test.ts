@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Experiment, ImportResult, IssuedToken, Page, Token, User } from '@photon-dm/client';
+import type { Experiment, ImportResult, IssuedToken, Page, Token, Usage, User } from '@photon-dm/client';
 import {
   cleanEnv,
   dmCommands,
@@ -271,6 +271,21 @@ describe('the five-minute tour through dm', { timeout: 300_000 }, () => {
     assert.match(stdout, /Deleted experiment 2026-1-brown/);
     const gone = await dm(['experiment', 'show', '2026-1-brown']);
     assert.equal(gone.code, 1);
+  });
+
+  it('should show usage to the admin and refuse it to a user who manages no station', async () => {
+    const usage = await json<Usage>(['usage', '--station', '8-ID-I']);
+    assert.deepEqual(usage.stations, ['8-ID-I']);
+    assert.ok(Array.isArray(usage.storageByStation));
+    const { stdout } = await ok(['usage']);
+    assert.match(stdout, /^Usage from \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}/);
+    assert.match(stdout, /STORAGE PER STATION/);
+    const refused = await dm(['usage'], { home: carolHome });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /only admins and station managers may see usage/);
+    const bad = await dm(['usage', '--from', 'last-week']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /from/);
   });
 
   it('should log out: the token is revoked and the session file removed', async () => {

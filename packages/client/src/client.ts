@@ -6,6 +6,7 @@ import { ExperimentsApi } from './resources/experiments.ts';
 import { AuditApi, ExperimentTypesApi, StationsApi } from './resources/facility.ts';
 import { FilesApi, StorageApi, UploadsApi } from './resources/files.ts';
 import { JobsApi } from './resources/jobs.ts';
+import { UsageApi } from './resources/usage.ts';
 import { WorkflowsApi } from './resources/workflows.ts';
 import { type FetchFunction, Transport } from './transport.ts';
 import type { Health, IssuedToken, LoginInput, User } from './types.ts';
@@ -44,6 +45,7 @@ export class PhotonClient {
   readonly workflows: WorkflowsApi;
   readonly jobs: JobsApi;
   readonly events: EventsApi;
+  readonly usage: UsageApi;
   private readonly transport: Transport;
 
   constructor(options: PhotonClientOptions) {
@@ -62,6 +64,7 @@ export class PhotonClient {
     this.workflows = new WorkflowsApi(this.transport);
     this.jobs = new JobsApi(this.transport);
     this.events = new EventsApi(this.transport);
+    this.usage = new UsageApi(this.transport);
   }
 
   /** The server URL as requests use it (without a trailing slash). */

@@ -679,3 +679,30 @@ export interface EventStreamOptions {
   /** Wait before reconnecting; default: what the server says (`retry:`), 2 s. */
   reconnectMs?: number;
 }
+
+// Usage
+
+export interface UsageQuery {
+  /** First UTC day, YYYY-MM-DD, inclusive; default: 29 days before `to`. */
+  from?: string;
+  /** Last UTC day, inclusive; default: today. */
+  to?: string;
+  station?: string;
+}
+
+export interface UsageAmount {
+  files: number;
+  bytes: number;
+}
+
+/** The facility's use over a period: staff only (admins: every station; managers: theirs). */
+export interface Usage {
+  from: string;
+  to: string;
+  stations: string[];
+  ingested: (UsageAmount & { day: string; station: string })[];
+  jobs: { day: string; done: number; failed: number; aborted: number; successRate: number | null }[];
+  storageByStation: (UsageAmount & { station: string; experiments: number })[];
+  storageByExperiment: (UsageAmount & { experiment: string; station: string })[];
+  busiestExperiments: (UsageAmount & { experiment: string; station: string })[];
+}

@@ -47,6 +47,8 @@ import { registerStorageRoutes } from './storage/routes.ts';
 import { registerUploadRoutes } from './uploads/routes.ts';
 import { startUploadRunner } from './uploads/runner.ts';
 import { createUploadService } from './uploads/service.ts';
+import { registerUsageRoutes } from './usage/routes.ts';
+import { createUsageService } from './usage/service.ts';
 import { registerUserRoutes } from './users/routes.ts';
 import { createUserService } from './users/service.ts';
 import { registerWorkflowRoutes } from './workflows/routes.ts';
@@ -143,6 +145,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       }),
     );
     registerDaqAgentRoutes(http, createDaqAgentService(context));
+    registerUsageRoutes(http, createUsageService(context));
     await registerPortalRoutes(http, settings.webDir);
     await http.ready();
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { createApp } from '../src/app.ts';
 import { loadSettings } from '../src/settings/settings.ts';
 import { type TempDir, tempDir } from './support/temp-dir.ts';
@@ -14,6 +15,8 @@ async function appServing(webDir: string, dataDir: string) {
   const settings = loadSettings({ flags: { dataDir, webDir, logLevel: 'silent' }, env: {} });
   return createApp({ settings });
 }
+
+const bigScript = `console.log(${JSON.stringify('x'.repeat(5000))});`;
 
 describe('the portal at /', () => {
   let dir: TempDir;
@@ -43,6 +46,8 @@ describe('the portal at /', () => {
     mkdirSync(join(webDir, 'assets'), { recursive: true });
     writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>portal</title>');
     writeFileSync(join(webDir, 'assets', 'main-abc123.js'), 'console.log(1)');
+    writeFileSync(join(webDir, 'assets', 'big-def456.js'), bigScript);
+    writeFileSync(join(webDir, 'assets', 'big-def456.js.br'), brotliCompressSync(bigScript));
     const app = await appServing(webDir, join(dir.path, 'data-2'));
     try {
       for (const url of ['/', '/jobs/12', '/experiments/a%20b/files?path=x']) {
@@ -56,6 +61,18 @@ describe('the portal at /', () => {
       assert.equal(asset.statusCode, 200);
       assert.match(String(asset.headers['cache-control']), /immutable/);
       assert.equal((await app.http.inject({ method: 'GET', url: '/assets/nope.js' })).statusCode, 404);
+      const compressed = await app.http.inject({
+        method: 'GET',
+        url: '/assets/big-def456.js',
+        headers: { 'accept-encoding': 'gzip, deflate, br' },
+      });
+      assert.equal(compressed.headers['content-encoding'], 'br', 'the copy the build compressed');
+      assert.equal(brotliDecompressSync(compressed.rawPayload).toString(), bigScript);
+      assert.match(String(compressed.headers['cache-control']), /immutable/);
+      assert.match(String(compressed.headers.vary), /accept-encoding/);
+      const plain = await app.http.inject({ method: 'GET', url: '/assets/big-def456.js' });
+      assert.equal(plain.headers['content-encoding'], undefined);
+      assert.equal(plain.body, bigScript, 'a client that accepts no encoding gets the file itself');
       const whoami = await app.http.inject({ method: 'GET', url: '/api/v1/auth/whoami' });
       assert.equal(whoami.statusCode, 401, 'the API still asks for a token');
     } finally {

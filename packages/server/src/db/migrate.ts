@@ -6,6 +6,7 @@ import { fileMetadata } from './migrations/0004-file-metadata.ts';
 import { daqAgent } from './migrations/0005-daq-agent.ts';
 import { workflowsJobs } from './migrations/0006-workflows-jobs.ts';
 import { events } from './migrations/0007-events.ts';
+import { usage } from './migrations/0008-usage.ts';
 import type { DialectProfile } from './profile.ts';
 import type { Database } from './tables.ts';
 
@@ -20,6 +21,7 @@ function migrationsFor(profile: DialectProfile) {
     '0005-daq-agent': daqAgent(profile),
     '0006-workflows-jobs': workflowsJobs(profile),
     '0007-events': events(profile),
+    '0008-usage': usage(),
   };
 }
 

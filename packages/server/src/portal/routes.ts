@@ -40,7 +40,10 @@ export async function registerPortalRoutes(http: HttpServer, webDir: string): Pr
       wildcard: false,
       index: false,
       cacheControl: false,
+      // The build writes .br and .gz copies of scripts and styles; browsers that accept them get those.
+      preCompressed: true,
       setHeaders(response, path) {
+        response.setHeader('vary', 'accept-encoding');
         for (const [name, value] of Object.entries(securityHeaders)) response.setHeader(name, value);
         const hashed = path.startsWith(join(webDir, 'assets'));
         response.setHeader('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
