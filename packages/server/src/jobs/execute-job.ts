@@ -6,10 +6,10 @@
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { isDeadLocalOwner } from '../leases.ts';
+import { lookupUnixAccount, runsAsRoot, type UnixAccount } from '../system/unix-accounts.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
 import type { OutputMatcher } from '../workflows/output-variables.ts';
 import { findRevisionById } from '../workflows/store.ts';
-import { lookupUnixAccount, runsAsRoot, type UnixAccount } from '../workflows/unix-account.ts';
 import { killProcessGroup } from './child-process.ts';
 import type { ClaimedJob } from './claim.ts';
 import { loadJobContext } from './job-context.ts';
