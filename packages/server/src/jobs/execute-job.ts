@@ -88,17 +88,20 @@ async function runClaimedJob(
   const end = async (status: 'done' | 'failed' | 'aborted', message: string | null, last?: StageEnd) => {
     if (options.leaseLost.aborted) return;
     const ended = await context.db.transaction().execute(async (trx) => {
-      await announce(trx);
       if (last) await recorder?.writeStageEnd(trx, last);
-      if (!(await store.endJob(trx, job.id, 'running', status, context.now(), message, options.owner)))
-        return false;
-      await publishJobStatus(context, trx, job, {
-        status,
-        previousStatus: 'running',
-        stage,
-        errorMessage: message,
-      });
-      return true;
+      const now = context.now();
+      const won = await store.endJob(trx, job.id, 'running', status, now, message, options.owner);
+      // Events after the rows (they hold the event log's lock until commit), in the order they happened.
+      await announce(trx);
+      if (last) await recorder?.publishStageEnd(trx, last);
+      if (won)
+        await publishJobStatus(context, trx, job, {
+          status,
+          previousStatus: 'running',
+          stage,
+          errorMessage: message,
+        });
+      return won;
     });
     if (ended) log.info({ status, message }, 'job ended');
   };

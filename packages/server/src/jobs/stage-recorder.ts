@@ -35,7 +35,10 @@ export interface StageEnd {
 export type AlsoInTransaction = (trx: Kysely<Database>) => Promise<void>;
 
 export interface StageRecorder {
-  /** Records the stage as running; `also` (the job's start) commits with it. Answers its start time. */
+  /**
+   * Records the stage as running; `also` (the job's own event, published before the stage's) commits with
+   * it. Answers its start time.
+   */
   stageStarted(key: string, also?: AlsoInTransaction): Promise<string>;
   /**
    * Records the stage's end and, in the same transaction, the start of `next`: one commit between two
@@ -43,8 +46,12 @@ export interface StageRecorder {
    * Answers the next stage's start time.
    */
   stageEndedNextStarted(end: StageEnd, next: string): Promise<string>;
-  /** Writes a stage's end inside the caller's transaction (the job's end, so both commit together). */
+  /**
+   * Writes a stage's end inside the caller's transaction (the job's end, so both commit together); its
+   * event is `publishStageEnd`, for the caller to publish after its own rows.
+   */
   writeStageEnd(trx: Kysely<Database>, end: StageEnd): Promise<void>;
+  publishStageEnd(trx: Kysely<Database>, end: StageEnd): Promise<void>;
   processStarted(
     key: string,
     number: number,
@@ -60,6 +67,7 @@ export function createStageRecorder(context: ServiceContext, job: JobContext): S
   const { db } = context;
   const jobId = job.job.id;
   const pending = new Set<Promise<unknown>>();
+  // Rows first, events last: on PostgreSQL an event holds the event log's lock until commit (db/event-log.ts).
   const writeStart = async (trx: Kysely<Database>, key: string, now: string) => {
     await store.setJobStage(trx, jobId, key, encodeJson(job.variables), now);
     await store.upsertStage(trx, {
@@ -71,8 +79,9 @@ export function createStageRecorder(context: ServiceContext, job: JobContext): S
       start_time: now,
       end_time: null,
     });
-    await publishStageStatus(context, trx, job.job, key, 'running', null);
   };
+  const publishStart = (trx: Kysely<Database>, key: string) =>
+    publishStageStatus(context, trx, job.job, key, 'running', null);
   /** `jobRow`: whether the job's stage and variables are written here (not when the next start does). */
   const writeEnd = async (trx: Kysely<Database>, end: StageEnd, now: string, jobRow: boolean) => {
     Object.assign(job.variables, end.captured);
@@ -86,14 +95,16 @@ export function createStageRecorder(context: ServiceContext, job: JobContext): S
       end_time: now,
     });
     if (jobRow) await store.setJobStage(trx, jobId, end.key, encodeJson(job.variables), now);
-    await publishStageStatus(context, trx, job.job, end.key, end.status, end.message);
   };
+  const publishEnd = (trx: Kysely<Database>, end: StageEnd) =>
+    publishStageStatus(context, trx, job.job, end.key, end.status, end.message);
   return {
     async stageStarted(key, also) {
       const now = context.now();
       await db.transaction().execute(async (trx) => {
-        await also?.(trx);
         await writeStart(trx, key, now);
+        await also?.(trx);
+        await publishStart(trx, key);
       });
       return now;
     },
@@ -102,11 +113,16 @@ export function createStageRecorder(context: ServiceContext, job: JobContext): S
       await db.transaction().execute(async (trx) => {
         await writeEnd(trx, end, now, false);
         await writeStart(trx, next, now);
+        await publishEnd(trx, end);
+        await publishStart(trx, next);
       });
       return now;
     },
     async writeStageEnd(trx, end) {
       await writeEnd(trx, end, context.now(), true);
+    },
+    async publishStageEnd(trx, end) {
+      await publishEnd(trx, end);
     },
     async processStarted(key, number, spec) {
       const now = context.now();
