@@ -7,13 +7,21 @@
  * selects most files anyway.
  *
  * Which condition drives the search matters more than anything else at 1M records: a rare value must be
- * found through its index, not by walking every file. PostgreSQL's planner knows from its statistics. SQLite
- * has none, so here the conditions are measured first (a count that stops at `probeCap`, or the key count
- * for `exists`) and the most selective one drives; if none is selective, a listing walks the files in
- * the order asked and stops once its page is full, as before.
+ * found through its index, not by walking every file. Where the planner cannot know which conditions are
+ * rare (SQLite: every condition, it has no statistics; PostgreSQL: ranges, whose statistics mix every key),
+ * the conditions are measured first (a count that stops at a cap, or the key count for `exists`) and the
+ * most selective one drives, as a subquery (SQLite) or as the ids it matches (PostgreSQL; see
+ * `DialectProfile.metadataDriver`); if none is selective, a listing walks the files in the order asked and
+ * stops once its page is full, as before.
  */
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { columnGlob, entryCondition, metadataCondition, metadataContains } from '../db/metadata-query.ts';
+import {
+  columnGlob,
+  entryCondition,
+  idAmong,
+  metadataCondition,
+  metadataContains,
+} from '../db/metadata-query.ts';
 import type { DialectProfile } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
 import { readTotals } from './summary-store.ts';
@@ -100,27 +108,86 @@ async function estimate(
   return Number(result.rows[0]?.n ?? 0);
 }
 
-/** The most selective condition, if it should drive the search (SQLite only: PostgreSQL's planner knows). */
+/** Whether the catalog measures this condition itself rather than trusting the planner's estimate. */
+function isMeasured(profile: DialectProfile, condition: IndexedCondition): boolean {
+  switch (profile.measuredMetadataConditions) {
+    case 'all':
+      return true;
+    case 'ranges':
+      return ['<', '<=', '>', '>='].includes(condition.operator);
+    default: {
+      const never: never = profile.measuredMetadataConditions;
+      throw new Error(`unknown measurement ${String(never)}`);
+    }
+  }
+}
+
+interface Measured {
+  condition: IndexedCondition;
+  /** Exact when below `cap`; `cap` means at least that many. */
+  matches: number;
+  cap: number;
+}
+
+/** The most selective of the measured conditions, if it should drive the search. */
 async function chooseDriver(
   db: Kysely<Database>,
   profile: DialectProfile,
   experimentId: number,
   indexed: IndexedCondition[],
   purpose: SearchPurpose,
-): Promise<IndexedCondition | undefined> {
-  if (profile.plansMetadataSearch || indexed.length === 0) return undefined;
+): Promise<Measured | undefined> {
+  const candidates = indexed.filter((condition) => isMeasured(profile, condition));
+  if (candidates.length === 0) return undefined;
   const limit = purpose === 'count' ? 100 : purpose.limit;
   const { files: total } = await readTotals(db, experimentId);
   // Beyond this many matches no condition is worth driving a listing; it also bounds each measurement.
   const cap = Math.max(limit, Math.ceil(Math.sqrt(limit * total)));
-  let best: { condition: IndexedCondition; matches: number } | undefined;
-  for (const condition of indexed) {
+  let best: Measured | undefined;
+  for (const condition of candidates) {
     const matches = await estimate(db, profile, experimentId, condition, cap);
-    if (!best || matches < best.matches) best = { condition, matches };
+    if (!best || matches < best.matches) best = { condition, matches, cap };
     if (matches === 0) break;
   }
   if (!best || (purpose !== 'count' && !worthDriving(best.matches, limit, total))) return undefined;
-  return best.condition;
+  return best;
+}
+
+interface Driver {
+  /**
+   * 'subquery': the condition's subquery is the search's only way in, and is not tested again. 'ids': the
+   * ids it matched, read by the statement before; the condition is tested again, since a file may change.
+   */
+  form: DialectProfile['metadataDriver'];
+  condition: IndexedCondition;
+  filter: RawBuilder<boolean>;
+}
+
+/** How the chosen condition enters the search on this database; undefined when it cannot drive. */
+async function drivingFilter(
+  db: Kysely<Database>,
+  profile: DialectProfile,
+  experimentId: number,
+  measured: Measured,
+): Promise<Driver | undefined> {
+  const { condition } = measured;
+  switch (profile.metadataDriver) {
+    case 'subquery':
+      return { form: 'subquery', condition, filter: entrySource(profile, experimentId, condition) };
+    case 'ids': {
+      // Only a count below the cap is exact: at the cap, the ids would be some of the matches, not all.
+      if (measured.matches >= measured.cap) return undefined;
+      const test = entryCondition(profile, 'm', condition.operator, condition.value);
+      const rows = await sql<{ file_id: number }>`select m.file_id from file_metadata m
+        where m.experiment_id = ${experimentId} and m.key = ${condition.key} and ${test}`.execute(db);
+      const ids = rows.rows.map((row) => row.file_id);
+      return { form: 'ids', condition, filter: idAmong(profile, 'files.id', ids) };
+    }
+    default: {
+      const never: never = profile.metadataDriver;
+      throw new Error(`unknown driver ${String(never)}`);
+    }
+  }
 }
 
 /** Splits the metadata conditions by how they are searched on this database. */
@@ -147,7 +214,7 @@ async function metadataOnlyCount(db: Kysely<Database>, profile: DialectProfile, 
   const { indexed } = classify(profile, search.conditions, true);
   if (indexed.length !== search.conditions.length) return undefined;
   const driver =
-    (await chooseDriver(db, profile, search.experimentId, indexed, 'count')) ??
+    (await chooseDriver(db, profile, search.experimentId, indexed, 'count'))?.condition ??
     indexed.find((c) => c.operator === '=') ??
     indexed[0]!;
   let query = db
@@ -197,16 +264,18 @@ export async function searchQuery(
   purpose: SearchPurpose,
 ) {
   const { contained, indexed, unindexed } = classify(profile, search.conditions, false);
-  const driver = await chooseDriver(db, profile, search.experimentId, indexed, purpose);
+  const measured = await chooseDriver(db, profile, search.experimentId, indexed, purpose);
+  const driver = measured && (await drivingFilter(db, profile, search.experimentId, measured));
 
   let query = db.selectFrom('files');
-  // A driver is the only way in: `+` keeps SQLite from using the experiment's indexes on files instead.
-  query = driver
-    ? query.where(sql`+${sql.ref('files.experiment_id')}`, '=', search.experimentId)
-    : query.where('files.experiment_id', '=', search.experimentId);
-  if (driver) query = query.where(entrySource(profile, search.experimentId, driver));
+  // A subquery is the only way in: `+` keeps SQLite from using the experiment's indexes on files instead.
+  query =
+    driver?.form === 'subquery'
+      ? query.where(sql`+${sql.ref('files.experiment_id')}`, '=', search.experimentId)
+      : query.where('files.experiment_id', '=', search.experimentId);
+  if (driver) query = query.where(driver.filter);
   for (const condition of indexed) {
-    if (condition !== driver) {
+    if (driver?.form !== 'subquery' || condition !== driver.condition) {
       query = query.where(entryFilter(profile, search.experimentId, condition, sql.ref('files.id')));
     }
   }

@@ -132,3 +132,24 @@ export function metadataContains(
   }
   return documents.map((document) => sql<boolean>`${sql.ref(column)} @> ${JSON.stringify(document)}::jsonb`);
 }
+
+/**
+ * `column` is one of `ids`, bound as one parameter however many there are (PostgreSQL: an integer array,
+ * whose length the planner sees; SQLite: a JSON array read by `json_each`).
+ */
+export function idAmong(
+  profile: DialectProfile,
+  column: string,
+  ids: readonly number[],
+): RawBuilder<boolean> {
+  switch (profile.name) {
+    case 'postgres':
+      return sql<boolean>`${sql.ref(column)} = any(${ids}::integer[])`;
+    case 'sqlite':
+      return sql<boolean>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(ids)}))`;
+    default: {
+      const never: never = profile.name;
+      throw new Error(`unknown dialect ${String(never)}`);
+    }
+  }
+}

@@ -28,10 +28,21 @@ export interface DialectProfile {
    */
   readonly metadataEquality: 'containment' | 'normalized';
   /**
-   * Whether the planner has statistics to choose which metadata condition drives a search. SQLite has none
-   * (the server never runs ANALYZE), so the catalog measures the conditions itself (catalog/search-store.ts).
+   * Which metadata conditions the catalog measures itself (a capped count) so that a rare one drives a
+   * search (catalog/search-store.ts). SQLite: all, its planner has no statistics (the server never runs
+   * ANALYZE). PostgreSQL: ranges (`<`, `<=`, `>`, `>=`) only. It estimates containment and key existence well,
+   * but its statistics of `file_metadata.value_number` and `value_text` mix every key in one histogram, so a
+   * range rare for its key (`energy>=24.9`, 0.5% of the files) looks common (`temperature` and `scan_number`
+   * values are all above 24.9) and it walks the files testing each instead of using the index.
    */
-  readonly plansMetadataSearch: boolean;
+  readonly measuredMetadataConditions: 'all' | 'ranges';
+  /**
+   * How a measured rare condition drives a search. 'subquery': `files.id in (select file_id ...)`, which
+   * SQLite follows as written. 'ids': the matching ids themselves, as one array parameter, since PostgreSQL
+   * would estimate a subquery from the same mixed statistics; with the ids it knows how many there are and
+   * chooses between looking each up and walking the files in the order asked with a hashed test.
+   */
+  readonly metadataDriver: 'subquery' | 'ids';
 }
 
 export const sqliteProfile: DialectProfile = {
@@ -43,7 +54,8 @@ export const sqliteProfile: DialectProfile = {
   supportsListenNotify: false,
   supportsForUpdate: false,
   metadataEquality: 'normalized',
-  plansMetadataSearch: false,
+  measuredMetadataConditions: 'all',
+  metadataDriver: 'subquery',
 };
 
 export const postgresProfile: DialectProfile = {
@@ -55,7 +67,8 @@ export const postgresProfile: DialectProfile = {
   supportsListenNotify: true,
   supportsForUpdate: true,
   metadataEquality: 'containment',
-  plansMetadataSearch: true,
+  measuredMetadataConditions: 'ranges',
+  metadataDriver: 'ids',
 };
 
 /**

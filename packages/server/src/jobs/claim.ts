@@ -4,8 +4,10 @@
  * Then fair share: of the oldest pending job of each share key, the one whose share key has the fewest jobs
  * running; between equals, the key whose last job started longest ago (round robin); then the oldest. One
  * DAQ's thousand files therefore take turns with everyone else's jobs instead of queueing them behind.
+ * The fair-share claim is one guarded UPDATE: one round trip, plus the orphan scan when it is due.
  */
 import type { Kysely } from 'kysely';
+import { profileOf } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
 import { isDeadLocalOwner } from '../leases.ts';
 
@@ -23,72 +25,76 @@ export interface ClaimOptions {
   leaseUntil: string;
   /** Jobs this worker runs now: never taken over by itself, whatever their lease says. */
   runningHere: ReadonlySet<number>;
+  /**
+   * Whether to look for orphans first. That reads every running job of the site, so a busy worker does it
+   * about once a second rather than before each of its claims (runner.ts).
+   */
+  lookForOrphans: boolean;
 }
 
 export async function claimNextJob(
   db: Kysely<Database>,
   options: ClaimOptions,
 ): Promise<ClaimedJob | undefined> {
-  const orphan = await claimOrphan(db, options);
-  if (orphan) return orphan;
-  const heads = await db
-    .selectFrom('jobs')
-    .select(['share_key', (eb) => eb.fn.min<number>('id').as('id')])
+  if (options.lookForOrphans) {
+    const orphan = await claimOrphan(db, options);
+    if (orphan) return orphan;
+  }
+  return await claimFairShare(db, options);
+}
+
+/**
+ * One statement: the next job by fair share, moved to running if still pending. On PostgreSQL the choice
+ * locks its row and skips rows other claimers hold (`FOR UPDATE SKIP LOCKED`), so two servers claiming at
+ * once take different jobs instead of queueing on one; on SQLite the statement is alone anyway. Either way
+ * the `status = 'pending'` guard decides: a claim that loses a race updates nothing, and the runner claims
+ * again at its next wake (at most a second later).
+ */
+async function claimFairShare(db: Kysely<Database>, options: ClaimOptions): Promise<ClaimedJob | undefined> {
+  const heads = db
+    .selectFrom('jobs as h')
+    .select((eb) => eb.fn.min<number>('h.id').as('id'))
+    .where('h.status', '=', 'pending')
+    .where('h.site', '=', options.site)
+    .groupBy('h.share_key');
+  let next = db
+    .selectFrom('jobs as j')
+    .select('j.id')
+    .where('j.id', 'in', heads)
+    .orderBy((eb) =>
+      eb
+        .selectFrom('jobs as r')
+        .select((rb) => rb.fn.countAll().as('n'))
+        .where('r.status', '=', 'running')
+        .whereRef('r.share_key', '=', 'j.share_key'),
+    )
+    // One indexed MAX per head (jobs_share_started); a key that never started a job comes first.
+    .orderBy((eb) =>
+      eb.fn.coalesce(
+        eb
+          .selectFrom('jobs as s')
+          .select((sb) => sb.fn.max('s.start_time').as('last'))
+          .whereRef('s.share_key', '=', 'j.share_key'),
+        eb.val(''),
+      ),
+    )
+    .orderBy('j.id')
+    .limit(1);
+  if (profileOf(db as Kysely<unknown>).supportsSkipLocked) next = next.forUpdate().skipLocked();
+  const claimed = await db
+    .updateTable('jobs')
+    .set((eb) => ({
+      status: 'running' as const,
+      lease_owner: options.owner,
+      lease_expires_at: options.leaseUntil,
+      start_time: eb.fn.coalesce('start_time', eb.val(options.now)),
+      updated_at: options.now,
+    }))
+    .where('id', '=', next)
     .where('status', '=', 'pending')
-    .where('site', '=', options.site)
-    .groupBy('share_key')
-    .execute();
-  if (heads.length === 0) return undefined;
-  const running = new Map(
-    (
-      await db
-        .selectFrom('jobs')
-        .select(['share_key', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('status', '=', 'running')
-        .where(
-          'share_key',
-          'in',
-          heads.map((h) => h.share_key),
-        )
-        .groupBy('share_key')
-        .execute()
-    ).map((row) => [row.share_key, Number(row.n)]),
-  );
-  const lastStarted = new Map<string, string>();
-  // One indexed MAX per share key (jobs_share_started): a grouped query over all keys would read every job
-  // a busy DAQ ever had, on each claim.
-  if (heads.length > 1) {
-    for (const head of heads) {
-      const row = await db
-        .selectFrom('jobs')
-        .select((eb) => eb.fn.max('start_time').as('last'))
-        .where('share_key', '=', head.share_key)
-        .executeTakeFirst();
-      if (row?.last) lastStarted.set(head.share_key, row.last);
-    }
-  }
-  heads.sort(
-    (a, b) =>
-      (running.get(a.share_key) ?? 0) - (running.get(b.share_key) ?? 0) ||
-      (lastStarted.get(a.share_key) ?? '').localeCompare(lastStarted.get(b.share_key) ?? '') ||
-      a.id - b.id,
-  );
-  for (const head of heads) {
-    const claimed = await db
-      .updateTable('jobs')
-      .set((eb) => ({
-        status: 'running' as const,
-        lease_owner: options.owner,
-        lease_expires_at: options.leaseUntil,
-        start_time: eb.fn.coalesce('start_time', eb.val(options.now)),
-        updated_at: options.now,
-      }))
-      .where('id', '=', head.id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    if (claimed.numUpdatedRows > 0n) return { id: head.id, takenOver: false, previousOwner: null };
-  }
-  return undefined;
+    .returning('id')
+    .executeTakeFirst();
+  return claimed ? { id: claimed.id, takenOver: false, previousOwner: null } : undefined;
 }
 
 /**

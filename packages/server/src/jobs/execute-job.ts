@@ -3,19 +3,22 @@
  * starts at its `fromStage`; a job taken over from a lost worker skips the stages that finished and gives
  * the interrupted one its next attempt (the lost attempt counts against `retries`).
  */
+import type { Kysely } from 'kysely';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
+import type { Database } from '../db/tables.ts';
 import { isDeadLocalOwner } from '../leases.ts';
+import { lookupUnixAccount, runsAsRoot, type UnixAccount } from '../system/unix-accounts.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
 import type { OutputMatcher } from '../workflows/output-variables.ts';
 import { findRevisionById } from '../workflows/store.ts';
-import { lookupUnixAccount, runsAsRoot, type UnixAccount } from '../workflows/unix-account.ts';
 import { killProcessGroup } from './child-process.ts';
 import type { ClaimedJob } from './claim.ts';
 import { loadJobContext } from './job-context.ts';
 import { publishJobStatus } from './job-events.ts';
 import { isDirectory, runStage } from './run-stage.ts';
-import { createStageRecorder } from './stage-recorder.ts';
+import { createStageRecorder, type StageEnd, type StageRecorder } from './stage-recorder.ts';
+import type { JobRecord } from './store.ts';
 import * as store from './store.ts';
 
 export interface ExecuteOptions {
@@ -24,7 +27,11 @@ export interface ExecuteOptions {
   signal: AbortSignal;
   /** Aborted when this worker no longer holds the job's lease: then it must not write the job's end. */
   leaseLost: AbortSignal;
+  /** The workflow revisions this worker has read (the runner's). */
+  revisions: RevisionCache;
 }
+
+export type RevisionCache = Map<number, NonNullable<Awaited<ReturnType<typeof findRevisionById>>>>;
 
 /** Runs the job; an unexpected error (the database gone at the wrong moment) fails the job, saying why. */
 export async function executeJob(
@@ -68,25 +75,37 @@ async function runClaimedJob(
   const log = context.logger.child({ jobId: claimed.id });
   const job = await store.findJob(context.db, claimed.id);
   if (!job) return;
-  const end = async (status: 'done' | 'failed' | 'aborted', message: string | null) => {
+  // The job's move to running is announced in the transaction of its first write: the first stage's start,
+  // or its end when it fails before any stage. A job taken over was announced by its first worker.
+  let announced = claimed.takenOver;
+  const announce = async (trx: Kysely<Database>) => {
+    if (announced) return;
+    await publishJobStatus(context, trx, job, { status: 'running', previousStatus: 'pending' });
+    announced = true;
+  };
+  let stage = job.stage;
+  let recorder: StageRecorder | undefined;
+  const end = async (status: 'done' | 'failed' | 'aborted', message: string | null, last?: StageEnd) => {
     if (options.leaseLost.aborted) return;
     const ended = await context.db.transaction().execute(async (trx) => {
-      const stage = (await store.findJob(trx, job.id))?.stage ?? null;
-      if (!(await store.endJob(trx, job.id, 'running', status, context.now(), message, options.owner)))
-        return false;
-      await publishJobStatus(context, trx, job, {
-        status,
-        previousStatus: 'running',
-        stage,
-        errorMessage: message,
-      });
-      return true;
+      if (last) await recorder?.writeStageEnd(trx, last);
+      const now = context.now();
+      const won = await store.endJob(trx, job.id, 'running', status, now, message, options.owner);
+      // Events after the rows (they hold the event log's lock until commit), in the order they happened.
+      await announce(trx);
+      if (last) await recorder?.publishStageEnd(trx, last);
+      if (won)
+        await publishJobStatus(context, trx, job, {
+          status,
+          previousStatus: 'running',
+          stage,
+          errorMessage: message,
+        });
+      return won;
     });
     if (ended) log.info({ status, message }, 'job ended');
   };
-  if (!claimed.takenOver)
-    await publishJobStatus(context, context.db, job, { status: 'running', previousStatus: 'pending' });
-  const revision = await findRevisionById(context.db, job.workflow_revision_id);
+  const revision = await findRevision(context, job.workflow_revision_id, options.revisions);
   if (!revision) return await end('failed', `workflow revision ${job.workflow_revision_id} is missing`);
   const definition = decodeJson<WorkflowDefinition>(context.profile, revision.definition);
 
@@ -107,18 +126,16 @@ async function runClaimedJob(
   // Another account cannot enter the service's own directories: without an experiment, its home it is.
   if (account && job.experiment_id === null)
     jobContext.defaultWorkingDir = (await isDirectory(account.home)) ? account.home : '/';
-  const recorder = createStageRecorder(context, jobContext);
-  const finished = new Set(
-    (await store.stagesOf(context.db, [job.id]))
-      .filter((stage) => stage.status === 'done' || stage.status === 'skipped')
-      .map((stage) => stage.stage_key),
-  );
+  recorder = createStageRecorder(context, jobContext);
+  const finished = await finishedStages(context, job, claimed);
   const keys = stageKeys(definition);
   const first = job.from_stage === null ? 0 : Math.max(0, keys.indexOf(job.from_stage));
-  for (const key of keys.slice(first)) {
-    if (finished.has(key)) continue;
-    if (options.signal.aborted) return await end('aborted', 'stopped');
-    const startTime = await recorder.stageStarted(key);
+  const toRun = keys.slice(first).filter((key) => !finished.has(key));
+  if (toRun.length === 0) return await end('done', null);
+  if (options.signal.aborted) return await end('aborted', 'stopped');
+  let startTime = await recorder.stageStarted(toRun[0]!, announce);
+  for (const [index, key] of toRun.entries()) {
+    stage = key;
     const outcome = await runStage({
       job: jobContext,
       key,
@@ -132,26 +149,61 @@ async function runClaimedJob(
     });
     await recorder.settle();
     if (options.leaseLost.aborted) return;
+    const ended = { key, startTime, message: null, captured: {} };
     switch (outcome.status) {
       case 'done':
-        await recorder.stageEnded(key, startTime, 'done', null, outcome.captured);
+      case 'skipped': {
+        const captured = outcome.status === 'done' ? outcome.captured : {};
+        const last: StageEnd = { ...ended, status: outcome.status, captured };
+        const next = toRun[index + 1];
+        if (next === undefined) return await end('done', null, last);
+        if (options.signal.aborted) return await end('aborted', 'stopped', last);
+        startTime = await recorder.stageEndedNextStarted(last, next);
         break;
-      case 'skipped':
-        await recorder.stageEnded(key, startTime, 'skipped', null, {});
-        break;
+      }
       case 'failed':
-        await recorder.stageEnded(key, startTime, 'failed', outcome.message, {});
-        return await end('failed', `stage ${key} failed: ${outcome.message}`);
+        return await end('failed', `stage ${key} failed: ${outcome.message}`, {
+          ...ended,
+          status: 'failed',
+          message: outcome.message,
+        });
       case 'aborted':
-        await recorder.stageEnded(key, startTime, 'aborted', 'stopped', {});
-        return await end('aborted', `stopped during stage ${key}`);
+        return await end('aborted', `stopped during stage ${key}`, {
+          ...ended,
+          status: 'aborted',
+          message: 'stopped',
+        });
       default: {
         const never: never = outcome;
         throw new Error(`unknown stage outcome ${JSON.stringify(never)}`);
       }
     }
   }
-  await end('done', null);
+}
+
+/**
+ * The stages a job has finished. A job claimed from pending has none: only a running job writes stage
+ * rows, and no job goes back to pending.
+ */
+async function finishedStages(context: ServiceContext, job: JobRecord, claimed: ClaimedJob) {
+  if (!claimed.takenOver) return new Set<string>();
+  return new Set(
+    (await store.stagesOf(context.db, [job.id]))
+      .filter((row) => row.status === 'done' || row.status === 'skipped')
+      .map((row) => row.stage_key),
+  );
+}
+
+/** A workflow revision, never changed once written: each is read once per worker. */
+async function findRevision(context: ServiceContext, id: number, revisions: RevisionCache) {
+  const known = revisions.get(id);
+  if (known) return known;
+  const revision = await findRevisionById(context.db, id);
+  if (revision) {
+    if (revisions.size >= 100) revisions.clear();
+    revisions.set(id, revision);
+  }
+  return revision;
 }
 
 interface Recovered {

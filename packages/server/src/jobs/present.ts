@@ -32,7 +32,9 @@ export async function presentJobs(
   profile: DialectProfile,
   jobs: store.JobRecord[],
 ): Promise<Job[]> {
-  const ids = jobs.map((job) => job.id);
+  // A pending job has no stages or processes yet (only a running job writes them, and none goes back to
+  // pending): a job just submitted is presented without reading them.
+  const ids = jobs.filter((job) => job.status !== 'pending').map((job) => job.id);
   const [stages, processes] = await Promise.all([store.stagesOf(db, ids), store.processesOf(db, ids)]);
   return jobs.map((job) => {
     const args = decodeJson<Record<string, string>>(profile, job.arguments);

@@ -7,11 +7,11 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import type { UnixAccount } from '../system/unix-accounts.ts';
 import { evaluateCondition, parseCondition, UnknownVariableError } from '../workflows/conditions.ts';
 import type { WorkflowStage } from '../workflows/definition.ts';
 import type { OutputMatcher } from '../workflows/output-variables.ts';
 import { RegexTimeoutError } from '../workflows/output-variables.ts';
-import type { UnixAccount } from '../workflows/unix-account.ts';
 import { substituteVariables } from '../workflows/variables.ts';
 import { runChildProcess } from './child-process.ts';
 import { type JobContext, stageEnvironment, variableLookup } from './job-context.ts';

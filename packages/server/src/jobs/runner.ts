@@ -7,10 +7,13 @@ import type { ServiceContext } from '../context.ts';
 import { leaseMs, newLeaseOwner } from '../leases.ts';
 import type { OutputMatcher } from '../workflows/output-variables.ts';
 import { type ClaimedJob, claimNextJob } from './claim.ts';
-import { executeJob } from './execute-job.ts';
+import { executeJob, type RevisionCache } from './execute-job.ts';
 import { releaseJobLeases, renewLeases } from './store.ts';
 
 export const localSite = 'local';
+
+/** How often a busy worker looks for orphaned jobs; an idle one wakes at least this seldom anyway. */
+const orphanScanMs = 1_000;
 
 export interface JobRunner {
   wake(): void;
@@ -32,9 +35,11 @@ export function startJobRunner(
   const owner = newLeaseOwner();
   const concurrency = options.concurrency ?? context.settings.jobConcurrency;
   const running = new Map<number, Running>();
+  const revisions: RevisionCache = new Map();
   let stopped = false;
   let wakeUp: (() => void) | undefined;
   let woken = false;
+  let lastOrphanScan = Number.NEGATIVE_INFINITY;
 
   const run = (claimed: ClaimedJob) => {
     const entry: Running = {
@@ -45,6 +50,7 @@ export function startJobRunner(
     entry.task = executeJob(context, claimed, {
       owner,
       matcher: options.matcher,
+      revisions,
       signal: entry.stop.signal,
       leaseLost: entry.leaseLost.signal,
     })
@@ -63,13 +69,18 @@ export function startJobRunner(
       try {
         if (running.size < concurrency) {
           const now = context.now();
+          const lookForOrphans = performance.now() - lastOrphanScan >= orphanScanMs;
+          if (lookForOrphans) lastOrphanScan = performance.now();
           const claimed = await claimNextJob(context.db, {
             owner,
             site: localSite,
             now,
             leaseUntil: new Date(Date.parse(now) + leaseMs).toISOString(),
             runningHere: new Set(running.keys()),
+            lookForOrphans,
           });
+          // Where one orphan was, there may be more (a whole worker's jobs): look again at the next claim.
+          if (claimed?.takenOver) lastOrphanScan = Number.NEGATIVE_INFINITY;
           if (claimed) {
             run(claimed);
             continue;

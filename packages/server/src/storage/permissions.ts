@@ -16,6 +16,12 @@
 import { execFile } from 'node:child_process';
 import { chmod, chown, lstat, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import {
+  lookupUnixAccounts,
+  lookupUnixGroup,
+  type UnixAccount,
+  unixGroupIdsOf,
+} from '../system/unix-accounts.ts';
 
 export type PermissionSupport = { mode: 'acl' } | { mode: 'group'; reason: string };
 
@@ -164,8 +170,7 @@ async function applyGroupPermissions(
       );
     return { warnings };
   }
-  const known = await command('getent', ['group', access.group]);
-  if (known.exitCode !== 0) throw new Error(`unknown unix group: ${access.group}`);
+  if (!(await lookupUnixGroup(access.group))) throw new Error(`unknown unix group: ${access.group}`);
   await mustRun('chgrp', ['-R', '-P', '--no-dereference', access.group, directory]);
   await mustRun('chmod', ['-R', 'g=rX,o=', directory]);
   await mustRun('find', [directory, '-type', 'd', '-exec', 'chmod', 'g+s', '{}', '+']);
@@ -218,29 +223,12 @@ export async function applyFilePermissions(filePath: string, support: Permission
   }
 }
 
-interface Account {
-  uid: number;
-  name: string;
-}
+type Account = Pick<UnixAccount, 'name' | 'uid'>;
 
 /** Unix accounts by name; all names are checked before anything is changed. */
 async function resolveAccounts(names: readonly string[]): Promise<Map<string, Account>> {
-  const unique = [...new Set(names)];
-  // A name starting with '-' would be an option to getent, an all-digit one a uid: neither is an account.
-  const malformed = unique.filter(
-    (name) => !/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(name) || /^\d+$/.test(name),
-  );
-  const wellFormed = unique.filter((name) => !malformed.includes(name));
-  const accounts = new Map<string, Account>();
-  if (wellFormed.length > 0) {
-    // Exit code 2 when some are missing: those simply have no line.
-    for (const line of (await command('getent', ['passwd', ...wellFormed])).stdout.split('\n')) {
-      const [name, , uid] = line.split(':');
-      if (name !== undefined && uid !== undefined && wellFormed.includes(name))
-        accounts.set(name, { name, uid: Number(uid) });
-    }
-  }
-  const unknown = unique.filter((name) => !accounts.has(name));
+  const accounts = await lookupUnixAccounts(names);
+  const unknown = [...new Set(names)].filter((name) => !accounts.has(name));
   if (unknown.length > 0) throw new UnknownAccountError(unknown);
   return accounts;
 }
@@ -271,7 +259,7 @@ async function canTraverse(acl: Map<string, string>, owner: { uid: number; gid: 
   const other = executes(acl.get('other:'));
   // The common case (0711, 0700): group membership cannot change the answer, so do not look it up.
   if (groupEntries.every(([, perms]) => (executes(perms) && executes(mask)) === other)) return other;
-  const gids = (await mustRun('id', ['-G', account.name])).stdout.trim().split(/\s+/).map(Number);
+  const gids = await unixGroupIdsOf(account.name);
   const matching = groupEntries.filter(([key]) => {
     const qualifier = key.slice('group:'.length);
     return qualifier === '' ? gids.includes(owner.gid) : gids.includes(Number(qualifier));

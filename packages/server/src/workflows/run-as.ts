@@ -12,8 +12,8 @@
 import { managesAnyStation } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
+import { lookupUnixAccount, runsAsRoot } from '../system/unix-accounts.ts';
 import type { WorkflowProblem } from './definition.ts';
-import { lookupUnixAccount, runsAsRoot } from './unix-account.ts';
 
 export type RunAs = { ok: true; account: string | null } | { ok: false; problem: WorkflowProblem };
 
