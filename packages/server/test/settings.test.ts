@@ -85,6 +85,22 @@ describe('settings', () => {
     );
   });
 
+  it('rescans DAQ directories every 15 s and watches them unless told not to', () => {
+    const defaults = loadSettings({ env: {} });
+    assert.equal(defaults.daqRescanSeconds, 15);
+    assert.equal(defaults.daqWatch, true);
+    const given = loadSettings({ env: { DM_DAQ_RESCAN_SECONDS: '2.5', DM_DAQ_WATCH: 'no' } });
+    assert.equal(given.daqRescanSeconds, 2.5);
+    assert.equal(given.daqWatch, false);
+    assert.throws(
+      () => loadSettings({ env: { DM_DAQ_RESCAN_SECONDS: '0', DM_DAQ_WATCH: 'maybe' } }),
+      (error: unknown) =>
+        error instanceof SettingsError &&
+        error.problems.length === 2 &&
+        error.message.includes('DM_DAQ_WATCH: "maybe" is not yes or no'),
+    );
+  });
+
   it('takes a fractional DAQ settle time, for detectors whose files are complete within a second', () => {
     assert.equal(loadSettings({ env: {} }).daqSettleSeconds, 5);
     assert.equal(loadSettings({ env: { DM_DAQ_SETTLE_SECONDS: '0.5' } }).daqSettleSeconds, 0.5);

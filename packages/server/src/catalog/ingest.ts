@@ -4,15 +4,17 @@
  * all take files through here.
  */
 import { dirname, join } from 'node:path';
+import type { Kysely } from 'kysely';
 import type { ServiceContext } from '../context.ts';
 import { recordProcessingRequest } from '../daq/store.ts';
 import { decodeJson } from '../db/profile.ts';
-import type { FileOriginType, FileRow } from '../db/tables.ts';
+import type { Database, FileOriginType, FileRow } from '../db/tables.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import { type FileDigest, placeStaged } from '../transfer/place-staged.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
 import { type CopyResult, copyVerified } from '../transfer/verified-copy.ts';
+import type { GroupCommit } from './group-commit.ts';
 import { flattenForCatalog } from './hdf5-metadata.ts';
 import { upsertFile } from './store.ts';
 
@@ -31,6 +33,11 @@ export interface IngestRequest {
    * record's transaction, so a crash can never leave a file cataloged without its job.
    */
   workflow?: { name: string; args: string };
+  /**
+   * Shares the catalog transaction with other takes in flight (a DAQ's); without it the record commits in a
+   * transaction of its own.
+   */
+  groupCommit?: GroupCommit | undefined;
 }
 
 // Wide modes on purpose: under the experiment's default ACL the group bits become the ACL mask, so a
@@ -113,7 +120,7 @@ export async function catalogStored(
     ? decodeJson<Record<string, unknown>>(context.profile, request.existing.metadata)
     : {};
   // The record, what is derived from it (metadata index, counts) and its live event commit together.
-  await context.db.transaction().execute(async (trx) => {
+  const write = async (trx: Kysely<Database>) => {
     await upsertFile(trx, context.profile, record, existing);
     if (request.workflow)
       await recordProcessingRequest(trx, {
@@ -130,5 +137,7 @@ export async function catalogStored(
       subjectId: request.path,
       payload: { path: request.path, size: file.size, md5: file.md5, origin: request.origin },
     });
-  });
+  };
+  if (request.groupCommit) await request.groupCommit.run(write);
+  else await context.db.transaction().execute(write);
 }

@@ -1,10 +1,13 @@
 /**
- * One DAQ at work: scan the directory, take every file that has settled (settle-tracker.ts decides, as it
- * does for the DAQ agent), skip what the catalog already has. The catalog is the DAQ's memory: after any
- * crash a new monitor skips exactly the files already taken, so each file is taken once; while it runs, it
- * remembers what it took and asks the catalog once per file version. A scan finds everything, so no watch
- * event can be lost.
+ * One DAQ at work: find files (discovery.ts: watch hints and files still settling looked at every tick,
+ * full rescans now and then as the safety net), take every file that has settled (settle-tracker.ts decides,
+ * as it does for the DAQ agent) through a pool of takes running apart from the finding (take-pool.ts), and
+ * skip what the catalog already has. The catalog is the DAQ's memory: after any crash a new monitor skips
+ * exactly the files already taken, so each file is taken once; while it runs, it remembers what it took and
+ * asks the catalog once per file version.
  */
+import { availableParallelism } from 'node:os';
+import { createGroupCommit } from '../catalog/group-commit.ts';
 import { ingestFile } from '../catalog/ingest.ts';
 import { findFile } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
@@ -13,19 +16,30 @@ import { findExperimentByName } from '../experiments/store.ts';
 import { leaseMs, releaseLease } from '../leases.ts';
 import { NoSpaceError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
-import { listSourceFiles } from '../uploads/source-files.ts';
-import { catalogVersion, SettleTracker } from './settle-tracker.ts';
+import { largeFileBytes } from '../transfer/verified-copy.ts';
+import type { SourceFile } from '../uploads/source-files.ts';
+import { Discovery } from './discovery.ts';
+import { catalogVersion, type SettledFile, SettleTracker } from './settle-tracker.ts';
 import { compileSkipPatterns } from './skip-patterns.ts';
 import { daqProgressEvents, endDaqWithEvent } from './status-events.ts';
 import * as store from './store.ts';
-import { takeConcurrently, takesAtOnce } from './take-concurrently.ts';
+import { takesAtOnce } from './take-concurrently.ts';
+import { type TakeOutcome, TakePool } from './take-pool.ts';
 
 const keptErrors = 100;
+/** The lease is renewed (and the error counts saved) this often; a stop by a person is seen this soon. */
+const renewEveryMs = 1_000;
+/** A take that found storage full is tried again after this long. */
+const fullStorageRetryMs = 1_000;
 
 export interface MonitorOptions {
   owner: string;
-  /** Time between scans; a file is taken within settle time + this of its last change. */
-  scanIntervalMs: number;
+  /** Time between full rescans of the directory (the safety net for hints lost or never sent). */
+  rescanIntervalMs: number;
+  /** Time between looks at hinted and settling files: a file is taken within settle time + about this. */
+  tickMs: number;
+  /** Watch the directory for hints (inotify); off, only rescans find files. */
+  watch: boolean;
   isStopping(): boolean;
 }
 
@@ -80,68 +94,96 @@ export async function monitorDaq(
     return !leaseLost;
   };
 
-  const scan = async () => {
-    let files: Awaited<ReturnType<typeof listSourceFiles>>;
+  const groupCommit = createGroupCommit(context.db);
+  const take = async ({ file, path, version }: SettledFile<SourceFile>): Promise<TakeOutcome> => {
+    if (options.isStopping() || leaseLost) return 'done';
+    // Once per file version after a start: the catalog is the memory a restarted monitor reads back.
+    const existing = await findFile(context.db, experiment.id, path);
+    if (
+      existing &&
+      catalogVersion(existing.size, existing.mtime) === catalogVersion(file.size, file.mtimeMs)
+    ) {
+      tracker.markTaken(path, file.size, file.mtimeMs);
+      return 'done';
+    }
     try {
-      files = await listSourceFiles(daq.data_directory);
+      const copy = await ingestFile(context, {
+        experiment,
+        source: file.absolutePath,
+        path,
+        existing,
+        overwrite: daq.overwrite === 1,
+        origin: { type: 'daq', id: daq.id },
+        workflow: daq.workflow ? { name: daq.workflow, args: workflowArgs } : undefined,
+        groupCommit,
+      });
+      // The version copied, which may be newer than the one sighted.
+      tracker.markTaken(path, copy.size, copy.sourceMtimeMs);
+      progress.changed();
+    } catch (error) {
+      if (error instanceof NoSpaceError) {
+        // Not this file's fault: it waits at the head of the queue until space returns.
+        lastError = `storage is full, waiting for space: ${error.message}`;
+        log.error({ err: error }, 'storage full; the DAQ resumes when space returns');
+        return 'retry-later';
+      }
+      tracker.markFailed(path, version);
+      fail(path, error);
+    }
+    return 'done';
+  };
+  const pool = new TakePool<SourceFile>({
+    limit: takesAtOnce,
+    largeBytes: largeFileBytes,
+    // A large file's take hashes on two threads.
+    largeLimit: Math.max(1, Math.floor(availableParallelism() / 2)),
+    retryMs: fullStorageRetryMs,
+    take,
+  });
+  const discovery = new Discovery({
+    root: daq.data_directory,
+    tracker,
+    watch: options.watch,
+    isBusy: (path) => pool.isRunning(path),
+    onLost: (directory, error) =>
+      log.warn(
+        { directory, err: error },
+        'not watching a directory; the periodic rescan still finds its files',
+      ),
+  });
+  const find = async (rescan: boolean) => {
+    try {
+      for (const settled of rescan ? await discovery.rescan() : await discovery.look()) pool.offer(settled);
     } catch (error) {
       lastError = `cannot read ${daq.data_directory}: ${error instanceof Error ? error.message : error}`;
-      return;
     }
-    await takeConcurrently(tracker.settled(files), takesAtOnce, async ({ file, path, version }) => {
-      if (options.isStopping() || leaseLost) return false;
-      // A scan taking thousands of files outlasts the lease: renew it on the way, or another monitor (and
-      // its clean-up of partial files) would start while this one still copies.
-      if (Date.now() - renewedAt > leaseMs / 3 && !(await renew())) return false;
-      // Once per file version after a start: the catalog is the memory a restarted monitor reads back.
-      const existing = await findFile(context.db, experiment.id, path);
-      if (
-        existing &&
-        catalogVersion(existing.size, existing.mtime) === catalogVersion(file.size, file.mtimeMs)
-      ) {
-        tracker.markTaken(path, file.size, file.mtimeMs);
-        return true;
-      }
-      try {
-        await ingestFile(context, {
-          experiment,
-          source: file.absolutePath,
-          path,
-          existing,
-          overwrite: daq.overwrite === 1,
-          origin: { type: 'daq', id: daq.id },
-          workflow: daq.workflow ? { name: daq.workflow, args: workflowArgs } : undefined,
-        });
-        tracker.markTaken(path, file.size, file.mtimeMs);
-        progress.changed();
-      } catch (error) {
-        if (error instanceof NoSpaceError) {
-          // Not this file's fault: keep it for the next scan, which will succeed once space returns.
-          lastError = `storage is full, waiting for space: ${error.message}`;
-          log.error({ err: error }, 'storage full; the DAQ resumes when space returns');
-          return false;
-        }
-        tracker.markFailed(path, version);
-        fail(path, error);
-      }
-      return true;
-    });
   };
 
-  while (true) {
-    if (options.isStopping()) {
-      await releaseLease(context.db, 'daqs', daq.id, options.owner, context.now());
-      return;
+  try {
+    let nextRescan = 0;
+    while (!leaseLost) {
+      if (options.isStopping()) {
+        await pool.close();
+        await releaseLease(context.db, 'daqs', daq.id, options.owner, context.now());
+        return;
+      }
+      if (daq.stop_at !== null && Date.now() >= Date.parse(daq.stop_at)) {
+        await pool.close();
+        await endDaqWithEvent(context, daq, 'done');
+        log.info('DAQ reached its duration');
+        return;
+      }
+      const rescan = Date.now() >= nextRescan;
+      if (rescan) nextRescan = Date.now() + options.rescanIntervalMs;
+      await find(rescan);
+      await progress.publishIfDue(errorCount, lastError);
+      if (Date.now() - renewedAt >= renewEveryMs && !(await renew())) break;
+      await new Promise((resolve) => setTimeout(resolve, options.tickMs));
     }
-    if (daq.stop_at !== null && Date.now() >= Date.parse(daq.stop_at)) {
-      await endDaqWithEvent(context, daq, 'done');
-      log.info('DAQ reached its duration');
-      return;
-    }
-    await scan();
-    if (leaseLost) return;
-    await progress.publishIfDue(errorCount, lastError);
-    if (!(await renew())) return;
-    await new Promise((resolve) => setTimeout(resolve, options.scanIntervalMs));
+  } finally {
+    discovery.close();
+    // Another monitor may start (and clean up partial files) once this one has let go: never while a copy
+    // of this one still runs.
+    await pool.close();
   }
 }

@@ -10,7 +10,7 @@ import { findDaq } from './store.ts';
  */
 export function startDaqRunner(
   context: ServiceContext,
-  options: { claimEveryMs?: number; scanIntervalMs?: number } = {},
+  options: { claimEveryMs?: number; tickMs?: number } = {},
 ): ClaimLoop {
   return startClaimLoop(context, {
     name: 'DAQ monitor',
@@ -34,6 +34,12 @@ export function startDaqRunner(
       return id === undefined ? undefined : findDaq(context.db, id);
     },
     run: (daq, owner, isStopping) =>
-      monitorDaq(context, daq, { owner, scanIntervalMs: options.scanIntervalMs ?? 500, isStopping }),
+      monitorDaq(context, daq, {
+        owner,
+        rescanIntervalMs: context.settings.daqRescanSeconds * 1000,
+        tickMs: options.tickMs ?? 100,
+        watch: context.settings.daqWatch,
+        isStopping,
+      }),
   });
 }

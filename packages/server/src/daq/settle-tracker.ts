@@ -27,6 +27,17 @@ export interface SettledFile<F extends ScannedFile> {
   version: string;
 }
 
+/**
+ * - ignored: skipped by a pattern, or older than the DAQ with `--new-only`.
+ * - settling: seen in this version less than the settle time ago.
+ * - ready: settled, and neither taken nor failed in this version.
+ */
+export type SightingState = 'ignored' | 'taken' | 'failed' | 'settling' | 'ready';
+
+export interface Sighting<F extends ScannedFile> extends SettledFile<F> {
+  state: SightingState;
+}
+
 export interface SettleRules {
   settleMs: number;
   skip: (relativePath: string) => boolean;
@@ -67,25 +78,42 @@ export class SettleTracker {
   /** The files of this scan that have settled and are neither taken nor failed in their version. */
   settled<F extends ScannedFile>(files: readonly F[]): SettledFile<F>[] {
     const ready: SettledFile<F>[] = [];
-    const { settleMs, skip, newerThanMs, destDirectory } = this.rules;
-    const now = this.now();
     for (const file of files) {
-      if (skip(file.relativePath)) continue;
-      if (newerThanMs !== undefined && file.mtimeMs < newerThanMs) continue;
-      const path = destDirectory ? `${destDirectory}/${file.relativePath}` : file.relativePath;
-      if (this.taken.get(path) === catalogVersion(file.size, file.mtimeMs)) continue;
-      const version = `${file.size}:${file.mtimeMs}`;
-      const observed = this.seen.get(path);
-      if (observed?.version !== version) {
-        this.seen.set(path, { version, since: now });
-        if (settleMs > 0) continue;
-      } else if (now - observed.since < settleMs) {
-        continue;
-      }
-      if (this.failed.get(path) === version) continue;
-      ready.push({ file, path, version });
+      const sighting = this.sight(file);
+      if (sighting.state === 'ready') ready.push(sighting);
     }
     return ready;
+  }
+
+  /**
+   * One sighting of one file (a scan's, or a watch hint's): what it is now. `settling` files must be seen
+   * again after the settle time (the monitor keeps them as pending and looks at them again).
+   */
+  sight<F extends ScannedFile>(file: F): Sighting<F> {
+    const { settleMs, skip, newerThanMs, destDirectory } = this.rules;
+    const path = destDirectory ? `${destDirectory}/${file.relativePath}` : file.relativePath;
+    const version = `${file.size}:${file.mtimeMs}`;
+    if (skip(file.relativePath)) return { state: 'ignored', file, path, version };
+    if (newerThanMs !== undefined && file.mtimeMs < newerThanMs)
+      return { state: 'ignored', file, path, version };
+    if (this.taken.get(path) === catalogVersion(file.size, file.mtimeMs)) {
+      return { state: 'taken', file, path, version };
+    }
+    const now = this.now();
+    const observed = this.seen.get(path);
+    if (observed?.version !== version) {
+      this.seen.set(path, { version, since: now });
+      if (settleMs > 0) return { state: 'settling', file, path, version };
+    } else if (now - observed.since < settleMs) {
+      return { state: 'settling', file, path, version };
+    }
+    if (this.failed.get(path) === version) return { state: 'failed', file, path, version };
+    return { state: 'ready', file, path, version };
+  }
+
+  /** A file that is gone: forget its sightings, so a file of the same name later starts afresh. */
+  forget(path: string): void {
+    this.seen.delete(path);
   }
 
   /** In storage and the catalog with this size and mtime: not offered again until it changes. */

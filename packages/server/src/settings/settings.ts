@@ -22,6 +22,13 @@ export interface Settings {
   adminPassword: string | undefined;
   /** Default settle time of DAQs: a file is complete once unchanged for this long. */
   daqSettleSeconds: number;
+  /**
+   * Seconds between full rescans of a DAQ's directory: the safety net for watch hints that were lost (or
+   * never sent, on network file systems); with watching off, the only way files are found.
+   */
+  daqRescanSeconds: number;
+  /** Whether DAQs watch their directories (inotify) to look at new files within a tenth of a second. */
+  daqWatch: boolean;
   /** Jobs this process runs at once on the local site (default: one per core). */
   jobConcurrency: number;
   /** Ended jobs (and logs of jobs without an experiment) are deleted after this many days; 0 keeps them. */
@@ -117,6 +124,21 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     description:
       'default settle time of DAQs in seconds (0.5 allowed): a file is taken once unchanged this long',
     defaultText: '5',
+  },
+  {
+    key: 'daqRescanSeconds',
+    env: 'DM_DAQ_RESCAN_SECONDS',
+    flag: '--daq-rescan-seconds <number>',
+    description:
+      'seconds between full rescans of a DAQ directory (the safety net for lost watch events; 0.1 allowed)',
+    defaultText: '15',
+  },
+  {
+    key: 'daqWatch',
+    env: 'DM_DAQ_WATCH',
+    flag: '--daq-watch <yes|no>',
+    description: 'watch DAQ directories (inotify) so new files are seen at once; no: rescans only',
+    defaultText: 'yes',
   },
   {
     key: 'jobConcurrency',
@@ -233,6 +255,16 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
     return value;
   };
 
+  const yesNo = (key: SettingKey, fallback: boolean): boolean => {
+    const given = raw(key);
+    if (!given) return fallback;
+    const value = given.value.trim().toLowerCase();
+    if (['yes', 'true', 'on', '1'].includes(value)) return true;
+    if (['no', 'false', 'off', '0'].includes(value)) return false;
+    problems.push(`${given.origin}: "${given.value}" is not yes or no`);
+    return fallback;
+  };
+
   const dataDir = resolve(cwd, raw('dataDir')?.value ?? './dm-data');
   const storageRoot = resolve(cwd, raw('storageRoot')?.value ?? `${dataDir}/storage`);
   const databaseUrl = raw('databaseUrl')?.value ?? `sqlite:${dataDir}/photon-dm.sqlite`;
@@ -273,6 +305,8 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
     jobRetentionDays: integer('jobRetentionDays', 90, 0, 36_500),
     eventRetentionDays: integer('eventRetentionDays', 7, 1, 3_650),
     daqSettleSeconds: decimal('daqSettleSeconds', 5, 0, 3_600),
+    daqRescanSeconds: decimal('daqRescanSeconds', 15, 0.1, 86_400),
+    daqWatch: yesNo('daqWatch', true),
     partialFileMaxAgeMinutes: integer('partialFileMaxAgeMinutes', 60, 1, 10_080),
     webDir: resolve(cwd, raw('webDir')?.value ?? builtPortal),
     logLevel,

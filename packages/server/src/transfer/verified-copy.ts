@@ -26,6 +26,7 @@ import {
   SourceChangedError,
   SourceMissingError,
 } from './errors.ts';
+import { md5InWorker } from './md5-worker.ts';
 
 export type OnExisting = 'skip-identical-else-refuse' | 'overwrite-keep-old';
 
@@ -79,6 +80,11 @@ type Settings = Required<Pick<CopyOptions, 'maxAttempts' | 'highWaterMark' | 'di
 
 const partialMarker = '.dm-partial-';
 const defaultHighWaterMark = 4 * 1024 * 1024;
+/**
+ * Files at least this large get their MD5 from a worker thread (md5-worker.ts) on another core while the copy
+ * pass hashes SHA-256; below it, starting a worker costs more than it saves.
+ */
+export const largeFileBytes = 64 * 1024 * 1024;
 
 /**
  * Copies `source` to `destination` so that the destination either does not change or holds exactly the
@@ -144,13 +150,17 @@ async function attemptCopy(
   const created = await mkdir(dirname(destination), { recursive: true, mode: settings.directoryMode });
   const tempPath = join(dirname(destination), temporaryName(basename(destination)));
   let placed = false;
+  // Awaited on every path (even when the copy fails first), so no worker outlives its copy unobserved.
+  const md5 = before.size >= largeFileBytes ? md5InWorker(source, settings.highWaterMark, signal) : undefined;
+  md5?.catch(() => undefined);
   try {
-    const digest = await writeTemporary(settings, tempPath, before.size);
+    const copied = await writeTemporary(settings, tempPath, before.size, md5 === undefined);
     await settings.hooks?.afterWrite?.(tempPath);
     const readBack = await hashFile(tempPath, settings, before.size, false);
-    if (readBack.sha256 !== digest.sha256 || readBack.size !== digest.size) {
-      throw new ChecksumMismatchError(source, destination, attempt, digest.sha256, readBack.sha256);
+    if (readBack.sha256 !== copied.sha256 || readBack.size !== copied.size) {
+      throw new ChecksumMismatchError(source, destination, attempt, copied.sha256, readBack.sha256);
     }
+    const digest = md5 ? { ...copied, md5: await md5Matching(md5, copied.size, source, attempt) } : copied;
     // After the verification, so the window between the two stats covers the whole read.
     if (changed(before, await statSource(source)) || digest.size !== Number(before.size)) {
       throw new SourceChangedError(source, attempt);
@@ -162,9 +172,22 @@ async function attemptCopy(
     const outcome = existing === undefined ? 'copied' : 'overwritten';
     return { outcome, ...digest, sourceMtimeMs };
   } finally {
+    await md5?.catch(() => undefined);
     // A temp file that cannot be removed is left to removePartialFiles: the copy's own error matters more.
     if (!placed) await rm(tempPath, { force: true }).catch(() => undefined);
   }
+}
+
+/** The worker's MD5, once it read as many bytes as the copy did (else the source changed between them). */
+async function md5Matching(
+  md5: Promise<{ md5: string; size: number }>,
+  size: number,
+  source: string,
+  attempt: number,
+): Promise<string> {
+  const result = await md5;
+  if (result.size !== size) throw new SourceChangedError(source, attempt);
+  return result.md5;
 }
 
 /**
@@ -197,9 +220,14 @@ async function compareWithExisting(
  * Copies the source into a new temp file, hashing it on the way, and fsyncs it (`flush`), so a power cut
  * cannot leave a renamed but empty file. `wx` (O_EXCL): a stale file is never written into.
  */
-async function writeTemporary(settings: Settings, tempPath: string, expectedSize: bigint): Promise<Digest> {
+async function writeTemporary(
+  settings: Settings,
+  tempPath: string,
+  expectedSize: bigint,
+  md5: boolean,
+): Promise<Digest> {
   const { source, highWaterMark, signal } = settings;
-  const checksums = new Checksums({ md5: true });
+  const checksums = new Checksums({ md5 });
   const mode = settings.fileMode;
   if (expectedSize < highWaterMark) {
     // One read and one write: streams cost half as much CPU again on a 64 KiB file.
