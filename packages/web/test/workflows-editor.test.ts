@@ -98,6 +98,11 @@ describe('portal workflow editor', { skip: browserSkipReason() }, () => {
     assert.equal(await page.locator('.cm-content .cm-lintRange-error').count(), 0);
     await screenshot(page, 'workflow-editor-stage-preview');
 
+    // Switching to YAML converts the text; it is checked and saved as YAML.
+    await page.getByLabel('Format').selectOption('yaml');
+    await page.locator('.cm-content .cm-line', { hasText: 'name: portal-md5' }).waitFor(waitLong);
+    await page.getByText('No problems: the workflow is valid.').waitFor(waitLong);
+
     await page.getByRole('button', { name: 'Save workflow' }).click();
     await page.waitForURL(/\/workflows\/admin\/portal-md5$/, waitLong);
     await page.getByRole('heading', { name: 'admin/portal-md5' }).waitFor(waitLong);
