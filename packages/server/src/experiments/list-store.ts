@@ -98,7 +98,9 @@ export async function listExperiments(
     );
   }
   if (filter.after !== undefined) {
-    // Keyset paging on (sort value, name): fast on any page, and no row skipped or repeated meanwhile.
+    // Keyset paging on (sort value, name): no row skipped or repeated when experiments are added meanwhile,
+    // and no OFFSET to read through (a facility has thousands of experiments, not millions, so the other
+    // orders need no index of their own).
     const [value, name] = filter.after;
     const beyond = sql.raw(descending ? '<' : '>');
     query = query.where(
