@@ -57,12 +57,14 @@ describeBackends('uploads and the file catalog', (backend) => {
       token,
     });
     assert.equal(started.status, 201, JSON.stringify(started.body));
-    for (let i = 0; i < 200; i++) {
+    // Bounded by a minute, not by a count of polls: on a loaded CI machine a 10 s bound was seen to run out.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
       const shown = await t.call('GET', `/api/v1/uploads/${started.body.id}`);
       if (['done', 'failed', 'aborted'].includes(shown.body.status)) return shown.body;
+      if (Date.now() > deadline) throw new Error(`upload did not finish: ${JSON.stringify(shown.body)}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error('upload did not finish');
   }
 
   const names = (response: { body: { items: { experimentFilePath: string }[] } }) =>
