@@ -1,7 +1,8 @@
 /**
  * The DAQ end to end against issue 3's goals, through the real `dm serve` (a separate process), on SQLite and
  * (when PostgreSQL is installed) on a throwaway PostgreSQL cluster in the same run. Every DAQ is started
- * through the API with `settleSeconds` 0.2 (the default is 5 s); the server scans every 500 ms. A writer in
+ * through the API with `settleSeconds` 0.2 (the default is 5 s); the server's defaults find files (watch hints
+ * looked at every 100 ms, full rescans every DM_DAQ_RESCAN_SECONDS = 15 s). A writer in
  * this process plays the detector, writing into the monitored directory on the same disk as the storage.
  *
  * - small: N files of 64 KB written as fast as the writer can; time from the first write until the DAQ's
@@ -426,7 +427,7 @@ try {
   console.log(
     `machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
       `Node ${process.version}, disk ${source} ${fstype}, ${fmt(Number(avail) / 2 ** 30)} GiB free; ` +
-      `DAQs with settleSeconds ${settleSeconds}, the server's 500 ms scan interval`,
+      `DAQs with settleSeconds ${settleSeconds}, the server's default discovery (watch hints, 15 s rescans)`,
   );
   // One database at a time holds the large sources, the DAQ's copies and cp's copy: three times the data,
   // plus the small files three times over; 2 GiB kept free.
