@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job, Page, StartedJobs } from '@photon-dm/client';
+import { withApsExampleLock } from '../../server/test/support/aps-example-lock.ts';
+import { apsExamplePath } from '../../server/test/support/fixtures.ts';
 import {
   cleanEnv,
   dmBin,
@@ -338,44 +340,52 @@ describe('jobs through dm', { timeout: 600_000 }, () => {
   it('should run the APS example workflow unchanged, on a cataloged file and on a path given APS-style', {
     skip: noAccount ?? false,
   }, async () => {
-    await ok(['workflow', 'upsert', '--file', '/work/shared/fixtures/aps-workflows/example-01.json']);
-    // The stages run as s25idcuser, who reads the experiment's files only as one of its users, as at the APS
-    // where the beamline account is on the experiment.
-    await ok(['user', 'add', 's25idc', '--unix-account', 's25idcuser']);
-    await ok(['experiment', 'add-user', experiment, 's25idc', '--role', 'user']);
-    const id = await start([
-      '--workflow',
-      'example-01',
-      '--owner',
-      's25idcuser',
-      '--experiment',
-      experiment,
-      '--file-path',
-      'scan_2/c.h5',
-    ]);
-    const waited = await dm(['job', 'wait', String(id), '--timeout', '5m']);
-    const job = await show(id);
-    assert.equal(waited.code, 0, `${waited.stderr}\n${JSON.stringify(job, null, 2)}`);
-    const md5Sum = createHash('md5').update('frames of c').digest('hex');
-    assert.equal(job.variables.md5Sum, md5Sum);
-    assert.equal(job.md5Sum, md5Sum, 'captured variables are also at the top level, as in APS job records');
-    const output = join(`/tmp/workflow.${job.variables.timeStamp}`, `${id}.out`);
-    assert.ok(existsSync(output), output);
-    assert.match(
-      readFileSync(output, 'utf8'),
-      new RegExp(
-        `^START JOB ID: ${id}\nFILE .*scan_2/c\\.h5 MD5 SUM: ${job.variables.md5Sum}\nSTOP JOB ID: ${id}\n$`,
-      ),
-    );
-    rmSync(`/tmp/workflow.${job.variables.timeStamp}`, { recursive: true, force: true });
+    await withApsExampleLock(async () => {
+      await ok(['workflow', 'upsert', '--file', apsExamplePath]);
+      // The stages run as s25idcuser, who reads the experiment's files only as one of its users, as at the APS
+      // where the beamline account is on the experiment.
+      await ok(['user', 'add', 's25idc', '--unix-account', 's25idcuser']);
+      await ok(['experiment', 'add-user', experiment, 's25idc', '--role', 'user']);
+      const id = await start([
+        '--workflow',
+        'example-01',
+        '--owner',
+        's25idcuser',
+        '--experiment',
+        experiment,
+        '--file-path',
+        'scan_2/c.h5',
+      ]);
+      const waited = await dm(['job', 'wait', String(id), '--timeout', '5m']);
+      const job = await show(id);
+      assert.equal(waited.code, 0, `${waited.stderr}\n${JSON.stringify(job, null, 2)}`);
+      const md5Sum = createHash('md5').update('frames of c').digest('hex');
+      assert.equal(job.variables.md5Sum, md5Sum);
+      assert.equal(job.md5Sum, md5Sum, 'captured variables are also at the top level, as in APS job records');
+      const output = join(`/tmp/workflow.${job.variables.timeStamp}`, `${id}.out`);
+      assert.ok(existsSync(output), output);
+      assert.match(
+        readFileSync(output, 'utf8'),
+        new RegExp(
+          `^START JOB ID: ${id}\nFILE .*scan_2/c\\.h5 MD5 SUM: ${job.variables.md5Sum}\nSTOP JOB ID: ${id}\n$`,
+        ),
+      );
+      rmSync(`/tmp/workflow.${job.variables.timeStamp}`, { recursive: true, force: true });
 
-    // As APS users start it for a file that is not cataloged: filePath as an argument, no experiment.
-    const loose = join(root, 'loose.dat');
-    writeFileSync(loose, 'not cataloged', { mode: 0o644 });
-    const apsStyle = await start(['--workflow', 'example-01', '--owner', 's25idcuser', `filePath:${loose}`]);
-    assert.equal((await dm(['job', 'wait', String(apsStyle), '--timeout', '5m'])).code, 0);
-    const looseJob = await show(apsStyle);
-    assert.equal(looseJob.md5Sum, createHash('md5').update('not cataloged').digest('hex'));
-    rmSync(`/tmp/workflow.${looseJob.variables.timeStamp}`, { recursive: true, force: true });
+      // As APS users start it for a file that is not cataloged: filePath as an argument, no experiment.
+      const loose = join(root, 'loose.dat');
+      writeFileSync(loose, 'not cataloged', { mode: 0o644 });
+      const apsStyle = await start([
+        '--workflow',
+        'example-01',
+        '--owner',
+        's25idcuser',
+        `filePath:${loose}`,
+      ]);
+      assert.equal((await dm(['job', 'wait', String(apsStyle), '--timeout', '5m'])).code, 0);
+      const looseJob = await show(apsStyle);
+      assert.equal(looseJob.md5Sum, createHash('md5').update('not cataloged').digest('hex'));
+      rmSync(`/tmp/workflow.${looseJob.variables.timeStamp}`, { recursive: true, force: true });
+    });
   });
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page, Workflow, WorkflowValidation } from '@photon-dm/client';
+import { apsExamplePath } from '../../server/test/support/fixtures.ts';
 import {
   cleanEnv,
   dmCommands,
@@ -20,7 +21,7 @@ import {
 import { ensureUnixAccount } from './unix-account.ts';
 
 const adminPassword = 'workflow-admin-password';
-const apsExample = '/work/shared/fixtures/aps-workflows/example-01.json';
+const apsExample = apsExamplePath;
 
 const yamlWorkflow = `# reduce one scan
 name: reduce

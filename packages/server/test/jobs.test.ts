@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { withApsExampleLock } from './support/aps-example-lock.ts';
 import { openEventStream } from './support/event-stream.ts';
 import { type TempDir, tempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
@@ -63,28 +64,30 @@ describeBackends('processing jobs', (backend) => {
       assert.match(refused.body.error.message, /userAccount/);
       return;
     }
-    const workflow = await upsert(fixture);
-    assert.equal(workflow.revision, 1);
-    const id = await start({ workflow: 'example-01', owner: 's25idcuser', arguments: { filePath: input } });
-    const job = await finished(id);
-    assert.equal(job.status, 'done', JSON.stringify(job));
-    assert.deepEqual(Object.keys(job.stages), [
-      '01-START',
-      '02-MKDIR',
-      '03-ECHO',
-      '04-MD5SUM',
-      '05-ECHO',
-      '06-DONE',
-    ]);
-    assert.match(job.timeStamp, /^\d{14}$/);
-    assert.equal(job.md5Sum, execFileSync('md5sum', [input], { encoding: 'utf8' }).split(' ')[0]);
-    const out = readFileSync(`/tmp/workflow.${job.timeStamp}/${id}.out`, 'utf8');
-    assert.equal(out, `START JOB ID: ${id}\nFILE ${input} MD5 SUM: ${job.md5Sum}\nSTOP JOB ID: ${id}\n`);
-    assert.equal(
-      job.stages['02-MKDIR'].childProcesses[0].command,
-      `/bin/mkdir -p /tmp/workflow.${job.timeStamp}`,
-    );
-    rmSync(`/tmp/workflow.${job.timeStamp}`, { recursive: true, force: true });
+    await withApsExampleLock(async () => {
+      const workflow = await upsert(fixture);
+      assert.equal(workflow.revision, 1);
+      const id = await start({ workflow: 'example-01', owner: 's25idcuser', arguments: { filePath: input } });
+      const job = await finished(id);
+      assert.equal(job.status, 'done', JSON.stringify(job));
+      assert.deepEqual(Object.keys(job.stages), [
+        '01-START',
+        '02-MKDIR',
+        '03-ECHO',
+        '04-MD5SUM',
+        '05-ECHO',
+        '06-DONE',
+      ]);
+      assert.match(job.timeStamp, /^\d{14}$/);
+      assert.equal(job.md5Sum, execFileSync('md5sum', [input], { encoding: 'utf8' }).split(' ')[0]);
+      const out = readFileSync(`/tmp/workflow.${job.timeStamp}/${id}.out`, 'utf8');
+      assert.equal(out, `START JOB ID: ${id}\nFILE ${input} MD5 SUM: ${job.md5Sum}\nSTOP JOB ID: ${id}\n`);
+      assert.equal(
+        job.stages['02-MKDIR'].childProcesses[0].command,
+        `/bin/mkdir -p /tmp/workflow.${job.timeStamp}`,
+      );
+      rmSync(`/tmp/workflow.${job.timeStamp}`, { recursive: true, force: true });
+    });
   });
 
   it('skips a stage whose runIf is false and repeats a stage until its condition holds', async () => {

@@ -16,8 +16,9 @@ import {
   type WorkflowProblem,
   workflowFormatOf,
 } from '../src/workflows/definition.ts';
+import { apsExamplePath } from './support/fixtures.ts';
 
-const fixturePath = '/work/shared/fixtures/aps-workflows/example-01.json';
+const fixturePath = apsExamplePath;
 const fixtureText = readFileSync(fixturePath, 'utf8');
 
 /** The problems a definition is refused with (fails the test when it is accepted). */

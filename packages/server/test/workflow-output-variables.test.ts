@@ -19,6 +19,7 @@ import {
   toJavaScriptRegex,
 } from '../src/workflows/output-variables.ts';
 import { substituteVariables } from '../src/workflows/variables.ts';
+import { apsExamplePath } from './support/fixtures.ts';
 import { type TempDir, tempDir } from './support/temp-dir.ts';
 
 const run = promisify(execFile);
@@ -36,10 +37,7 @@ describe('output variables', () => {
   });
 
   it('runs the APS example workflow stage by stage, passing captured values on', async () => {
-    const workflow = parseWorkflowText(
-      readFileSync('/work/shared/fixtures/aps-workflows/example-01.json', 'utf8'),
-      'json',
-    );
+    const workflow = parseWorkflowText(readFileSync(apsExamplePath, 'utf8'), 'json');
     const filePath = join(files.path, 'scan_0001.h5');
     writeFileSync(filePath, randomBytes(4096));
     const variables: Record<string, string> = { id: randomUUID(), filePath };
