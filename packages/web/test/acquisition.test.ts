@@ -57,6 +57,9 @@ describe('portal data acquisition', { skip: browserSkipReason() }, () => {
     await page.getByRole('button', { name: 'Start a DAQ' }).click();
     const form = page.getByRole('form', { name: 'Start a DAQ' });
     await form.getByLabel('Experiment').selectOption('xpcs-live');
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await screenshot(page, 'acquisition-start-daq-1024');
+    await page.setViewportSize({ width: 1440, height: 900 });
     await form.getByLabel('Data directory').fill(join(beamline.path, 'missing'));
     await form.getByRole('button', { name: 'Start DAQ' }).click();
     const directory = form.getByLabel('Data directory');

@@ -37,7 +37,8 @@ export function useLiveTransfers() {
       const kind = event.type.startsWith('daq.') ? 'daq' : 'upload';
       const key = keyOf(kind, event.data.subjectId ?? '');
       if (!shown.current.has(key)) {
-        reload();
+        // A new DAQ or upload (or one older than the page's lists): a status change brings it in.
+        if (event.type.endsWith('.status')) reload();
         return;
       }
       setTransfers((current) => {
