@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
+import { pino } from 'pino';
 import { extract } from 'tar-stream';
 import { downloadSecretFileName, loadDownloadSecret, signDownload } from '../src/catalog/download-links.ts';
 import { type TempDir, tempDir } from './support/temp-dir.ts';
@@ -20,10 +22,20 @@ describeBackends('download links', (backend) => {
   let t: TestApp;
   let beamline: TempDir;
   let dora: string;
+  const logLines: string[] = [];
+  const logger = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    }),
+  );
   const frame = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
 
   before(async () => {
-    t = await createTestApp(backend);
+    t = await createTestApp(backend, {}, { logger });
     await t.station('8-ID-I');
     await t.experiment('xpcs-dl', '8-ID-I');
     await t.experiment('other-dl', '8-ID-I');
@@ -88,6 +100,10 @@ describeBackends('download links', (backend) => {
     assert.equal(tail.statusCode, 206);
     assert.equal(tail.headers['content-range'], 'bytes 4000-4999/5000');
     assert.deepEqual(tail.rawPayload, frame.subarray(4000));
+
+    const logged = logLines.filter((line) => line.includes('/api/v1/downloads'));
+    assert.ok(logged.length >= 2, 'each download is logged');
+    assert.ok(!logged.some((line) => line.includes(link.url.split('link=')[1])), 'but never the link itself');
 
     const secretFile = join(t.dataDir, downloadSecretFileName);
     assert.equal(statSync(secretFile).mode & 0o777, 0o600, 'the secret is readable by the service only');

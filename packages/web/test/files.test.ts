@@ -135,6 +135,11 @@ describe('portal file browser', { skip: browserSkipReason() }, () => {
     const stored = await portal.call('GET', `/api/v1/experiments/${experiment}/file?path=scan_1/master.h5`);
     assert.equal(stored.metadata.quality, 0.93, 'a number typed is stored as a number');
     await screenshot(page, 'files-panel-hdf5');
+    await panel.getByRole('button', { name: 'Close' }).click();
+    await panel.waitFor({ state: 'detached' });
+    assert.equal(await grid.evaluate((element) => element === element.ownerDocument.activeElement), true);
+    await grid.press('Enter');
+    await panel.waitFor();
     await page.setViewportSize({ width: 1024, height: 768 });
     await panel.getByText('lysozyme dynamics').waitFor();
     await screenshot(page, 'files-panel-narrow');

@@ -51,7 +51,8 @@ export function createHttpServer(logger: FastifyBaseLogger): HttpServer {
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        // A download link is a credential until it expires: logs keep that a link was used, not the link.
+        url: request.url.replace(/([?&]link=)[^&]*/, '$1(redacted)'),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
       },

@@ -40,6 +40,7 @@ export function FileBrowser() {
   const [stale, setStale] = useState(false);
   const [downloadError, setDownloadError] = useState<unknown>();
 
+  const grid = useRef<HTMLTableElement>(null);
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const { refresh } = pages;
   const reloadCount = count.reload;
@@ -133,13 +134,18 @@ export function FileBrowser() {
           onLoadMore={pages.loadMore}
           onToggle={toggle}
           onOpen={(path) => update({ file: path })}
+          gridRef={grid}
         />
         {view.file && (
           <FilePanel
             key={view.file}
             experiment={experiment}
             path={view.file}
-            onClose={() => update({ file: undefined })}
+            onClose={() => {
+              update({ file: undefined });
+              // Back where the keyboard user was, on the row they opened.
+              grid.current?.focus();
+            }}
             onChanged={() => pages.refresh()}
           />
         )}

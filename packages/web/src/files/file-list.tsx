@@ -1,6 +1,6 @@
 import type { CatalogFile } from '@photon-dm/client';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
+import { type KeyboardEvent, type Ref, useEffect, useId, useRef, useState } from 'react';
 import { formatBytes, formatTime } from '../components/format.ts';
 
 /** Pixels; fixed, so the virtualizer knows where every row is without measuring it. */
@@ -18,6 +18,8 @@ export interface FileListProps {
   onLoadMore(): void;
   onToggle(path: string): void;
   onOpen(path: string): void;
+  /** The grid itself, to give it the focus back (when the panel closes). */
+  gridRef?: Ref<HTMLTableElement>;
 }
 
 /**
@@ -74,6 +76,7 @@ export function FileList(props: FileListProps) {
   return (
     <div ref={scroller} className="file-grid">
       <table
+        ref={props.gridRef}
         // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: ARIA in HTML allows role=grid on a table, which makes it one tab stop with the grid pattern's keys
         role="grid"
         aria-label="Files"
