@@ -84,8 +84,17 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
       });
       return inserted;
     });
-    deps.wakeRunner();
     return ids;
+  }
+
+  /**
+   * The job as it was submitted, then the worker woken: woken first, it can claim the job (one statement)
+   * before this reads it back, and the answer to a submission would be a job already running.
+   */
+  async function presentThenWake(id: number): Promise<Job> {
+    const job = await present(id);
+    deps.wakeRunner();
+    return job;
   }
 
   return {
@@ -119,7 +128,7 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
         'job.start',
         { workflow: `${workflow.owner}/${workflow.name}`, revision: workflow.revision },
       );
-      return await present(id!);
+      return await presentThenWake(id!);
     },
 
     /** One job per cataloged file that matches, all in one transaction: all are started or none. */
@@ -151,6 +160,7 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
         jobs.length === 0
           ? []
           : await create(actor, jobs, 'job.start', { eachFile: true, count: jobs.length });
+      deps.wakeRunner();
       return { count: ids.length, jobIds: ids };
     },
 
@@ -256,7 +266,7 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
         'job.resubmit',
         { from: id, fromStage: fromStage ?? null },
       );
-      return await present(newId!);
+      return await presentThenWake(newId!);
     },
 
     async logs(actor: Actor, id: number, query: JobLogQuery) {
