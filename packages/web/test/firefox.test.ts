@@ -11,8 +11,19 @@ import { screenshotDirectory } from './support/browser.ts';
 import { firefoxSkipReason, launchFirefox } from './support/firefox.ts';
 import { adminPassword, type Portal, startPortal } from './support/portal.ts';
 
-/** Each view, and the heading that says it rendered. */
-const views: [path: string, heading: string][] = [['/experiments', 'Experiments']];
+/** Each view, and what its heading says once it rendered. */
+const views: [path: string, heading: RegExp][] = [
+  ['/experiments', /^Experiments$/],
+  ['/experiments/ff-exp', /^ff-exp/],
+  ['/experiments/ff-exp/files', /^Files of ff-exp$/],
+  ['/experiments/new', /^New experiment$/],
+  ['/acquisition', /^Data acquisition$/],
+  ['/workflows', /^Workflows$/],
+  ['/workflows/new', /^New workflow$/],
+  ['/jobs', /^Jobs$/],
+  ['/usage', /^Usage$/],
+  ['/admin', /^Administration$/],
+];
 
 describe('the portal in Firefox', { skip: firefoxSkipReason() }, () => {
   let portal: Portal;
@@ -20,6 +31,8 @@ describe('the portal in Firefox', { skip: firefoxSkipReason() }, () => {
   before(async () => {
     portal = await startPortal();
     firefox = await launchFirefox();
+    await portal.call('POST', '/api/v1/stations', { name: 'FF-1' });
+    await portal.call('POST', '/api/v1/experiments', { name: 'ff-exp', station: 'FF-1' });
   });
   after(async () => {
     await firefox?.close();
@@ -39,11 +52,19 @@ describe('the portal in Firefox', { skip: firefoxSkipReason() }, () => {
     mkdirSync(screenshotDirectory, { recursive: true });
     for (const [path, heading] of views) {
       await page.goto(portal.url + path);
+      // The heading of the view itself (a lazily loaded route shows it once its code and data arrived).
       const text = await page
-        .locator('h1')
-        .map((h1) => h1.textContent ?? '')
-        .wait();
-      assert.equal(text, heading, path);
+        .waitForFunction(
+          (pattern: string) => {
+            // Runs in the page, where `document` exists (this file is type-checked as Node code).
+            const h1 = (globalThis as any).document.querySelector('main h1')?.textContent?.trim() ?? '';
+            return new RegExp(pattern).test(h1) ? h1 : false;
+          },
+          { timeout: 30_000 },
+          heading.source,
+        )
+        .then((handle) => handle.jsonValue());
+      assert.match(String(text), heading, path);
       await page.screenshot({ path: join(screenshotDirectory, `firefox${path.replaceAll('/', '-')}.png`) });
     }
     assert.deepEqual(errors, []);
