@@ -15,7 +15,7 @@ describe('portal sign-in', { skip: browserSkipReason() }, () => {
   });
   after(() => portal?.close());
 
-  it('says a wrong password next to the password field, then signs in and returns to the page asked for', async () => {
+  it('says a wrong password next to the password field, signs in, returns to the page asked for, and signs out every tab', async () => {
     const context = await portal.browser.newContext();
     const page = await context.newPage();
     await page.goto(`${portal.url}/experiments?mine=1`);
@@ -43,8 +43,13 @@ describe('portal sign-in', { skip: browserSkipReason() }, () => {
       'a reload keeps the session',
     );
 
+    const other = await context.newPage();
+    await other.goto(`${portal.url}/experiments`);
+    await other.getByRole('heading', { name: 'Experiments' }).waitFor();
+
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/sign-in/);
+    await other.waitForURL(/\/sign-in/); // every tab follows a sign-out
     await page.goto(`${portal.url}/experiments`);
     await page.waitForURL(/\/sign-in/);
     await context.close();

@@ -5,7 +5,7 @@
  */
 import { type IssuedToken, PhotonClient, type User } from '@photon-dm/client';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
-import { forgetSession, loadSession, saveSession } from './token-store.ts';
+import { forgetSession, loadSession, saveSession, sessionKey } from './token-store.ts';
 
 export type SessionState =
   | { status: 'checking' }
@@ -61,6 +61,17 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setState({ status: 'signed-out', reason: 'expired' });
     });
   }, [adopt, client]);
+
+  // Signing out in one tab signs out every tab: they share the stored token.
+  useEffect(() => {
+    const onStorage = (event: StorageEvent) => {
+      if (event.key !== sessionKey || event.newValue !== null) return;
+      client.setToken(undefined);
+      setState({ status: 'signed-out', reason: 'signed-out' });
+    };
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
+  }, [client]);
 
   // A session token has an expiry: sign out when it passes rather than fail on the next click.
   useEffect(() => {

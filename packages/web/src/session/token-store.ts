@@ -1,8 +1,11 @@
 /**
- * Where the portal keeps its session token: sessionStorage, so a token lives as long as the tab and is not
- * shared with other tabs or left behind on a shared beamline workstation when the browser closes.
+ * Where the portal keeps its session token: localStorage, so a job or a file opened in a new tab is signed
+ * in too (a tab-scoped token made people sign in again for every link they opened beside the page). Signing
+ * out removes it, and every open tab follows (session.tsx listens for that); the token itself expires after
+ * the server's session lifetime.
  */
-const key = 'photon-dm.session';
+export const sessionKey = 'photon-dm.session';
+const key = sessionKey;
 
 export interface StoredSession {
   token: string;
@@ -11,7 +14,7 @@ export interface StoredSession {
 
 export function loadSession(): StoredSession | undefined {
   try {
-    const text = sessionStorage.getItem(key);
+    const text = localStorage.getItem(key);
     return text === null ? undefined : (JSON.parse(text) as StoredSession);
   } catch {
     return undefined;
@@ -19,9 +22,9 @@ export function loadSession(): StoredSession | undefined {
 }
 
 export function saveSession(session: StoredSession): void {
-  sessionStorage.setItem(key, JSON.stringify(session));
+  localStorage.setItem(key, JSON.stringify(session));
 }
 
 export function forgetSession(): void {
-  sessionStorage.removeItem(key);
+  localStorage.removeItem(key);
 }

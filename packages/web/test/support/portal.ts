@@ -22,7 +22,7 @@ export interface Portal {
   call<T = any>(method: string, path: string, body?: unknown, token?: string): Promise<T>;
   /** Makes a user with a password; returns their token. */
   user(username: string, options?: { admin?: boolean; unixAccount?: string }): Promise<string>;
-  /** A fresh browser context (its own sessionStorage) signed in as `username`. */
+  /** A fresh browser context (its own storage, like another browser) signed in as `username`. */
   signedIn(username: string, password?: string): Promise<{ context: BrowserContext; page: Page }>;
   close(): Promise<void>;
 }
