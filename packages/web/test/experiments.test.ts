@@ -206,8 +206,8 @@ describe('portal experiments', { skip: browserSkipReason() }, () => {
     await page.waitForURL(/sort=startDate/);
     await page.getByRole('link', { name: /^Start/ }).click();
     await page.waitForURL(/sort=-startDate/);
-    const header = page.getByRole('columnheader', { name: /Start/ });
-    assert.equal(await header.getAttribute('aria-sort'), 'descending');
+    // The URL changes before the list renders again: wait for the header to say it.
+    await page.locator('th[aria-sort="descending"]', { hasText: 'Start' }).waitFor();
     const rows = page.locator('table.experiment-table tbody tr');
     await until(
       async () => /xpcs-2026-1/.test(await rows.first().innerText()),

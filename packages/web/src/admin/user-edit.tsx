@@ -1,9 +1,9 @@
 import type { UpdateUserInput, User } from '@photon-dm/client';
 import { type FormEvent, useState } from 'react';
-import { ErrorMessage, fieldError, isFormLevel } from '../components/error-message.tsx';
-import { Field } from '../components/field.tsx';
+import { ErrorMessage, isFormLevel } from '../components/error-message.tsx';
 import { useFormCall } from '../components/use-form-call.ts';
 import { useSignedIn } from '../session/session.tsx';
+import { UserFields } from './user-fields.tsx';
 
 const fields = ['displayName', 'email', 'unixAccount', 'password', 'isAdmin', 'disabled'];
 
@@ -19,9 +19,6 @@ export function UserEdit({ user, onDone }: { user: User; onDone: (changed: boole
     disabled: user.disabled,
   });
   const { busy, error, run } = useFormCall();
-  const set =
-    (key: 'displayName' | 'email' | 'unixAccount' | 'password') => (e: { target: { value: string } }) =>
-      setForm((previous) => ({ ...previous, [key]: e.target.value }));
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -40,34 +37,13 @@ export function UserEdit({ user, onDone }: { user: User; onDone: (changed: boole
     <section className="panel" aria-labelledby="edit-user-heading">
       <h2 id="edit-user-heading">Edit {user.username}</h2>
       <form className="inline-form" onSubmit={submit} aria-label={`Edit ${user.username}`} noValidate>
-        <Field label="Display name" error={fieldError(error, 'displayName')}>
-          {(control) => <input {...control} value={form.displayName} onChange={set('displayName')} />}
-        </Field>
-        <Field label="Email" error={fieldError(error, 'email')}>
-          {(control) => <input {...control} type="email" value={form.email} onChange={set('email')} />}
-        </Field>
-        <Field label="Unix account" error={fieldError(error, 'unixAccount')}>
-          {(control) => <input {...control} value={form.unixAccount} onChange={set('unixAccount')} />}
-        </Field>
-        <Field label="New password" error={fieldError(error, 'password')}>
-          {(control) => (
-            <input
-              {...control}
-              type="password"
-              autoComplete="new-password"
-              value={form.password}
-              onChange={set('password')}
-            />
-          )}
-        </Field>
-        <label className="filter-check check-field">
-          <input
-            type="checkbox"
-            checked={form.isAdmin}
-            onChange={(e) => setForm((previous) => ({ ...previous, isAdmin: e.target.checked }))}
-          />{' '}
-          Administrator
-        </label>
+        <UserFields
+          form={form}
+          error={error}
+          passwordLabel="New password"
+          onText={(key, value) => setForm((previous) => ({ ...previous, [key]: value }))}
+          onAdmin={(isAdmin) => setForm((previous) => ({ ...previous, isAdmin }))}
+        />
         <label className="filter-check check-field">
           <input
             type="checkbox"

@@ -4,6 +4,7 @@ import { ErrorMessage, fieldError, isFormLevel } from '../components/error-messa
 import { Field } from '../components/field.tsx';
 import { useFormCall } from '../components/use-form-call.ts';
 import { useSignedIn } from '../session/session.tsx';
+import { UserFields } from './user-fields.tsx';
 
 const empty = { username: '', displayName: '', email: '', unixAccount: '', password: '', isAdmin: false };
 const fields = ['username', 'displayName', 'email', 'unixAccount', 'password', 'isAdmin'];
@@ -14,8 +15,6 @@ export function UserNew({ onCreated }: { onCreated: () => void }) {
   const [form, setForm] = useState(empty);
   const [created, setCreated] = useState<string>();
   const { busy, error, run } = useFormCall();
-  const set = (key: Exclude<keyof typeof form, 'isAdmin'>) => (e: { target: { value: string } }) =>
-    setForm((previous) => ({ ...previous, [key]: e.target.value }));
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -41,37 +40,21 @@ export function UserNew({ onCreated }: { onCreated: () => void }) {
       <form className="inline-form" onSubmit={submit} aria-label="Add a user" noValidate>
         <Field label="Username" error={fieldError(error, 'username', ['user_exists'])}>
           {(control) => (
-            <input {...control} value={form.username} autoComplete="off" onChange={set('username')} />
-          )}
-        </Field>
-        <Field label="Display name" error={fieldError(error, 'displayName')}>
-          {(control) => <input {...control} value={form.displayName} onChange={set('displayName')} />}
-        </Field>
-        <Field label="Email" error={fieldError(error, 'email')}>
-          {(control) => <input {...control} type="email" value={form.email} onChange={set('email')} />}
-        </Field>
-        <Field label="Unix account" error={fieldError(error, 'unixAccount')}>
-          {(control) => <input {...control} value={form.unixAccount} onChange={set('unixAccount')} />}
-        </Field>
-        <Field label="Password" error={fieldError(error, 'password')}>
-          {(control) => (
             <input
               {...control}
-              type="password"
-              autoComplete="new-password"
-              value={form.password}
-              onChange={set('password')}
+              value={form.username}
+              autoComplete="off"
+              onChange={(e) => setForm((previous) => ({ ...previous, username: e.target.value }))}
             />
           )}
         </Field>
-        <label className="filter-check check-field">
-          <input
-            type="checkbox"
-            checked={form.isAdmin}
-            onChange={(e) => setForm((previous) => ({ ...previous, isAdmin: e.target.checked }))}
-          />{' '}
-          Administrator
-        </label>
+        <UserFields
+          form={form}
+          error={error}
+          passwordLabel="Password"
+          onText={(key, value) => setForm((previous) => ({ ...previous, [key]: value }))}
+          onAdmin={(isAdmin) => setForm((previous) => ({ ...previous, isAdmin }))}
+        />
         <button type="submit" disabled={busy || form.username.trim() === ''}>
           Add user
         </button>

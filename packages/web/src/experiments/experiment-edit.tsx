@@ -9,6 +9,7 @@ import { useFormCall } from '../components/use-form-call.ts';
 import { useSignedIn } from '../session/session.tsx';
 import { canManage } from './can-manage.ts';
 import { toDateInput } from './experiment-dates.ts';
+import { ExperimentDateFields, ExperimentTypeField } from './experiment-fields.tsx';
 import './experiments.css';
 
 const fields = ['type', 'description', 'startDate', 'endDate'];
@@ -63,33 +64,24 @@ function EditForm({ experiment }: { experiment: Experiment }) {
     <section className="narrow-page">
       <h1>Edit {experiment.name}</h1>
       <form onSubmit={submit} aria-label="Edit experiment" noValidate>
-        <Field label="Type" error={fieldError(error, 'type')}>
-          {(control) => (
-            <select {...control} value={form.type} onChange={set('type')}>
-              <option value="">None</option>
-              {types.data?.items.map((type) => (
-                <option key={type.id} value={type.name}>
-                  {type.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <ExperimentTypeField
+          value={form.type}
+          types={types.data?.items}
+          error={error}
+          onChange={set('type')}
+        />
         <Field label="Description" error={fieldError(error, 'description')}>
           {(control) => (
             <textarea {...control} rows={4} value={form.description} onChange={set('description')} />
           )}
         </Field>
-        <div className="field-row">
-          <Field label="Start date" error={fieldError(error, 'startDate')}>
-            {(control) => (
-              <input {...control} type="date" value={form.startDate} onChange={set('startDate')} />
-            )}
-          </Field>
-          <Field label="End date" error={fieldError(error, 'endDate')}>
-            {(control) => <input {...control} type="date" value={form.endDate} onChange={set('endDate')} />}
-          </Field>
-        </div>
+        <ExperimentDateFields
+          startDate={form.startDate}
+          endDate={form.endDate}
+          error={error}
+          onStart={set('startDate')}
+          onEnd={set('endDate')}
+        />
         {isFormLevel(error, fields) && <ErrorMessage error={error} />}
         <div className="toolbar">
           <button type="submit" disabled={busy}>

@@ -7,6 +7,7 @@ import { ErrorMessage, fieldError, isFormLevel } from '../components/error-messa
 import { Field } from '../components/field.tsx';
 import { useFormCall } from '../components/use-form-call.ts';
 import { isStaff, useSignedIn } from '../session/session.tsx';
+import { ExperimentDateFields, ExperimentTypeField } from './experiment-fields.tsx';
 import './experiments.css';
 
 const fields = ['name', 'station', 'type', 'description', 'pi', 'users', 'startDate', 'endDate'];
@@ -81,18 +82,12 @@ export function ExperimentNew() {
             </select>
           )}
         </Field>
-        <Field label="Type" error={fieldError(error, 'type')}>
-          {(control) => (
-            <select {...control} value={form.type} onChange={set('type')}>
-              <option value="">None</option>
-              {types.data?.items.map((type) => (
-                <option key={type.id} value={type.name}>
-                  {type.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <ExperimentTypeField
+          value={form.type}
+          types={types.data?.items}
+          error={error}
+          onChange={set('type')}
+        />
         <Field label="Description" error={fieldError(error, 'description')}>
           {(control) => (
             <textarea {...control} rows={3} value={form.description} onChange={set('description')} />
@@ -108,16 +103,13 @@ export function ExperimentNew() {
         >
           {(control) => <input {...control} value={form.users} autoComplete="off" onChange={set('users')} />}
         </Field>
-        <div className="field-row">
-          <Field label="Start date" error={fieldError(error, 'startDate')}>
-            {(control) => (
-              <input {...control} type="date" value={form.startDate} onChange={set('startDate')} />
-            )}
-          </Field>
-          <Field label="End date" error={fieldError(error, 'endDate')}>
-            {(control) => <input {...control} type="date" value={form.endDate} onChange={set('endDate')} />}
-          </Field>
-        </div>
+        <ExperimentDateFields
+          startDate={form.startDate}
+          endDate={form.endDate}
+          error={error}
+          onStart={set('startDate')}
+          onEnd={set('endDate')}
+        />
         {isFormLevel(error, fields, [...nameCodes, 'station_not_found', 'forbidden']) && (
           <ErrorMessage error={error} />
         )}
