@@ -8,6 +8,66 @@ import type { Transfer } from './transfer.ts';
 
 const kindName = (transfer: Transfer) => (transfer.kind === 'daq' ? 'DAQ' : 'Upload');
 
+/** The columns both tables show; `num` cells right-aligned. */
+function CommonHeadings() {
+  return (
+    <>
+      <th scope="col">What</th>
+      <th scope="col">Experiment</th>
+      <th scope="col">Directory</th>
+      <th scope="col">Status</th>
+      <th scope="col" className="num">
+        Files
+      </th>
+      <th scope="col" className="num">
+        Errors
+      </th>
+      <th scope="col" className="num">
+        Bytes
+      </th>
+    </>
+  );
+}
+
+/**
+ * One transfer's cells under CommonHeadings. A running one also shows where its files go, how many of those
+ * seen are taken, and its errors highlighted; an ended one only its totals.
+ */
+function CommonCells({ transfer, live }: { transfer: Transfer; live: boolean }) {
+  return (
+    <>
+      <td>
+        {kindName(transfer)} {transfer.id}
+      </td>
+      <td>{transfer.experimentName}</td>
+      <td className="path">
+        {transfer.dataDirectory}
+        {live && transfer.destDirectory && <span className="dest"> → {transfer.destDirectory}</span>}
+      </td>
+      <td>
+        <StatusBadge status={transfer.status} />
+      </td>
+      {live ? (
+        <td className="num" data-testid="processed-files">
+          {formatNumber(transfer.nProcessedFiles)}
+          {transfer.nFiles !== transfer.nProcessedFiles && (
+            <span className="of"> of {formatNumber(transfer.nFiles)}</span>
+          )}
+        </td>
+      ) : (
+        <td className="num">{formatNumber(transfer.nProcessedFiles)}</td>
+      )}
+      <td
+        className={live && transfer.nProcessingErrors > 0 ? 'num errors' : 'num'}
+        title={transfer.lastError ?? undefined}
+      >
+        {formatNumber(transfer.nProcessingErrors)}
+      </td>
+      <td className="num">{formatBytes(transfer.nBytes)}</td>
+    </>
+  );
+}
+
 export function ActiveTransfers({
   transfers,
   canStop,
@@ -23,19 +83,7 @@ export function ActiveTransfers({
       <caption className="visually-hidden">Running DAQs and uploads</caption>
       <thead>
         <tr>
-          <th scope="col">What</th>
-          <th scope="col">Experiment</th>
-          <th scope="col">Directory</th>
-          <th scope="col">Status</th>
-          <th scope="col" className="num">
-            Files
-          </th>
-          <th scope="col" className="num">
-            Errors
-          </th>
-          <th scope="col" className="num">
-            Bytes
-          </th>
+          <CommonHeadings />
           <th scope="col" className="num">
             Rate
           </th>
@@ -45,30 +93,7 @@ export function ActiveTransfers({
       <tbody>
         {transfers.map((transfer) => (
           <tr key={`${transfer.kind}-${transfer.id}`} data-testid={`${transfer.kind}-${transfer.id}`}>
-            <td>
-              {kindName(transfer)} {transfer.id}
-            </td>
-            <td>{transfer.experimentName}</td>
-            <td className="path">
-              {transfer.dataDirectory}
-              {transfer.destDirectory && <span className="dest"> → {transfer.destDirectory}</span>}
-            </td>
-            <td>
-              <StatusBadge status={transfer.status} />
-            </td>
-            <td className="num" data-testid="processed-files">
-              {formatNumber(transfer.nProcessedFiles)}
-              {transfer.nFiles !== transfer.nProcessedFiles && (
-                <span className="of"> of {formatNumber(transfer.nFiles)}</span>
-              )}
-            </td>
-            <td
-              className={transfer.nProcessingErrors > 0 ? 'num errors' : 'num'}
-              title={transfer.lastError ?? undefined}
-            >
-              {formatNumber(transfer.nProcessingErrors)}
-            </td>
-            <td className="num">{formatBytes(transfer.nBytes)}</td>
+            <CommonCells transfer={transfer} live />
             <td className="num">
               {transfer.filesPerSecond.toFixed(1)} files/s
               <br />
@@ -127,38 +152,14 @@ export function EndedTransfers({ transfers }: { transfers: Transfer[] }) {
       <caption className="visually-hidden">Recently ended DAQs and uploads</caption>
       <thead>
         <tr>
-          <th scope="col">What</th>
-          <th scope="col">Experiment</th>
-          <th scope="col">Directory</th>
-          <th scope="col">Status</th>
-          <th scope="col" className="num">
-            Files
-          </th>
-          <th scope="col" className="num">
-            Errors
-          </th>
-          <th scope="col" className="num">
-            Bytes
-          </th>
+          <CommonHeadings />
           <th scope="col">Ended</th>
         </tr>
       </thead>
       <tbody>
         {transfers.map((transfer) => (
           <tr key={`${transfer.kind}-${transfer.id}`} data-testid={`${transfer.kind}-${transfer.id}`}>
-            <td>
-              {kindName(transfer)} {transfer.id}
-            </td>
-            <td>{transfer.experimentName}</td>
-            <td className="path">{transfer.dataDirectory}</td>
-            <td>
-              <StatusBadge status={transfer.status} />
-            </td>
-            <td className="num">{formatNumber(transfer.nProcessedFiles)}</td>
-            <td className="num" title={transfer.lastError ?? undefined}>
-              {formatNumber(transfer.nProcessingErrors)}
-            </td>
-            <td className="num">{formatBytes(transfer.nBytes)}</td>
+            <CommonCells transfer={transfer} live={false} />
             <td>{formatTime(transfer.endTime)}</td>
           </tr>
         ))}
