@@ -80,7 +80,7 @@ export async function findHdf5Superblock(path: string): Promise<Hdf5Superblock |
   const handle = await open(path, 'r');
   try {
     const header = Buffer.alloc(64);
-    for (let offset = 0; offset + 8 <= stats.size; offset = offset === 0 ? 512 : offset * 2) {
+    for (const offset of signatureOffsets(stats.size)) {
       const { bytesRead } = await handle.read(header, 0, header.length, offset);
       if (!header.subarray(0, 8).equals(hdf5Signature)) continue;
       return {
@@ -93,6 +93,25 @@ export async function findHdf5Superblock(path: string): Promise<Hdf5Superblock |
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Whether a file's whole content carries the HDF5 signature where the library looks for it; the same answer
+ * as `findHdf5Superblock`, for a copy that already holds the file in memory.
+ *
+ * @example
+ * hasHdf5Signature(await readFile('/data/scan_0001.nxs')); // true
+ */
+export function hasHdf5Signature(content: Buffer): boolean {
+  for (const offset of signatureOffsets(content.length)) {
+    if (content.subarray(offset, offset + 8).equals(hdf5Signature)) return true;
+  }
+  return false;
+}
+
+/** 0, then 512, 1024, 2048, ... while a signature still fits in the file. */
+function* signatureOffsets(fileSize: number): Generator<number> {
+  for (let offset = 0; offset + 8 <= fileSize; offset = offset === 0 ? 512 : offset * 2) yield offset;
 }
 
 /** Superblock layouts from the HDF5 file format specification, section II.A. */

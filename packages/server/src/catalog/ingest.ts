@@ -13,9 +13,9 @@ import type { ExperimentRecord } from '../experiments/store.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import { type FileDigest, placeStaged } from '../transfer/place-staged.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
-import { type CopyResult, copyVerified } from '../transfer/verified-copy.ts';
-import type { GroupCommit } from './group-commit.ts';
-import { flattenForCatalog } from './hdf5-metadata.ts';
+import { type CopyResult, copyVerifiedBatch } from '../transfer/verified-copy.ts';
+import type { CatalogWrite, GroupCommit } from './group-commit.ts';
+import { emptyMetadata, flattenForCatalog, hasHdf5Signature } from './hdf5-metadata.ts';
 import { upsertFile } from './store.ts';
 
 export interface IngestRequest {
@@ -47,23 +47,96 @@ const directoryMode = 0o770;
 const fileMode = 0o660;
 
 export async function ingestFile(context: ServiceContext, request: IngestRequest): Promise<CopyResult> {
+  const [result] = await ingestFiles(context, [request]);
+  if (result?.status !== 'fulfilled') throw result?.reason;
+  return result.value;
+}
+
+/**
+ * Takes many files at once, as a DAQ does with the files a detector wrote since its last look: copied
+ * together (`copyVerifiedBatch`: their fsyncs overlap, each directory is fsynced once), then cataloged in one
+ * transaction through the first request's `groupCommit` (without one, each in its own). One result per
+ * request, in order; a file's failure is its own.
+ */
+export async function ingestFiles(
+  context: ServiceContext,
+  requests: readonly IngestRequest[],
+): Promise<PromiseSettledResult<CopyResult>[]> {
   const started = Date.now();
-  const { dataDirectory, systemDirectory } = pathsOf(context, request.experiment);
-  const destination = await resolveInside(dataDirectory, request.path);
-  const copy = await copyVerified({
-    source: request.source,
-    destination,
-    onExisting: request.overwrite ? 'overwrite-keep-old' : 'skip-identical-else-refuse',
-    oldVersionsDirectory: join(systemDirectory, 'old-versions', dirname(request.path)),
-    directoryMode,
-    fileMode,
+  const results: PromiseSettledResult<CopyResult>[] = [];
+  const copying: { index: number; destination: string; hdf5?: boolean }[] = [];
+  for (const [index, request] of requests.entries()) {
+    try {
+      copying.push({ index, destination: await destinationOf(context, request) });
+    } catch (reason) {
+      results[index] = { status: 'rejected', reason };
+    }
+  }
+  const copies = await copyVerifiedBatch(
+    copying.map((entry) => {
+      const request = requests[entry.index] as IngestRequest;
+      const { systemDirectory } = pathsOf(context, request.experiment);
+      return {
+        source: request.source,
+        destination: entry.destination,
+        onExisting: request.overwrite ? 'overwrite-keep-old' : 'skip-identical-else-refuse',
+        oldVersionsDirectory: join(systemDirectory, 'old-versions', dirname(request.path)),
+        directoryMode,
+        fileMode,
+        // A small file is looked at in memory: one that is not HDF5 is never opened again for its metadata.
+        inspectContent: (content: Buffer) => {
+          entry.hdf5 = hasHdf5Signature(content);
+        },
+      };
+    }),
+  );
+  const catalogued = await Promise.all(
+    copying.map(async (entry, position) => {
+      const copy = copies[position] as PromiseSettledResult<CopyResult>;
+      if (copy.status === 'rejected') {
+        results[entry.index] = copy;
+        return undefined;
+      }
+      const request = requests[entry.index] as IngestRequest;
+      try {
+        const write = await catalogWrite(context, request, entry.destination, {
+          ...copy.value,
+          mtime: new Date(copy.value.sourceMtimeMs).toISOString(),
+          transferMs: Date.now() - started,
+          hdf5: entry.hdf5,
+        });
+        return { entry, copy: copy.value, write };
+      } catch (reason) {
+        results[entry.index] = { status: 'rejected', reason };
+        return undefined;
+      }
+    }),
+  );
+  const writes = catalogued.filter((item) => item !== undefined);
+  const committed = await commitAll(
+    context,
+    requests[0]?.groupCommit,
+    writes.map((item) => item.write),
+  );
+  writes.forEach(({ entry, copy }, position) => {
+    const commit = committed[position] as PromiseSettledResult<void>;
+    results[entry.index] = commit.status === 'fulfilled' ? { status: 'fulfilled', value: copy } : commit;
   });
-  await catalogStored(context, request, destination, {
-    ...copy,
-    mtime: new Date(copy.sourceMtimeMs).toISOString(),
-    transferMs: Date.now() - started,
-  });
-  return copy;
+  return results;
+}
+
+async function destinationOf(context: ServiceContext, request: IngestRequest): Promise<string> {
+  return resolveInside(pathsOf(context, request.experiment).dataDirectory, request.path);
+}
+
+/** Through the group commit when there is one (one transaction), else each write in its own. */
+async function commitAll(
+  context: ServiceContext,
+  groupCommit: GroupCommit | undefined,
+  writes: CatalogWrite[],
+): Promise<PromiseSettledResult<void>[]> {
+  if (groupCommit) return groupCommit.runAll(writes);
+  return Promise.allSettled(writes.map((write) => context.db.transaction().execute(write)));
 }
 
 /**
@@ -99,7 +172,24 @@ export async function catalogStored(
   destination: string,
   file: FileDigest & { mtime: string; transferMs: number | null },
 ): Promise<void> {
-  const content = await context.metadataReader.read(destination);
+  const write = await catalogWrite(context, request, destination, file);
+  if (request.groupCommit) await request.groupCommit.run(write);
+  else await context.db.transaction().execute(write);
+}
+
+/**
+ * What cataloging a stored file writes, ready to run in a transaction: the record, what is derived from it
+ * (metadata index, counts) and its live event, so they commit together. The file's content metadata is
+ * read first, outside the transaction; `hdf5: false` (the copy saw the whole file) skips that read.
+ */
+async function catalogWrite(
+  context: ServiceContext,
+  request: Omit<IngestRequest, 'overwrite'>,
+  destination: string,
+  file: FileDigest & { mtime: string; transferMs: number | null; hdf5?: boolean | undefined },
+): Promise<CatalogWrite> {
+  const content =
+    file.hdf5 === false ? emptyMetadata('unknown') : await context.metadataReader.read(destination);
   if (content.error)
     context.logger.warn({ path: request.path, error: content.error }, 'file metadata partly unreadable');
   const record = {
@@ -119,8 +209,7 @@ export async function catalogStored(
   const existing = request.existing
     ? decodeJson<Record<string, unknown>>(context.profile, request.existing.metadata)
     : {};
-  // The record, what is derived from it (metadata index, counts) and its live event commit together.
-  const write = async (trx: Kysely<Database>) => {
+  return async (trx: Kysely<Database>) => {
     await upsertFile(trx, context.profile, record, existing);
     if (request.workflow)
       await recordProcessingRequest(trx, {
@@ -138,6 +227,4 @@ export async function catalogStored(
       payload: { path: request.path, size: file.size, md5: file.md5, origin: request.origin },
     });
   };
-  if (request.groupCommit) await request.groupCommit.run(write);
-  else await context.db.transaction().execute(write);
 }

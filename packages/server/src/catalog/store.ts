@@ -64,6 +64,22 @@ export async function findFile(
     .executeTakeFirst();
 }
 
+/** The records of these paths (those that have one), by path: one query for a DAQ's batch of files. */
+export async function findFiles(
+  db: Kysely<Database>,
+  experimentId: number,
+  paths: readonly string[],
+): Promise<Map<string, FileRow>> {
+  if (paths.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('files')
+    .selectAll()
+    .where('experiment_id', '=', experimentId)
+    .where('path', 'in', paths)
+    .execute();
+  return new Map(rows.map((row) => [row.path, row]));
+}
+
 export interface StoredFile {
   experimentId: number;
   path: string;

@@ -8,15 +8,16 @@
  */
 import { availableParallelism } from 'node:os';
 import { createGroupCommit } from '../catalog/group-commit.ts';
-import { ingestFile } from '../catalog/ingest.ts';
-import { findFile } from '../catalog/store.ts';
+import { type IngestRequest, ingestFiles } from '../catalog/ingest.ts';
+import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
+import type { FileRow } from '../db/tables.ts';
 import { findExperimentByName } from '../experiments/store.ts';
 import { leaseMs, releaseLease } from '../leases.ts';
 import { NoSpaceError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
-import { largeFileBytes } from '../transfer/verified-copy.ts';
+import { type CopyResult, largeFileBytes } from '../transfer/verified-copy.ts';
 import type { SourceFile } from '../uploads/source-files.ts';
 import { Discovery } from './discovery.ts';
 import { catalogVersion, type SettledFile, SettleTracker } from './settle-tracker.ts';
@@ -29,6 +30,12 @@ import { type TakeOutcome, TakePool } from './take-pool.ts';
 const keptErrors = 100;
 /** The lease is renewed (and the error counts saved) this often; a stop by a person is seen this soon. */
 const renewEveryMs = 1_000;
+/**
+ * Files below this size are taken in batches of up to `filesPerBatch` (one pass of fsyncs, one transaction);
+ * a batch holds at most a few of them in memory at once (transfer/small-copy.ts).
+ */
+const batchFileBytes = 1024 * 1024;
+const filesPerBatch = 64;
 /** A take that found storage full is tried again after this long. */
 const fullStorageRetryMs = 1_000;
 
@@ -95,42 +102,68 @@ export async function monitorDaq(
   };
 
   const groupCommit = createGroupCommit(context.db);
-  const take = async ({ file, path, version }: SettledFile<SourceFile>): Promise<TakeOutcome> => {
-    if (options.isStopping() || leaseLost) return 'done';
-    // Once per file version after a start: the catalog is the memory a restarted monitor reads back.
-    const existing = await findFile(context.db, experiment.id, path);
-    if (
-      existing &&
-      catalogVersion(existing.size, existing.mtime) === catalogVersion(file.size, file.mtimeMs)
-    ) {
-      tracker.markTaken(path, file.size, file.mtimeMs);
+  const request = (file: SourceFile, path: string, existing: FileRow | undefined): IngestRequest => ({
+    experiment,
+    source: file.absolutePath,
+    path,
+    existing,
+    overwrite: daq.overwrite === 1,
+    origin: { type: 'daq', id: daq.id },
+    workflow: daq.workflow ? { name: daq.workflow, args: workflowArgs } : undefined,
+    groupCommit,
+  });
+  const outcomeOf = (
+    { path, version }: SettledFile<SourceFile>,
+    result: PromiseSettledResult<CopyResult>,
+  ): TakeOutcome => {
+    if (result.status === 'fulfilled') {
+      // The version copied, which may be newer than the one sighted.
+      tracker.markTaken(path, result.value.size, result.value.sourceMtimeMs);
+      progress.changed();
       return 'done';
     }
-    try {
-      const copy = await ingestFile(context, {
-        experiment,
-        source: file.absolutePath,
-        path,
-        existing,
-        overwrite: daq.overwrite === 1,
-        origin: { type: 'daq', id: daq.id },
-        workflow: daq.workflow ? { name: daq.workflow, args: workflowArgs } : undefined,
-        groupCommit,
-      });
-      // The version copied, which may be newer than the one sighted.
-      tracker.markTaken(path, copy.size, copy.sourceMtimeMs);
-      progress.changed();
-    } catch (error) {
-      if (error instanceof NoSpaceError) {
-        // Not this file's fault: it waits at the head of the queue until space returns.
-        lastError = `storage is full, waiting for space: ${error.message}`;
-        log.error({ err: error }, 'storage full; the DAQ resumes when space returns');
-        return 'retry-later';
-      }
-      tracker.markFailed(path, version);
-      fail(path, error);
+    if (result.reason instanceof NoSpaceError) {
+      // Not this file's fault: it waits at the head of the queue until space returns.
+      lastError = `storage is full, waiting for space: ${result.reason.message}`;
+      log.error({ err: result.reason }, 'storage full; the DAQ resumes when space returns');
+      return 'retry-later';
     }
+    tracker.markFailed(path, version);
+    fail(path, result.reason);
     return 'done';
+  };
+  // The files of a detector's burst, taken together: one catalog query, one batch of copies, one transaction.
+  const takeBatch = async (batch: SettledFile<SourceFile>[]): Promise<TakeOutcome[]> => {
+    if (options.isStopping() || leaseLost) return batch.map(() => 'done');
+    // Once per file version after a start: the catalog is the memory a restarted monitor reads back.
+    const records = await findFiles(
+      context.db,
+      experiment.id,
+      batch.map((settled) => settled.path),
+    );
+    const outcomes: TakeOutcome[] = batch.map(() => 'done');
+    const toTake: number[] = [];
+    batch.forEach(({ file, path }, index) => {
+      const existing = records.get(path);
+      if (
+        existing &&
+        catalogVersion(existing.size, existing.mtime) === catalogVersion(file.size, file.mtimeMs)
+      )
+        tracker.markTaken(path, file.size, file.mtimeMs);
+      else toTake.push(index);
+    });
+    const requests = toTake.map((index) => {
+      const { file, path } = batch[index] as SettledFile<SourceFile>;
+      return request(file, path, records.get(path));
+    });
+    const results = await ingestFiles(context, requests);
+    toTake.forEach((index, position) => {
+      outcomes[index] = outcomeOf(
+        batch[index] as SettledFile<SourceFile>,
+        results[position] as PromiseSettledResult<CopyResult>,
+      );
+    });
+    return outcomes;
   };
   const pool = new TakePool<SourceFile>({
     limit: takesAtOnce,
@@ -138,7 +171,10 @@ export async function monitorDaq(
     // A large file's take hashes on two threads.
     largeLimit: Math.max(1, Math.floor(availableParallelism() / 2)),
     retryMs: fullStorageRetryMs,
-    take,
+    take: async (settled) => (await takeBatch([settled]))[0] ?? 'done',
+    takeBatch,
+    batchBytes: batchFileBytes,
+    maxBatch: filesPerBatch,
   });
   const discovery = new Discovery({
     root: daq.data_directory,

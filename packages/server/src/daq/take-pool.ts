@@ -21,6 +21,14 @@ export interface TakePoolOptions<F extends ScannedFile> {
    * more for `retryMs`. Must not throw.
    */
   take(settled: SettledFile<F>): Promise<TakeOutcome>;
+  /**
+   * Takes several small files (below `batchBytes`, up to `maxBatch` of them) as one take, one outcome per
+   * file in order: a detector's frames then share their fsyncs and one catalog transaction. Without it every
+   * file goes through `take`. Must not throw.
+   */
+  takeBatch?(batch: SettledFile<F>[]): Promise<TakeOutcome[]>;
+  batchBytes?: number;
+  maxBatch?: number;
   retryMs: number;
 }
 
@@ -70,7 +78,6 @@ export class TakePool<F extends ScannedFile> {
   }
 
   private pump(): void {
-    const { limit, largeBytes, largeLimit, retryMs } = this.options;
     const wait = this.pausedUntil - Date.now();
     if (wait > 0) {
       this.timer ??= setTimeout(() => {
@@ -79,28 +86,55 @@ export class TakePool<F extends ScannedFile> {
       }, wait);
       return;
     }
-    while (!this.closed && this.running.size < limit) {
-      const index = this.queue.findIndex((s) => s.file.size < largeBytes || this.largeRunning < largeLimit);
-      if (index < 0) return;
-      const [settled] = this.queue.splice(index, 1) as [SettledFile<F>];
-      const large = settled.file.size >= largeBytes;
-      if (large) this.largeRunning++;
-      this.runningPaths.add(settled.path);
-      // A take that throws anyway counts as done: its file is offered again only by a later sighting.
-      const outcome = this.options.take(settled).catch((): TakeOutcome => 'done');
-      const running: Promise<void> = outcome.then((outcome) => {
+    while (!this.closed && this.running.size < this.options.limit) {
+      const next = this.nextTakes();
+      if (next === undefined) return;
+      this.start(next);
+    }
+  }
+
+  /** The next file the limits allow, or a batch of small files when batches are taken; undefined if none. */
+  private nextTakes(): SettledFile<F>[] | undefined {
+    const { largeBytes, largeLimit, takeBatch, batchBytes = 0, maxBatch = 1 } = this.options;
+    const index = this.queue.findIndex((s) => s.file.size < largeBytes || this.largeRunning < largeLimit);
+    if (index < 0) return undefined;
+    const first = this.queue[index] as SettledFile<F>;
+    if (takeBatch === undefined || first.file.size >= batchBytes) return this.queue.splice(index, 1);
+    const batch: SettledFile<F>[] = [];
+    this.queue = this.queue.filter((settled) => {
+      const joins = batch.length < maxBatch && settled.file.size < batchBytes;
+      if (joins) batch.push(settled);
+      return !joins;
+    });
+    return batch;
+  }
+
+  private start(takes: SettledFile<F>[]): void {
+    const { largeBytes, retryMs, takeBatch } = this.options;
+    const large = takes.filter((settled) => settled.file.size >= largeBytes).length;
+    this.largeRunning += large;
+    for (const settled of takes) this.runningPaths.add(settled.path);
+    // A take that throws anyway counts as done: its file is offered again only by a later sighting.
+    const outcomes =
+      takes.length === 1 || takeBatch === undefined
+        ? this.options.take(takes[0] as SettledFile<F>).then((outcome) => [outcome])
+        : takeBatch(takes);
+    const running: Promise<void> = outcomes
+      .catch((): TakeOutcome[] => takes.map(() => 'done'))
+      .then((outcomes) => {
         this.running.delete(running);
-        this.runningPaths.delete(settled.path);
-        if (large) this.largeRunning--;
-        if (outcome === 'retry-later' && !this.closed) {
-          this.queue.unshift(settled);
+        this.largeRunning -= large;
+        const retry = takes.filter((_, index) => outcomes[index] === 'retry-later' && !this.closed);
+        for (const settled of takes) {
+          this.runningPaths.delete(settled.path);
+          if (!retry.includes(settled)) this.known.delete(settled.path);
+        }
+        if (retry.length > 0) {
+          this.queue.unshift(...retry);
           this.pausedUntil = Date.now() + retryMs;
-        } else {
-          this.known.delete(settled.path);
         }
         this.pump();
       });
-      this.running.add(running);
-    }
+    this.running.add(running);
   }
 }
