@@ -44,6 +44,7 @@ import { prepareStorageRoot } from './storage/experiment-tree.ts';
 import { probePermissionSupport } from './storage/permissions.ts';
 import { reconcileStorage } from './storage/reconcile.ts';
 import { registerStorageRoutes } from './storage/routes.ts';
+import { createCopyWorker } from './transfer/copy-worker.ts';
 import { registerUploadRoutes } from './uploads/routes.ts';
 import { startUploadRunner } from './uploads/runner.ts';
 import { createUploadService } from './uploads/service.ts';
@@ -99,6 +100,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         options.events,
       ),
       metadataReader: createMetadataReader(),
+      copyWorker: createCopyWorker(),
       now: options.now ?? (() => new Date().toISOString()),
     };
     const admin = await ensureAdminAccount(context);
@@ -165,6 +167,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await eventRetention.stop();
         await context.background.drain();
         await context.metadataReader.stop();
+        await context.copyWorker.stop();
         await database.close();
       },
     };

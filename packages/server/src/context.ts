@@ -7,6 +7,7 @@ import type { Database } from './db/tables.ts';
 import type { EventHub } from './events/hub.ts';
 import type { Settings } from './settings/settings.ts';
 import type { PermissionSupport } from './storage/permissions.ts';
+import type { CopyWorker } from './transfer/copy-worker.ts';
 
 /** What every service is built with: built once in `createApp`, never a module-level singleton. */
 export interface ServiceContext {
@@ -22,6 +23,8 @@ export interface ServiceContext {
   events: EventHub;
   /** Reads HDF5/NeXus content in this app's own worker thread; stopped by `App.close`. */
   metadataReader: MetadataReader;
+  /** Verified copies into storage, in this app's own worker thread; stopped by `App.close`. */
+  copyWorker: CopyWorker;
   /** The time, as the database stores it; tests may fix it. */
   now: () => string;
 }

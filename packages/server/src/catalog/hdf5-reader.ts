@@ -5,7 +5,8 @@
  * each have their own worker and queue, and closing one never stops the other's reads.
  */
 import { resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTypeScriptWorker } from '../system/typescript-worker.ts';
 import type { ExtractResult } from './hdf5-extract.ts';
 import {
   defaultMetadataLimits,
@@ -123,19 +124,7 @@ async function checkBeforeReading(path: string): Promise<FileContentMetadata | u
 
 /** Resolves once the worker has loaded h5wasm and said `ready`. */
 function startWorker(): Promise<Worker> {
-  return new Promise<Worker>((resolve, reject) => {
-    // Workers do not inherit the parent's module hooks: from TypeScript sources the worker registers tsx
-    // itself, as bin/dm.js does.
-    const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-    const entry = JSON.stringify(new URL(`./hdf5-reader-worker.${extension}`, import.meta.url).href);
-    const tsx = extension === 'ts' ? JSON.stringify(import.meta.resolve('tsx/esm/api')) : undefined;
-    const source = tsx
-      ? `import(${tsx}).then((t) => { t.register(); return import(${entry}); })`
-      : `import(${entry})`;
-    const worker = new Worker(source, { eval: true, workerData: { role: metadataWorkerRole } });
-    worker.unref();
-    worker.once('message', () => resolve(worker));
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the reader worker exited with code ${code}`)));
-  });
+  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  const module = new URL(`./hdf5-reader-worker.${extension}`, import.meta.url);
+  return startTypeScriptWorker(module, { role: metadataWorkerRole });
 }

@@ -11,11 +11,12 @@ import { decodeJson } from '../db/profile.ts';
 import type { Database, FileOriginType, FileRow } from '../db/tables.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
+import type { WorkerCopied } from '../transfer/copy-worker.ts';
 import { type FileDigest, placeStaged } from '../transfer/place-staged.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
-import { type CopyResult, copyVerifiedBatch } from '../transfer/verified-copy.ts';
+import type { CopyResult } from '../transfer/verified-copy.ts';
 import type { CatalogWrite, GroupCommit } from './group-commit.ts';
-import { emptyMetadata, flattenForCatalog, hasHdf5Signature } from './hdf5-metadata.ts';
+import { emptyMetadata, flattenForCatalog } from './hdf5-metadata.ts';
 import { upsertFile } from './store.ts';
 
 export interface IngestRequest {
@@ -54,7 +55,7 @@ export async function ingestFile(context: ServiceContext, request: IngestRequest
 
 /**
  * Takes many files at once, as a DAQ does with the files a detector wrote since its last look: copied
- * together (`copyVerifiedBatch`: their fsyncs overlap, each directory is fsynced once), then cataloged in one
+ * together in the copy worker (`copyVerifiedBatch`: their fsyncs overlap, each directory is fsynced once), then cataloged in one
  * transaction through the first request's `groupCommit` (without one, each in its own). One result per
  * request, in order; a file's failure is its own.
  */
@@ -64,7 +65,7 @@ export async function ingestFiles(
 ): Promise<PromiseSettledResult<CopyResult>[]> {
   const started = Date.now();
   const results: PromiseSettledResult<CopyResult>[] = [];
-  const copying: { index: number; destination: string; hdf5?: boolean }[] = [];
+  const copying: { index: number; destination: string }[] = [];
   for (const [index, request] of requests.entries()) {
     try {
       copying.push({ index, destination: await destinationOf(context, request) });
@@ -72,7 +73,7 @@ export async function ingestFiles(
       results[index] = { status: 'rejected', reason };
     }
   }
-  const copies = await copyVerifiedBatch(
+  const copies = await context.copyWorker.copyBatch(
     copying.map((entry) => {
       const request = requests[entry.index] as IngestRequest;
       const { systemDirectory } = pathsOf(context, request.experiment);
@@ -83,16 +84,12 @@ export async function ingestFiles(
         oldVersionsDirectory: join(systemDirectory, 'old-versions', dirname(request.path)),
         directoryMode,
         fileMode,
-        // A small file is looked at in memory: one that is not HDF5 is never opened again for its metadata.
-        inspectContent: (content: Buffer) => {
-          entry.hdf5 = hasHdf5Signature(content);
-        },
       };
     }),
   );
   const catalogued = await Promise.all(
     copying.map(async (entry, position) => {
-      const copy = copies[position] as PromiseSettledResult<CopyResult>;
+      const copy = copies[position] as PromiseSettledResult<WorkerCopied>;
       if (copy.status === 'rejected') {
         results[entry.index] = copy;
         return undefined;
@@ -103,7 +100,8 @@ export async function ingestFiles(
           ...copy.value,
           mtime: new Date(copy.value.sourceMtimeMs).toISOString(),
           transferMs: Date.now() - started,
-          hdf5: entry.hdf5,
+          // A small file was looked at in memory: one that is not HDF5 is never opened again for metadata.
+          hdf5: copy.value.hdf5Signature,
         });
         return { entry, copy: copy.value, write };
       } catch (reason) {

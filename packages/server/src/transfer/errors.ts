@@ -99,3 +99,48 @@ export class PathOutsideRootError extends TransferError {
     this.name = 'PathOutsideRootError';
   }
 }
+
+/** An error as it crosses from a worker thread, where structured cloning would lose its class. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: TransferErrorCode | string | undefined;
+  details?: TransferErrorDetails | undefined;
+  stack?: string | undefined;
+}
+
+const classByCode: Record<TransferErrorCode, { prototype: TransferError }> = {
+  source_missing: SourceMissingError,
+  source_changed: SourceChangedError,
+  checksum_mismatch: ChecksumMismatchError,
+  no_space: NoSpaceError,
+  destination_conflict: DestinationConflictError,
+  path_outside_root: PathOutsideRootError,
+};
+
+export function serializeError(error: unknown): SerializedError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const { code, details } = error as { code?: string; details?: TransferErrorDetails };
+  return { name: error.name, message: error.message, code, details, stack: error.stack };
+}
+
+/**
+ * The error again, of its own class for a `TransferError` (so `instanceof NoSpaceError` still holds), else a
+ * plain Error with the same name, message and code (`ENOENT`, ...).
+ *
+ * @example
+ * reviveError(serializeError(new NoSpaceError('/gdata/x'))) instanceof NoSpaceError; // true
+ */
+export function reviveError(serialized: SerializedError): Error {
+  const transferClass = classByCode[serialized.code as TransferErrorCode];
+  const error = transferClass
+    ? new TransferError(serialized.code as TransferErrorCode, serialized.message, serialized.details)
+    : Object.assign(
+        new Error(serialized.message),
+        serialized.code === undefined ? {} : { code: serialized.code },
+      );
+  if (transferClass) Object.setPrototypeOf(error, transferClass.prototype);
+  error.name = serialized.name;
+  if (serialized.stack !== undefined) error.stack = serialized.stack;
+  return error;
+}
