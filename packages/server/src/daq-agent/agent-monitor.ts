@@ -61,13 +61,7 @@ export async function runAgentDaq(
 ): Promise<void> {
   const { client } = options;
   const log = options.logger.child({ daqId: daq.id, experiment: daq.experimentName });
-  const tracker = new SettleTracker({
-    settleMs: daq.settleSeconds * 1000,
-    skip: compileSkipPatterns(daq.skipPatterns),
-    newerThanMs: daq.newOnly ? Date.parse(daq.startTime) : undefined,
-    destDirectory: daq.destDirectory,
-  });
-  for (const file of daq.taken) tracker.markTaken(file.path, file.size, file.mtime);
+  const tracker = settleTrackerFor(daq);
   const state: AgentDaqState = { failures: [], lastError: undefined, leaseLost: false };
   log.info(
     {
@@ -78,7 +72,6 @@ export async function runAgentDaq(
     },
     'DAQ monitoring',
   );
-
   const pool = new TakePool<SourceFile>({
     limit: takesAtOnce,
     largeBytes: largeFileBytes,
@@ -98,33 +91,18 @@ export async function runAgentDaq(
         'not watching a directory; the periodic rescan still finds its files',
       ),
   });
-  const find = async (rescan: boolean) => {
-    try {
-      for (const settled of rescan ? await discovery.rescan() : await discovery.look()) pool.offer(settled);
-    } catch (error) {
-      state.lastError = `cannot read ${daq.dataDirectory}: ${error instanceof Error ? error.message : error}`;
-    }
-  };
-  const renew = leaseRenewal(client, daq.id, owner, state, log);
-  // Renewed from this loop, never from a take: the takes run apart and a large one outlasts a lease.
-  const renewalMs = Math.min(renewEveryMs, (daq.leaseSeconds * 1000) / 3);
-
   try {
-    let nextRescan = 0;
-    let renewedAt = Date.now();
-    while (!isStopping()) {
-      const rescan = Date.now() >= nextRescan;
-      if (rescan) nextRescan = Date.now() + options.rescanIntervalMs;
-      await find(rescan);
-      if (!state.leaseLost && Date.now() - renewedAt >= renewalMs) {
-        renewedAt = Date.now();
-        state.leaseLost = !(await renew());
+    const find = async (rescan: boolean) => {
+      try {
+        for (const settled of rescan ? await discovery.rescan() : await discovery.look()) pool.offer(settled);
+      } catch (error) {
+        state.lastError = `cannot read ${daq.dataDirectory}: ${error instanceof Error ? error.message : error}`;
       }
-      if (state.leaseLost) {
-        log.info('DAQ ended or taken over');
-        return;
-      }
-      await sleep(options.tickMs);
+    };
+    const renew = leaseRenewal(client, daq.id, owner, state, log);
+    if (!(await findUntilEnded(options, daq, find, renew, state, isStopping))) {
+      log.info('DAQ ended or taken over');
+      return;
     }
     // Takes in flight finish (or give up, as the agent is stopping) before the lease is let go.
     await pool.close();
@@ -135,6 +113,48 @@ export async function runAgentDaq(
     discovery.close();
     await pool.close();
   }
+}
+
+/** The DAQ's rules, knowing what the catalog already holds from it. */
+function settleTrackerFor(daq: AgentDaq): SettleTracker {
+  const tracker = new SettleTracker({
+    settleMs: daq.settleSeconds * 1000,
+    skip: compileSkipPatterns(daq.skipPatterns),
+    newerThanMs: daq.newOnly ? Date.parse(daq.startTime) : undefined,
+    destDirectory: daq.destDirectory,
+  });
+  for (const file of daq.taken) tracker.markTaken(file.path, file.size, file.mtime);
+  return tracker;
+}
+
+/**
+ * Looks for files every tick (rescanning now and then) and renews the lease, until the agent stops (true)
+ * or the lease is lost (false). The lease is renewed here, never from a take: the takes run apart from
+ * this loop, and one large take outlasts a lease.
+ */
+async function findUntilEnded(
+  options: AgentMonitorOptions,
+  daq: AgentDaq,
+  find: (rescan: boolean) => Promise<void>,
+  renew: () => Promise<boolean>,
+  state: AgentDaqState,
+  isStopping: () => boolean,
+): Promise<boolean> {
+  const renewalMs = Math.min(renewEveryMs, (daq.leaseSeconds * 1000) / 3);
+  let nextRescan = 0;
+  let renewedAt = Date.now();
+  while (!isStopping()) {
+    const rescan = Date.now() >= nextRescan;
+    if (rescan) nextRescan = Date.now() + options.rescanIntervalMs;
+    await find(rescan);
+    if (!state.leaseLost && Date.now() - renewedAt >= renewalMs) {
+      renewedAt = Date.now();
+      state.leaseLost = !(await renew());
+    }
+    if (state.leaseLost) return false;
+    await sleep(options.tickMs);
+  }
+  return true;
 }
 
 /** The pool's take: one file sent or copied, its outcome recorded in the tracker and the shared state. */
