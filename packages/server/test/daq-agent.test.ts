@@ -61,8 +61,8 @@ describeBackends('DAQ agent processes', (backend) => {
       { DM_ADMIN_PASSWORD: adminPassword },
     );
   };
-  const startAgent = async (name: string, extra: string[] = []) => {
-    const agent = await startAgentProcess(server.url, token, ['--name', name, ...extra]);
+  const startAgent = async (name: string, extra: string[] = [], env: Record<string, string> = {}) => {
+    const agent = await startAgentProcess(server.url, token, ['--name', name, ...extra], env);
     agents.push(agent);
     return agent;
   };
@@ -166,6 +166,61 @@ describeBackends('DAQ agent processes', (backend) => {
     assert.ok(!existsSync(join(dataDirectory, '.hidden')) && !existsSync(join(dataDirectory, 'scratch.tmp')));
     assert.equal(await agent.stop(), 0, agent.output());
     await call('POST', `/api/v1/daqs/${daqId}/stop`);
+  });
+
+  /** Writes a file under the detector directory and remembers its content. */
+  const writer = (detector: string, written: Map<string, Buffer>) => (name: string, content: Buffer) => {
+    mkdirSync(join(detector, name, '..'), { recursive: true });
+    writeFileSync(join(detector, name), content);
+    written.set(name, content);
+  };
+
+  it('takes files written after it started through watch hints, though it rescans only every ten minutes', async () => {
+    const { detector, daqId } = await setUp('agent-hinted', 'bl8-hinted');
+    const written = new Map<string, Buffer>();
+    const write = writer(detector, written);
+    write('before_start.h5', randomBytes(10_000));
+    const agent = await startAgent('bl8-hinted', ['--daq-rescan-seconds', '600', '--log-level', 'info']);
+    await waitForTaken(daqId, 1);
+    // The first rescan is done: the next one is ten minutes away, far beyond the wait below, so only a
+    // hint can bring these in (one in a directory that did not exist when the agent started).
+    write('frame_0001.h5', randomBytes(50_000));
+    write('scan-2/frame_0002.h5', randomBytes(50_000));
+    const daq = await waitForTaken(daqId, 3);
+    assert.equal(daq.nProcessingErrors, 0, JSON.stringify(daq.errors));
+    await assertStoredOnce('agent-hinted', written);
+    assert.match(agent.output(), /"watch":true,"rescanIntervalMs":600000/, 'the flag reached the DAQ');
+    assert.equal(await agent.stop(), 0, agent.output());
+    await call('POST', `/api/v1/daqs/${daqId}/stop`);
+  });
+
+  it('finds every file through its rescans alone with watching off (DM_DAQ_WATCH=no, as on NFS)', async () => {
+    const { detector, daqId } = await setUp('agent-unwatched', 'bl8-nfs');
+    const written = new Map<string, Buffer>();
+    const write = writer(detector, written);
+    const agent = await startAgent('bl8-nfs', ['--log-level', 'info'], {
+      DM_DAQ_WATCH: 'no',
+      DM_DAQ_RESCAN_SECONDS: '0.5',
+    });
+    write('frame_0001.h5', randomBytes(50_000));
+    write('scan-2/frame_0002.h5', randomBytes(50_000));
+    const daq = await waitForTaken(daqId, 2);
+    assert.equal(daq.nProcessingErrors, 0, JSON.stringify(daq.errors));
+    await assertStoredOnce('agent-unwatched', written);
+    assert.match(agent.output(), /"watch":false,"rescanIntervalMs":500/, 'the variables reached the DAQ');
+    assert.equal(await agent.stop(), 0, agent.output());
+    await call('POST', `/api/v1/daqs/${daqId}/stop`);
+  });
+
+  it('refuses a bad rescan interval or watch setting as dm serve does, naming the flag or variable', async () => {
+    await assert.rejects(
+      startAgent('bl8-bad', ['--daq-watch', 'maybe']),
+      /exited with 2[\s\S]*--daq-watch: "maybe" is not yes or no/,
+    );
+    await assert.rejects(
+      startAgent('bl8-bad', [], { DM_DAQ_RESCAN_SECONDS: '0' }),
+      /exited with 2[\s\S]*DM_DAQ_RESCAN_SECONDS: "0" is not a number from 0.1/,
+    );
   });
 
   it('loses no file and takes none twice when the agent is SIGKILLed again and again', async () => {

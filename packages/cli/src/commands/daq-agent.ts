@@ -3,11 +3,20 @@ import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { addClientOptions, type ClientOptions, createContext, type Runtime, UsageError } from '../context.ts';
+import {
+  addClientOptions,
+  CliError,
+  type ClientOptions,
+  createContext,
+  type Runtime,
+  UsageError,
+} from '../context.ts';
 
 interface AgentOptions extends ClientOptions {
   name: string;
   storageRoot?: string;
+  daqRescanSeconds?: string;
+  daqWatch?: string;
   logLevel: string;
 }
 
@@ -37,6 +46,22 @@ export function registerDaqAgentCommand(program: Command, runtime: Runtime): voi
             'sending them over HTTP [env DM_AGENT_STORAGE_ROOT]',
         ).env('DM_AGENT_STORAGE_ROOT'),
       )
+      // Named and read as `dm serve` reads them (the server's parser checks them in the action), so an
+      // agent finds files with the same latency and cost as the server.
+      .addOption(
+        new Option(
+          '--daq-rescan-seconds <number>',
+          'seconds between full rescans of a DAQ directory (the safety net for lost watch events; 0.1 ' +
+            'allowed) [env DM_DAQ_RESCAN_SECONDS, default 15]',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--daq-watch <yes|no>',
+          'watch DAQ directories (inotify) so new files are seen at once; no: rescans only, e.g. on NFS ' +
+            '[env DM_DAQ_WATCH, default yes]',
+        ),
+      )
       .addOption(
         new Option('--log-level <level>', 'what the agent logs [env DM_LOG_LEVEL]')
           .env('DM_LOG_LEVEL')
@@ -48,14 +73,17 @@ export function registerDaqAgentCommand(program: Command, runtime: Runtime): voi
     const storageRoot = options.storageRoot === undefined ? undefined : resolve(options.storageRoot);
     if (storageRoot !== undefined && !(await stat(storageRoot).catch(() => undefined))?.isDirectory())
       throw new UsageError(`--storage-root ${storageRoot} is not a directory`);
+    const agentModule = await import('@photon-dm/server/daq-agent');
+    const { createAgentLogger, startDaqAgent } = agentModule;
+    const discovery = discoverySettings(agentModule, options, runtime);
     // Fail at once on a bad token or an unreachable server, rather than log it every second.
     const me = await context.client.whoami();
-    const { createAgentLogger, startDaqAgent } = await import('@photon-dm/server/daq-agent');
     const agent = startDaqAgent({
       client: context.client,
       name: options.name,
       logger: createAgentLogger(options.logLevel),
       storageRoot,
+      ...discovery,
     });
     const mode = storageRoot === undefined ? 'over HTTP' : `by direct copy into ${storageRoot}`;
     context.emit(
@@ -78,4 +106,19 @@ export function registerDaqAgentCommand(program: Command, runtime: Runtime): voi
     // Idle keep-alive connections would hold the process for seconds more.
     process.exit(0);
   });
+}
+
+type AgentModule = typeof import('@photon-dm/server/daq-agent');
+
+/** The flags, else DM_* variables, as `dm serve` reads them; bad values are a usage error (exit 2). */
+function discoverySettings(agentModule: AgentModule, options: AgentOptions, runtime: Runtime) {
+  try {
+    return agentModule.agentDiscoverySettings(
+      { daqRescanSeconds: options.daqRescanSeconds, daqWatch: options.daqWatch },
+      runtime.env,
+    );
+  } catch (error) {
+    if (error instanceof agentModule.SettingsError) throw new CliError(error.message, 2);
+    throw error;
+  }
 }

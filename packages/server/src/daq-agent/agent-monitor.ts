@@ -1,16 +1,22 @@
 /**
- * One DAQ run by the agent: the same scan, settle and skip rules as the server's monitor
- * (daq/settle-tracker.ts), files sent over HTTP or copied directly, failures reported to the DAQ's record
- * with each lease renewal. What it took is kept in memory, seeded at claim from what the catalog holds.
+ * One DAQ run by the agent, found and taken as the server's monitor does (daq/monitor.ts): watch hints and
+ * files still settling looked at every tick, full rescans now and then as the safety net (daq/discovery.ts),
+ * settled files taken by a pool apart from the finding (daq/take-pool.ts). Files are sent over HTTP or
+ * copied directly; failures are reported to the DAQ's record with each lease renewal. What it took is kept
+ * in memory, seeded at claim from what the catalog holds.
  */
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AgentDaq, ApiError, type PhotonClient } from '@photon-dm/client';
 import type { FastifyBaseLogger } from 'fastify';
-import { SettleTracker } from '../daq/settle-tracker.ts';
+import { Discovery } from '../daq/discovery.ts';
+import { type SettledFile, SettleTracker } from '../daq/settle-tracker.ts';
 import { compileSkipPatterns } from '../daq/skip-patterns.ts';
-import { takeConcurrently, takesAtOnce } from '../daq/take-concurrently.ts';
+import { takesAtOnce } from '../daq/take-concurrently.ts';
+import { type TakeOutcome, TakePool } from '../daq/take-pool.ts';
 import { NoSpaceError } from '../transfer/errors.ts';
-import { listSourceFiles, type SourceFile } from '../uploads/source-files.ts';
+import { largeFileBytes } from '../transfer/verified-copy.ts';
+import type { SourceFile } from '../uploads/source-files.ts';
 import { copyDirectly } from './direct-sender.ts';
 import { isInterruption, type SendContext, sendOverHttp } from './http-sender.ts';
 
@@ -19,15 +25,33 @@ export interface AgentMonitorOptions {
   logger: FastifyBaseLogger;
   /** Where the server's storage root is mounted here, for direct copy; undefined sends over HTTP. */
   storageRoot?: string | undefined;
-  scanIntervalMs: number;
+  /** Time between looks at hinted and settling files: a file is taken within settle time + about this. */
+  tickMs: number;
+  /** Time between full rescans of the directory (the safety net for hints lost or never sent). */
+  rescanIntervalMs: number;
+  /** Watch the directory for hints (inotify); off, only rescans find files. */
+  watch: boolean;
 }
 
-/** The DAQ ended, was stopped or was taken over by another agent: let it go. */
-class LeaseLost extends Error {}
+/**
+ * The lease is renewed (and failures reported) this often, or every third of the lease if that is shorter;
+ * a stop by a person is seen this soon.
+ */
+const renewEveryMs = 1_000;
+/** A take that found storage full or the server away is tried again after this long. */
+const retryMs = 1_000;
+
+/** What a DAQ's takes share with its loop. */
+interface AgentDaqState {
+  failures: { path: string; error: string }[];
+  lastError: string | undefined;
+  /** The server said the DAQ is no longer ours (ended, stopped, taken over): take nothing more. */
+  leaseLost: boolean;
+}
 
 /**
  * @example
- * await runAgentDaq({ client, logger, scanIntervalMs: 500 }, daq, owner, () => stopping);
+ * await runAgentDaq({ client, logger, tickMs: 100, rescanIntervalMs: 15_000, watch: true }, daq, owner, () => stopping);
  */
 export async function runAgentDaq(
   options: AgentMonitorOptions,
@@ -37,6 +61,62 @@ export async function runAgentDaq(
 ): Promise<void> {
   const { client } = options;
   const log = options.logger.child({ daqId: daq.id, experiment: daq.experimentName });
+  const tracker = settleTrackerFor(daq);
+  const state: AgentDaqState = { failures: [], lastError: undefined, leaseLost: false };
+  log.info(
+    {
+      dataDirectory: daq.dataDirectory,
+      known: daq.taken.length,
+      watch: options.watch,
+      rescanIntervalMs: options.rescanIntervalMs,
+    },
+    'DAQ monitoring',
+  );
+  const pool = new TakePool<SourceFile>({
+    limit: takesAtOnce,
+    largeBytes: largeFileBytes,
+    // As the server's monitor: a large file's take hashes on two threads.
+    largeLimit: Math.max(1, Math.floor(availableParallelism() / 2)),
+    retryMs,
+    take: agentTake(options, daq, { client, daqId: daq.id, owner, isStopping }, tracker, state, log),
+  });
+  const discovery = new Discovery({
+    root: daq.dataDirectory,
+    tracker,
+    watch: options.watch,
+    isBusy: (path) => pool.isRunning(path),
+    onLost: (directory, error) =>
+      log.warn(
+        { directory, err: error },
+        'not watching a directory; the periodic rescan still finds its files',
+      ),
+  });
+  try {
+    const find = async (rescan: boolean) => {
+      try {
+        for (const settled of rescan ? await discovery.rescan() : await discovery.look()) pool.offer(settled);
+      } catch (error) {
+        state.lastError = `cannot read ${daq.dataDirectory}: ${error instanceof Error ? error.message : error}`;
+      }
+    };
+    const renew = leaseRenewal(client, daq.id, owner, state, log);
+    if (!(await findUntilEnded(options, daq, find, renew, state, isStopping))) {
+      log.info('DAQ ended or taken over');
+      return;
+    }
+    // Takes in flight finish (or give up, as the agent is stopping) before the lease is let go.
+    await pool.close();
+    await client.daqAgents.release(daq.id, owner).catch((error: unknown) => {
+      log.warn({ err: error }, 'could not release the DAQ; its lease will expire');
+    });
+  } finally {
+    discovery.close();
+    await pool.close();
+  }
+}
+
+/** The DAQ's rules, knowing what the catalog already holds from it. */
+function settleTrackerFor(daq: AgentDaq): SettleTracker {
   const tracker = new SettleTracker({
     settleMs: daq.settleSeconds * 1000,
     skip: compileSkipPatterns(daq.skipPatterns),
@@ -44,86 +124,101 @@ export async function runAgentDaq(
     destDirectory: daq.destDirectory,
   });
   for (const file of daq.taken) tracker.markTaken(file.path, file.size, file.mtime);
-  const send: SendContext = { client, daqId: daq.id, owner, isStopping };
-  const failures: { path: string; error: string }[] = [];
-  let lastError: string | undefined;
-  log.info({ dataDirectory: daq.dataDirectory, known: daq.taken.length }, 'DAQ monitoring');
+  return tracker;
+}
 
-  const take = (file: SourceFile, path: string) =>
-    options.storageRoot === undefined
-      ? sendOverHttp(send, file)
-      : copyDirectly(send, daq, options.storageRoot, file, path);
-
+/**
+ * Looks for files every tick (rescanning now and then) and renews the lease, until the agent stops (true)
+ * or the lease is lost (false). The lease is renewed here, never from a take: the takes run apart from
+ * this loop, and one large take outlasts a lease.
+ */
+async function findUntilEnded(
+  options: AgentMonitorOptions,
+  daq: AgentDaq,
+  find: (rescan: boolean) => Promise<void>,
+  renew: () => Promise<boolean>,
+  state: AgentDaqState,
+  isStopping: () => boolean,
+): Promise<boolean> {
+  const renewalMs = Math.min(renewEveryMs, (daq.leaseSeconds * 1000) / 3);
+  let nextRescan = 0;
   let renewedAt = Date.now();
-  /** False once the server says the DAQ is no longer ours. */
-  const renew = async (): Promise<boolean> => {
-    renewedAt = Date.now();
-    const reported = failures.splice(0);
+  while (!isStopping()) {
+    const rescan = Date.now() >= nextRescan;
+    if (rescan) nextRescan = Date.now() + options.rescanIntervalMs;
+    await find(rescan);
+    if (!state.leaseLost && Date.now() - renewedAt >= renewalMs) {
+      renewedAt = Date.now();
+      state.leaseLost = !(await renew());
+    }
+    if (state.leaseLost) return false;
+    await sleep(options.tickMs);
+  }
+  return true;
+}
+
+/** The pool's take: one file sent or copied, its outcome recorded in the tracker and the shared state. */
+function agentTake(
+  options: AgentMonitorOptions,
+  daq: AgentDaq,
+  send: SendContext,
+  tracker: SettleTracker,
+  state: AgentDaqState,
+  log: FastifyBaseLogger,
+): (settled: SettledFile<SourceFile>) => Promise<TakeOutcome> {
+  return async ({ file, path, version }) => {
+    if (send.isStopping() || state.leaseLost) return 'done';
     try {
-      const { running } = await client.daqAgents.renew(daq.id, {
+      await (options.storageRoot === undefined
+        ? sendOverHttp(send, file)
+        : copyDirectly(send, daq, options.storageRoot, file, path));
+      tracker.markTaken(path, file.size, file.mtimeMs);
+    } catch (error) {
+      // The server stayed away longer than one file rides out: the file waits at the head of the queue.
+      if (isInterruption(error)) return 'retry-later';
+      if (error instanceof ApiError && error.code === 'lease_lost') {
+        state.leaseLost = true;
+        return 'done';
+      }
+      if (error instanceof NoSpaceError) {
+        // Not this file's fault: it waits at the head of the queue until space returns.
+        state.lastError = `storage is full, waiting for space: ${error.message}`;
+        log.error({ err: error }, 'storage full; the DAQ resumes when space returns');
+        return 'retry-later';
+      }
+      tracker.markFailed(path, version);
+      state.failures.push({ path, error: error instanceof Error ? error.message : String(error) });
+      log.warn({ path, err: error }, 'file not taken');
+    }
+    return 'done';
+  };
+}
+
+/** Renews the lease, reporting the failures and last error since the last renewal; false once it is lost. */
+function leaseRenewal(
+  client: PhotonClient,
+  daqId: number,
+  owner: string,
+  state: AgentDaqState,
+  log: FastifyBaseLogger,
+): () => Promise<boolean> {
+  return async () => {
+    const reported = state.failures.splice(0);
+    const lastError = state.lastError;
+    try {
+      const { running } = await client.daqAgents.renew(daqId, {
         owner,
         failures: reported,
         ...(lastError !== undefined && { lastError }),
       });
-      lastError = undefined;
+      // A take may have set a newer one while the renewal was on its way: that one is reported next time.
+      if (state.lastError === lastError) state.lastError = undefined;
       return running;
     } catch (error) {
-      failures.unshift(...reported);
+      state.failures.unshift(...reported);
       if (!isInterruption(error)) throw error;
       log.warn({ err: error }, 'cannot renew the lease; retrying');
       return true;
     }
   };
-
-  const scan = async () => {
-    let files: SourceFile[];
-    try {
-      files = await listSourceFiles(daq.dataDirectory);
-    } catch (error) {
-      lastError = `cannot read ${daq.dataDirectory}: ${error instanceof Error ? error.message : error}`;
-      return;
-    }
-    await takeConcurrently(tracker.settled(files), takesAtOnce, async ({ file, path, version }) => {
-      if (isStopping()) return false;
-      // A scan that takes many large files outlasts the lease: renew it on the way.
-      if (Date.now() - renewedAt > (daq.leaseSeconds * 1000) / 3 && !(await renew()))
-        throw new LeaseLost('ended');
-      try {
-        await take(file, path);
-        tracker.markTaken(path, file.size, file.mtimeMs);
-      } catch (error) {
-        if (isInterruption(error)) return false; // the server is away: the next scan offers the file again
-        if (error instanceof ApiError && error.code === 'lease_lost') throw new LeaseLost(error.message);
-        if (error instanceof NoSpaceError) {
-          lastError = `storage is full, waiting for space: ${error.message}`;
-          log.error({ err: error }, 'storage full; the DAQ resumes when space returns');
-          return false;
-        }
-        tracker.markFailed(path, version);
-        failures.push({ path, error: error instanceof Error ? error.message : String(error) });
-        log.warn({ path, err: error }, 'file not taken');
-      }
-      return true;
-    });
-  };
-
-  try {
-    while (!isStopping()) {
-      await scan();
-      if (!(await renew())) {
-        log.info('DAQ ended or taken over');
-        return;
-      }
-      await sleep(options.scanIntervalMs);
-    }
-    await client.daqAgents.release(daq.id, owner).catch((error: unknown) => {
-      log.warn({ err: error }, 'could not release the DAQ; its lease will expire');
-    });
-  } catch (error) {
-    if (error instanceof LeaseLost) {
-      log.info({ reason: error.message }, 'DAQ ended or taken over');
-      return;
-    }
-    throw error;
-  }
 }

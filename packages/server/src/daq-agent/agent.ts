@@ -18,7 +18,12 @@ export interface DaqAgentOptions {
   storageRoot?: string | undefined;
   /** How often to look for new DAQs when there is nothing to claim. */
   claimEveryMs?: number;
-  scanIntervalMs?: number;
+  /** Time between looks at hinted and settling files (100 ms, as the server's monitor). */
+  tickMs?: number;
+  /** Time between full rescans of a DAQ's directory (`DM_DAQ_RESCAN_SECONDS`, 15 s). */
+  rescanIntervalMs?: number;
+  /** Watch DAQ directories for hints (`DM_DAQ_WATCH`, on); off, only rescans find files. */
+  watch?: boolean;
 }
 
 /**
@@ -31,7 +36,9 @@ export function startDaqAgent(options: DaqAgentOptions): ClaimLoop {
     client: options.client,
     logger: options.logger,
     storageRoot: options.storageRoot,
-    scanIntervalMs: options.scanIntervalMs ?? 500,
+    tickMs: options.tickMs ?? 100,
+    rescanIntervalMs: options.rescanIntervalMs ?? 15_000,
+    watch: options.watch ?? true,
   };
   const running = new Set<number>();
   return startClaimLoop(options, {

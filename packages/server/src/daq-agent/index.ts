@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 
 export { type DaqAgentOptions, startDaqAgent } from './agent.ts';
+export { type AgentDiscoverySettings, agentDiscoverySettings, SettingsError } from './agent-settings.ts';
 
 /** The agent's structured log, on stdout as the server's. */
 export function createAgentLogger(level: string): FastifyBaseLogger {

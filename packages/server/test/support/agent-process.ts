@@ -14,20 +14,26 @@ export interface AgentProcess {
 }
 
 /**
+ * The agent sees no DM_* variable of the test's own environment, only `extraEnv`.
+ *
  * @example
- * const agent = await startAgentProcess(server.url, token, ['--name', 'bl8-daq']);
+ * const agent = await startAgentProcess(server.url, token, ['--name', 'bl8-daq'], { DM_DAQ_WATCH: 'no' });
  */
 export async function startAgentProcess(
   serverUrl: string,
   token: string,
   args: string[],
+  extraEnv: Record<string, string> = {},
 ): Promise<AgentProcess> {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('DM_')) env[key] = value;
   const child = spawn(
     process.execPath,
     [dmBin, 'daq-agent', '--server', serverUrl, '--log-level', 'warn', ...args],
-    { env: { ...env, DM_TOKEN: token, XDG_CONFIG_HOME: '/nonexistent' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      env: { ...env, ...extraEnv, DM_TOKEN: token, XDG_CONFIG_HOME: '/nonexistent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let output = '';
   child.stdout!.on('data', (chunk) => {
