@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SettleTracker } from '../src/daq/settle-tracker.ts';
 import { compileSkipPatterns } from '../src/daq/skip-patterns.ts';
-import { takeConcurrently } from '../src/daq/take-concurrently.ts';
 
 const file = (relativePath: string, size: number, mtimeMs = 1_700_000_000_000) => ({
   relativePath,
@@ -56,28 +55,5 @@ describe('settle tracker', () => {
     now = 100;
     assert.deepEqual(tracker.settled([file('new.h5', 1)]), []);
     assert.equal(tracker.settled([file('new.h5', 2)]).length, 1, 'retried once it changes');
-  });
-
-  it('takes at most N at once, and starts no more after a halt or an error', async () => {
-    let running = 0;
-    let most = 0;
-    const started: number[] = [];
-    await takeConcurrently([1, 2, 3, 4, 5, 6, 7, 8], 3, async (n) => {
-      started.push(n);
-      running++;
-      most = Math.max(most, running);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      running--;
-      return n !== 4;
-    });
-    assert.equal(most, 3);
-    assert.ok(!started.includes(8), `nothing starts after the halt: ${started}`);
-    await assert.rejects(
-      takeConcurrently([1, 2, 3], 2, async (n) => {
-        if (n === 1) throw new Error('boom');
-        return true;
-      }),
-      /boom/,
-    );
   });
 });

@@ -24,8 +24,7 @@ import { catalogVersion, type SettledFile, SettleTracker } from './settle-tracke
 import { compileSkipPatterns } from './skip-patterns.ts';
 import { daqProgressEvents, endDaqWithEvent } from './status-events.ts';
 import * as store from './store.ts';
-import { takesAtOnce } from './take-concurrently.ts';
-import { type TakeOutcome, TakePool } from './take-pool.ts';
+import { type TakeOutcome, TakePool, takesAtOnce } from './take-pool.ts';
 
 const keptErrors = 100;
 /** The lease is renewed (and the error counts saved) this often; a stop by a person is seen this soon. */

@@ -8,6 +8,12 @@
  */
 import type { ScannedFile, SettledFile } from './settle-tracker.ts';
 
+/**
+ * Takes (single files or batches) a DAQ, server or agent, runs at once: a take waits mostly on fsyncs and
+ * libuv's thread pool, so one at a time leaves the disk and the cores half idle (docs/benchmarks.md).
+ */
+export const takesAtOnce = 4;
+
 /** What a take says about the rest of the queue. */
 export type TakeOutcome = 'done' | 'retry-later';
 
