@@ -1,7 +1,7 @@
 /**
- * Taking one file into an experiment: into storage (a verified copy, or a staged file a DAQ agent sent,
- * renamed into place), then its catalog record (with what the file carries). Uploads, DAQs and DAQ agents
- * all take files through here.
+ * Taking files into an experiment: into storage (verified copies, in batches for small files, or a staged
+ * file a DAQ agent sent, renamed into place), then their catalog records (with what each file carries).
+ * Uploads, DAQs and DAQ agents all take files through here.
  */
 import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -41,17 +41,42 @@ export interface IngestRequest {
   groupCommit?: GroupCommit | undefined;
 }
 
+/**
+ * Files below this size are taken in batches of up to `filesPerBatch` (one pass of fsyncs, one transaction);
+ * the copy holds only a few of a batch in memory at once (transfer/small-copy.ts).
+ */
+export const batchFileBytes = 1024 * 1024;
+export const filesPerBatch = 64;
+
+/**
+ * `items` in takes, in order: runs of up to `filesPerBatch` small files together, each larger file alone.
+ *
+ * @example
+ * for (const batch of inBatches(files, (file) => file.size)) await ingestFiles(context, batch.map(request));
+ */
+export function* inBatches<T>(items: Iterable<T>, sizeOf: (item: T) => number): Generator<T[]> {
+  let batch: T[] = [];
+  for (const item of items) {
+    if (sizeOf(item) >= batchFileBytes) {
+      if (batch.length > 0) yield batch;
+      batch = [];
+      yield [item];
+      continue;
+    }
+    batch.push(item);
+    if (batch.length === filesPerBatch) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
 // Wide modes on purpose: under the experiment's default ACL the group bits become the ACL mask, so a
 // narrower mode would cut the access the ACL grants. The experiment directory itself (0700 plus named
 // entries) is what keeps everyone else out.
 const directoryMode = 0o770;
 const fileMode = 0o660;
-
-export async function ingestFile(context: ServiceContext, request: IngestRequest): Promise<CopyResult> {
-  const [result] = await ingestFiles(context, [request]);
-  if (result?.status !== 'fulfilled') throw result?.reason;
-  return result.value;
-}
 
 /**
  * Takes many files at once, as a DAQ does with the files a detector wrote since its last look: copied

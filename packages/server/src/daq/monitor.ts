@@ -8,7 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { createGroupCommit } from '../catalog/group-commit.ts';
-import { type IngestRequest, ingestFiles } from '../catalog/ingest.ts';
+import { batchFileBytes, filesPerBatch, type IngestRequest, ingestFiles } from '../catalog/ingest.ts';
 import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
@@ -29,12 +29,6 @@ import { type TakeOutcome, TakePool, takesAtOnce } from './take-pool.ts';
 const keptErrors = 100;
 /** The lease is renewed (and the error counts saved) this often; a stop by a person is seen this soon. */
 const renewEveryMs = 1_000;
-/**
- * Files below this size are taken in batches of up to `filesPerBatch` (one pass of fsyncs, one transaction);
- * a batch holds at most a few of them in memory at once (transfer/small-copy.ts).
- */
-const batchFileBytes = 1024 * 1024;
-const filesPerBatch = 64;
 /** A take that found storage full is tried again after this long. */
 const fullStorageRetryMs = 1_000;
 

@@ -1,10 +1,12 @@
 /**
- * Works through uploads in the background: claims one with a lease, takes its files one by one into
- * storage through the verified copy, catalogs each, and saves its progress as it goes. A process that dies
+ * Works through uploads in the background: claims one with a lease, takes its files into storage through
+ * the verified copy (small files in batches, larger ones one by one), catalogs them, and saves its progress
+ * as it goes. A process that dies
  * loses only its lease; the next claimant skips the files already cataloged, so each is taken once.
  */
-import { ingestFile } from '../catalog/ingest.ts';
-import { findFile } from '../catalog/store.ts';
+import { createGroupCommit } from '../catalog/group-commit.ts';
+import { inBatches, ingestFiles } from '../catalog/ingest.ts';
+import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { findExperimentByName } from '../experiments/store.ts';
 import { type ClaimLoop, claimLeased, leaseMs, releaseLease, startClaimLoop } from '../leases.ts';
@@ -89,36 +91,60 @@ async function runUpload(
   if (!(await save())) return;
   log.info({ files: files.length, bytes: progress.n_bytes }, 'upload started');
 
+  const groupCommit = createGroupCommit(context.db);
+  const pathOf = (file: SourceFile) =>
+    upload.dest_directory ? `${upload.dest_directory}/${file.relativePath}` : file.relativePath;
+  const failed = (path: string, error: unknown) => {
+    progress.n_processing_errors++;
+    progress.last_error = `${path}: ${message(error)}`;
+    if (errors.length < keptErrors) errors.push({ path, error: message(error) });
+    log.warn({ path, err: error }, 'file not taken');
+  };
+  // One catalog query, one batch of copies and one transaction per run of small files.
+  const take = async (batch: SourceFile[]) => {
+    const records = await findFiles(context.db, experiment.id, batch.map(pathOf));
+    const toTake = batch.filter((file) => {
+      const existing = records.get(pathOf(file));
+      const skip = existing !== undefined && upload.reprocess === 0 && existing.size === file.size;
+      if (skip) {
+        progress.n_skipped_files++;
+        progress.n_processed_bytes += file.size;
+      }
+      return !skip;
+    });
+    const results = await ingestFiles(
+      context,
+      toTake.map((file) => ({
+        experiment,
+        source: file.absolutePath,
+        path: pathOf(file),
+        existing: records.get(pathOf(file)),
+        overwrite: upload.reprocess === 1,
+        origin: { type: 'upload', id: upload.id },
+        groupCommit,
+      })),
+    );
+    results.forEach((result, index) => {
+      const file = toTake[index] as SourceFile;
+      if (result.status === 'fulfilled') progress.n_processed_bytes += file.size;
+      else failed(pathOf(file), result.reason);
+    });
+  };
+
   let lastSave = Date.now();
-  for (const file of files) {
+  for (const batch of inBatches(files, (file) => file.size)) {
     if (isStopping()) {
       // A clean stop: the next start (or another process) continues from the catalog at once.
       await releaseLease(context.db, 'uploads', upload.id, owner, context.now());
       return;
     }
-    const path = upload.dest_directory ? `${upload.dest_directory}/${file.relativePath}` : file.relativePath;
     try {
-      const existing = await findFile(context.db, experiment.id, path);
-      if (existing && upload.reprocess === 0 && existing.size === file.size) {
-        progress.n_skipped_files++;
-      } else {
-        await ingestFile(context, {
-          experiment,
-          source: file.absolutePath,
-          path,
-          existing,
-          overwrite: upload.reprocess === 1,
-          origin: { type: 'upload', id: upload.id },
-        });
-      }
-      progress.n_processed_bytes += file.size;
+      await take(batch);
     } catch (error) {
-      progress.n_processing_errors++;
-      progress.last_error = `${path}: ${message(error)}`;
-      if (errors.length < keptErrors) errors.push({ path, error: message(error) });
-      log.warn({ path, err: error }, 'file not taken');
+      // The catalog or the copy worker failed for the whole batch: each file is reported.
+      for (const file of batch) failed(pathOf(file), error);
     }
-    progress.n_processed_files++;
+    progress.n_processed_files += batch.length;
     if (Date.now() - lastSave >= saveEveryMs) {
       lastSave = Date.now();
       // False when the upload was stopped (aborted) or taken over: stop working on it.
