@@ -179,7 +179,8 @@ function agentTake(
         state.leaseLost = true;
         return 'done';
       }
-      if (error instanceof NoSpaceError) {
+      // The storage is full: here (direct copy) or on the server (HTTP, 507 storage_full).
+      if (error instanceof NoSpaceError || (error instanceof ApiError && error.code === 'storage_full')) {
         // Not this file's fault: it waits at the head of the queue until space returns.
         state.lastError = `storage is full, waiting for space: ${error.message}`;
         log.error({ err: error }, 'storage full; the DAQ resumes when space returns');

@@ -120,7 +120,17 @@ export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService)
         // The body schema documents the stream in OpenAPI; the stream itself is not JSON to validate.
         validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : validatorCompiler(route)),
       },
-      (request) => agents.receive(actorOf(request), request.params.id, request.query, request.body),
+      async (request, reply) => {
+        try {
+          return await agents.receive(actorOf(request), request.params.id, request.query, request.body);
+        } catch (error) {
+          // Refused before the whole body arrived (storage full, a newer send): the agent may still be
+          // sending it. Closing the connection ends that send at once, instead of leaving the connection,
+          // which the agent's next requests would queue behind, stuck until a timeout.
+          if (!request.raw.complete) reply.header('connection', 'close');
+          throw error;
+        }
+      },
     );
   });
 }

@@ -19,7 +19,7 @@ import { loadManageable } from '../experiments/access.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
 import { claimLeased, leaseMs } from '../leases.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
-import { DestinationConflictError, PathOutsideRootError } from '../transfer/errors.ts';
+import { DestinationConflictError, NoSpaceError, PathOutsideRootError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { digestFile, syncFile } from '../transfer/place-staged.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
@@ -266,6 +266,8 @@ export function createDaqAgentService(context: ServiceContext) {
         mtime: version.mtime,
         transferMs: Date.now() - Date.parse(row.created_at),
       }).catch(async (error: unknown) => {
+        if (error instanceof NoSpaceError)
+          throw new AppError('storage_full', `${path}: the server's storage is full`, { path });
         if (!(error instanceof DestinationConflictError)) throw error;
         await writer.discard(file, row.id);
         await stagingStore.deleteStaging(db, [row.id]);

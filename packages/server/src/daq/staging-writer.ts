@@ -105,6 +105,13 @@ export function createStagingWriter() {
         const now = await sizeOf(file);
         if (controller.signal.aborted)
           throw new AppError('staging_mismatch', 'a newer request for this file took over', { held: now });
+        const code = (error as { code?: unknown }).code;
+        if (code === 'ENOSPC' || code === 'EDQUOT') {
+          // Not the agent's fault: it keeps the file and sends the rest once space returns.
+          throw new AppError('storage_full', `the server's storage is full after ${now} bytes`, {
+            held: now,
+          });
+        }
         const reason = error instanceof Error ? error.message : String(error);
         throw new AppError('upload_interrupted', `the body stopped after ${now} bytes: ${reason}`, {
           held: now,

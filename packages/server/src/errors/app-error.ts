@@ -40,6 +40,7 @@ export const errorStatus = {
   unsupported_media_type: 415,
   too_many_attempts: 429,
   internal_error: 500,
+  storage_full: 507,
   storage_unavailable: 503,
   service_unavailable: 503,
   database_unavailable: 503,

@@ -1,0 +1,93 @@
+/**
+ * The server's storage fills up while a DAQ agent sends it files over HTTP: the server answers 507
+ * storage_full, the DAQ says so and keeps running, and the agent sends the file once space returns. A real
+ * tmpfs of 512 KiB is the server's storage (needs root to mount; skipped with the reason otherwise).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { PhotonClient } from '@photon-dm/client';
+import { pino } from 'pino';
+import { startDaqAgent } from '../src/daq-agent/agent.ts';
+import { createTestApp, type TestApp } from './support/test-app.ts';
+import { describeBackends } from './support/test-database.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describeBackends('DAQ agent and a full disk on the server', (backend) => {
+  let t: TestApp;
+  let root: string;
+  let storage: string;
+  let skipReason: string | undefined;
+  let dataDirectory: string;
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'dm-agent-full-'));
+    storage = join(root, 'storage');
+    mkdirSync(storage);
+    try {
+      if (process.getuid?.() !== 0) throw new Error('needs root to mount a tmpfs');
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', storage], { stdio: 'pipe' });
+    } catch (error) {
+      skipReason = `cannot mount a tmpfs here (${error instanceof Error ? error.message.split('\n')[0] : error})`;
+      if (process.env.CI === 'true') throw new Error(skipReason);
+      return;
+    }
+    t = await createTestApp(backend, { DM_STORAGE_ROOT: storage });
+    await t.station('8-ID-I');
+    ({ dataDirectory } = await t.experiment('agent-full', '8-ID-I'));
+    await t.app.http.listen({ port: 0, host: '127.0.0.1' });
+  });
+  after(async () => {
+    if (!skipReason) {
+      await t.close();
+      execFileSync('umount', [storage]);
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('waits with a clear error while the server is full and sends the file when space returns', async (context) => {
+    if (skipReason) return context.skip(skipReason);
+    const detector = join(root, 'detector');
+    mkdirSync(detector);
+    const content = Buffer.alloc(800 * 1024, 7);
+    writeFileSync(join(detector, 'big.raw'), content);
+    const created = await t.call('POST', '/api/v1/daqs', {
+      body: { experiment: 'agent-full', dataDirectory: detector, agent: 'bl8-full', settleSeconds: 0 },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const { port } = t.app.http.server.address() as { port: number };
+    const agent = startDaqAgent({
+      client: new PhotonClient({ server: `http://127.0.0.1:${port}`, token: t.adminToken }),
+      name: 'bl8-full',
+      logger: pino({ level: 'silent' }),
+      claimEveryMs: 100,
+    });
+    try {
+      const daqOf = async () => (await t.call('GET', `/api/v1/daqs/${created.body.id}`)).body;
+      let daq = await daqOf();
+      for (let i = 0; i < 300 && !/storage is full/.test(daq.lastError ?? ''); i++) {
+        await sleep(100);
+        daq = await daqOf();
+      }
+      assert.match(daq.lastError ?? '', /storage is full/);
+      assert.equal(daq.status, 'running', 'a full disk does not end the DAQ');
+      assert.equal(daq.nProcessedFiles, 0);
+      assert.equal(daq.nProcessingErrors, 0, 'the file is not given up on');
+
+      execFileSync('mount', ['-o', 'remount,size=4m', storage]);
+      for (let i = 0; i < 300 && daq.nProcessedFiles < 1; i++) {
+        await sleep(100);
+        daq = await daqOf();
+      }
+      assert.equal(daq.nProcessedFiles, 1, 'the file is taken once space returns');
+      const stored = readFileSync(join(dataDirectory, 'big.raw'));
+      assert.ok(stored.equals(content), 'stored whole, byte for byte');
+    } finally {
+      await agent.stop();
+    }
+  });
+});
