@@ -145,9 +145,13 @@ describeBackends('sweep of partial files beside live transfers', (backend) => {
     writeFileSync(join(endedDirectory, 'notes.txt'), 'not a staging file: never touched');
     await symlink(join(experiment.dataDirectory, 'precious.h5'), join(endedDirectory, '888888'));
     writeFileSync(join(experiment.dataDirectory, 'precious.h5'), 'a linked file is not a staging file');
+    // A directory no DAQ can own (beyond the id column's range): left alone, and no error.
+    const strange = await fileAged(join(staging, '99999999999', '1'), 24 * 60);
 
     const report = await t.app.partialSweep.runNow();
     assert.equal(report.stagingFiles, 2);
+    assert.deepEqual(report.failed, []);
+    assert.ok(existsSync(strange));
     assert.deepEqual(readdirSync(endedDirectory).sort(), ['888888', 'notes.txt']);
     assert.ok(existsSync(join(experiment.dataDirectory, 'precious.h5')));
     const rowsOf = async (daqId: number) =>

@@ -82,7 +82,11 @@ export async function removeStagingOfStoppedDaqs(
 ): Promise<string[]> {
   const root = join(pathsOf(context, experiment).systemDirectory, 'daq-staging');
   const removed: string[] = [];
+  // A symlink put in its place is not followed: what it points to is not staging.
+  if (!(await lstat(root).catch(() => undefined))?.isDirectory()) return removed;
   for (const daqDirectory of await numberedEntries(root, 'directory')) {
+    // Beyond the ids a DAQ can have (a 32-bit integer column): not a DAQ's, left alone.
+    if (Number(daqDirectory) > 2_147_483_647) continue;
     const daq = await findDaq(context.db, Number(daqDirectory));
     if (daq !== undefined && (daq.status === 'pending' || daq.status === 'running')) continue;
     const directory = join(root, daqDirectory);
