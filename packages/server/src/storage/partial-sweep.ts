@@ -178,7 +178,7 @@ function isCode(error: unknown, code: string): boolean {
 }
 
 export interface PartialSweep {
-  /** Runs a pass now, or joins the one running, and resolves with its report (tests; operators' scripts). */
+  /** Runs a pass now, or joins the one running, and resolves with its report (tests, the benchmark). */
   runNow(): Promise<PartialSweepReport>;
   /** Stops the timers, cuts a running pass short after its current experiment, and waits for it. */
   stop(): Promise<void>;
