@@ -41,6 +41,7 @@ import type { Settings } from './settings/settings.ts';
 import { registerStationRoutes } from './stations/routes.ts';
 import { createStationService } from './stations/service.ts';
 import { prepareStorageRoot } from './storage/experiment-tree.ts';
+import { type PartialSweep, type PartialSweepOptions, startPartialSweep } from './storage/partial-sweep.ts';
 import { probePermissionSupport } from './storage/permissions.ts';
 import { reconcileStorage } from './storage/reconcile.ts';
 import { registerStorageRoutes } from './storage/routes.ts';
@@ -62,6 +63,8 @@ export interface App {
   admin: AdminBootstrap;
   /** Deletes expired live events every hour; `runNow()` for tests. */
   eventRetention: EventRetention;
+  /** Removes what interrupted transfers left in experiment trees, by age; `runNow()` for tests. */
+  partialSweep: PartialSweep;
   close(): Promise<void>;
 }
 
@@ -71,6 +74,8 @@ export interface AppOptions {
   now?: () => string;
   /** Polling and heartbeat intervals of live event streams (tests shorten them). */
   events?: EventHubOptions;
+  /** When the first sweep of leftover temp files runs (default a minute after start; tests move it). */
+  partialSweep?: PartialSweepOptions;
 }
 
 /**
@@ -104,9 +109,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       now: options.now ?? (() => new Date().toISOString()),
     };
     const admin = await ensureAdminAccount(context);
-    // The temp-file sweep walks every experiment's tree (minutes on a storage root of millions of files): it
-    // must not hold up the start, so the first one runs from the periodic reconciler (serve.ts).
-    await reconcileStorage(context, { sweepPartialFiles: false });
+    await reconcileStorage(context);
 
     const auth = createAuthService(context);
     const http = createHttpServer(logger);
@@ -118,7 +121,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (request.routeOptions.config?.public || request.routeOptions.url === undefined) return;
       request.principal = await auth.authenticate(request.headers.authorization);
     });
-    registerMetrics(http);
+    const metrics = registerMetrics(http);
     registerHealthRoutes(http, context);
     registerAuthRoutes(http, auth);
     registerUserRoutes(http, createUserService(context));
@@ -132,6 +135,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     registerStorageRoutes(http, context);
     registerEventRoutes(http, context, (authorization) => auth.authenticate(authorization));
     const eventRetention = startEventRetention(context);
+    // Walks every experiment's tree (minutes on a storage root of millions of files): never during the start.
+    const partialSweep = startPartialSweep(context, metrics, options.partialSweep);
     const uploadRunner = startUploadRunner(context);
     registerUploadRoutes(http, createUploadService(context, uploadRunner.wake));
     const daqRunner = startDaqRunner(context);
@@ -157,6 +162,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       database,
       admin,
       eventRetention,
+      partialSweep,
       async close() {
         // Open event streams first: they would otherwise hold their connections (and http.close) open.
         await context.events.close();
@@ -165,6 +171,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await daqRunner.stop();
         await jobEngine.stop();
         await eventRetention.stop();
+        await partialSweep.stop();
         await context.background.drain();
         await context.metadataReader.stop();
         await context.copyWorker.stop();

@@ -3,7 +3,7 @@ import { createApp } from './app.ts';
 import { openDatabase } from './db/connection.ts';
 import { type MigrationReport, migrateToLatest } from './db/migrate.ts';
 import type { Settings } from './settings/settings.ts';
-import { partialSweepIntervalMs, reconcileStorage } from './storage/reconcile.ts';
+import { reconcileStorage } from './storage/reconcile.ts';
 
 export interface RunningServer {
   /** Where the API listens, with the real port when 0 was asked for. */
@@ -36,13 +36,8 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     'Photon DM started',
   );
 
-  const sweepEveryMs = partialSweepIntervalMs(settings);
-  // createApp does not sweep (it would delay the start): the first tick, a minute after start, does.
-  let lastSweepMs = Number.NEGATIVE_INFINITY;
   const timer = setInterval(() => {
-    const sweepPartialFiles = Date.now() - lastSweepMs >= sweepEveryMs;
-    if (sweepPartialFiles) lastSweepMs = Date.now();
-    reconcileStorage(app.context, { sweepPartialFiles }).catch((error: unknown) =>
+    reconcileStorage(app.context).catch((error: unknown) =>
       logger.error({ err: error }, 'storage reconciliation failed'),
     );
   }, reconcileIntervalMs);

@@ -130,4 +130,14 @@ describe('settings', () => {
         /DM_PARTIAL_FILE_MAX_AGE_MINUTES/,
       );
   });
+
+  it('sweeps leftover temp files once an hour unless told otherwise, in whole minutes', () => {
+    assert.equal(loadSettings({ env: {} }).partialSweepMinutes, 60);
+    assert.equal(loadSettings({ env: { DM_PARTIAL_SWEEP_MINUTES: '720' } }).partialSweepMinutes, 720);
+    for (const bad of ['0', '2.5', 'daily'])
+      assert.throws(
+        () => loadSettings({ env: { DM_PARTIAL_SWEEP_MINUTES: bad } }),
+        /DM_PARTIAL_SWEEP_MINUTES/,
+      );
+  });
 });

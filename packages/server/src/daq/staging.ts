@@ -3,12 +3,13 @@
  * on the same file system as `data/`, so taking a complete, verified file is a rename. The bytes the
  * server holds of a file are its staging file's size, so a sender that lost its connection resumes there.
  */
-import { rm, rmdir } from 'node:fs/promises';
+import { lstat, opendir, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServiceContext } from '../context.ts';
 import { type ExperimentRecord, findExperimentByName } from '../experiments/store.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import { deleteStaging, deleteStagingOfDaq, stagingOfEndedDaqs } from './staging-store.ts';
+import { findDaq } from './store.ts';
 
 export function stagingDirectory(
   context: ServiceContext,
@@ -61,4 +62,75 @@ export async function removeDaqStaging(
 ): Promise<void> {
   await rm(stagingDirectory(context, experiment, daqId), { recursive: true, force: true });
   await deleteStagingOfDaq(context.db, daqId);
+}
+
+/**
+ * Removes from one experiment the staging files of DAQs that no longer run (ended, or gone), rows or not:
+ * the end of a DAQ removes them, but a crash in between, or a request still writing when the DAQ ended,
+ * leaves some behind, and `removeStagingOfEndedDaqs` only runs when an agent claims. A DAQ never runs
+ * again once ended, so nothing of it is ever read again. The staging files of a pending or running DAQ are
+ * kept however old they are: its agent resumes from the bytes held. Returns the paths removed.
+ *
+ * Only `daq-staging/<daq id>/<staging id>` regular files are touched (never a symlink, never another name).
+ *
+ * @example
+ * const removed = await removeStagingOfStoppedDaqs(context, experiment);
+ */
+export async function removeStagingOfStoppedDaqs(
+  context: ServiceContext,
+  experiment: ExperimentRecord,
+): Promise<string[]> {
+  const root = join(pathsOf(context, experiment).systemDirectory, 'daq-staging');
+  const removed: string[] = [];
+  // A symlink put in its place is not followed: what it points to is not staging.
+  if (!(await lstat(root).catch(() => undefined))?.isDirectory()) return removed;
+  for (const daqDirectory of await numberedEntries(root, 'directory')) {
+    // Beyond the ids a DAQ can have (a 32-bit integer column): not a DAQ's, left alone.
+    if (Number(daqDirectory) > 2_147_483_647) continue;
+    const daq = await findDaq(context.db, Number(daqDirectory));
+    if (daq !== undefined && (daq.status === 'pending' || daq.status === 'running')) continue;
+    const directory = join(root, daqDirectory);
+    for (const name of await numberedEntries(directory, 'file')) {
+      if (await removeIfThere(join(directory, name))) removed.push(join(directory, name));
+    }
+    // Files first, rows after (as above); the directory goes when empty, and a stranger's file keeps it.
+    await deleteStagingOfDaq(context.db, Number(daqDirectory));
+    await rmdir(directory).catch(() => undefined);
+  }
+  return removed;
+}
+
+/** Another api process sweeping at the same time may have removed it first: then it is not counted here. */
+async function removeIfThere(path: string): Promise<boolean> {
+  return unlink(path).then(
+    () => true,
+    (error: unknown) => {
+      if (isCode(error, 'ENOENT')) return false;
+      throw error;
+    },
+  );
+}
+
+/**
+ * Names made of digits only, of entries of that type. Symlinks are neither; where the listing gives no
+ * type (some NFS servers), `lstat`, which does not follow links either, tells.
+ */
+async function numberedEntries(directory: string, type: 'directory' | 'file'): Promise<string[]> {
+  const handle = await opendir(directory).catch((error: unknown) => {
+    if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return undefined;
+    throw error;
+  });
+  const names: string[] = [];
+  if (handle === undefined) return names;
+  for await (const entry of handle) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const untyped = !entry.isDirectory() && !entry.isFile() && !entry.isSymbolicLink();
+    const stats = untyped ? await lstat(join(directory, entry.name)).catch(() => undefined) : entry;
+    if (type === 'directory' ? stats?.isDirectory() : stats?.isFile()) names.push(entry.name);
+  }
+  return names;
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }

@@ -40,6 +40,8 @@ export interface Settings {
    * longer than any copy can go without writing to it (see storage/partial-sweep.ts).
    */
   partialFileMaxAgeMinutes: number;
+  /** Minutes between two sweeps of those temp files (each walks every ready experiment's tree). */
+  partialSweepMinutes: number;
   /** The built portal (`vite build` of packages/web), served at `/`; absent means the API alone is served. */
   webDir: string;
   configFile: string | undefined;
@@ -166,6 +168,13 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     env: 'DM_PARTIAL_FILE_MAX_AGE_MINUTES',
     flag: '--partial-file-max-age-minutes <number>',
     description: 'temp files of interrupted copies untouched for this long are removed from storage',
+    defaultText: '60',
+  },
+  {
+    key: 'partialSweepMinutes',
+    env: 'DM_PARTIAL_SWEEP_MINUTES',
+    flag: '--partial-sweep-minutes <number>',
+    description: 'minutes between two sweeps of temp files left by interrupted copies',
     defaultText: '60',
   },
   {
@@ -308,6 +317,7 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
     daqRescanSeconds: decimal('daqRescanSeconds', 15, 0.1, 86_400),
     daqWatch: yesNo('daqWatch', true),
     partialFileMaxAgeMinutes: integer('partialFileMaxAgeMinutes', 60, 1, 10_080),
+    partialSweepMinutes: integer('partialSweepMinutes', 60, 1, 10_080),
     webDir: resolve(cwd, raw('webDir')?.value ?? builtPortal),
     logLevel,
     sessionTtl: sessionTtl ?? 0,
