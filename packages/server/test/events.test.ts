@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../src/db/connection.ts';
 import type { NewEvent } from '../src/events/event-types.ts';
 import { publishEvent } from '../src/events/publish.ts';
-import { insertEvent } from '../src/events/store.ts';
+import { insertEvent, lastEventId, readEventsAfter } from '../src/events/store.ts';
 import { openEventStream } from './support/event-stream.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
@@ -215,6 +215,39 @@ describeBackends('live events', (backend) => {
       assert.deepEqual(order, ['first committed', 'second committed']);
     } finally {
       await other.close();
+    }
+  });
+
+  it('should append a batch of events in one statement, in order, and stream them like any other', async () => {
+    const { db } = t.app.context;
+    const before = await lastEventId(db);
+    const stream = await openEventStream(url, t.adminToken, {
+      query: `after=${before}&types=file.cataloged`,
+    });
+    try {
+      const subjects = ['batch-1', 'batch-2', 'batch-3', 'batch-4', 'batch-5'];
+      await db.transaction().execute((trx) =>
+        t.app.context.events.publishAll(
+          trx,
+          subjects.map((subjectId) => ({ type: 'file.cataloged', experimentId: experimentA, subjectId })),
+        ),
+      );
+      const events = await readEventsAfter(db, before, 100);
+      assert.deepEqual(
+        events.map((event) => event.subject_id),
+        subjects,
+      );
+      const ids = events.map((event) => Number(event.id));
+      assert.deepEqual(
+        ids,
+        [...ids].sort((a, b) => a - b),
+        'ids in the order given',
+      );
+      const streamed = [];
+      for (const _ of subjects) streamed.push((await stream.next()).data.subjectId);
+      assert.deepEqual(streamed, subjects);
+    } finally {
+      stream.close();
     }
   });
 

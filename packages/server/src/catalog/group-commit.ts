@@ -14,8 +14,6 @@ export type CatalogWrite = (trx: Kysely<Database>) => Promise<void>;
 export interface GroupCommit {
   /** Runs `write` in a transaction shared with the writes queued alongside it; resolves once committed. */
   run(write: CatalogWrite): Promise<void>;
-  /** Queues all the writes at once (so they share a transaction), one result per write once committed. */
-  runAll(writes: readonly CatalogWrite[]): Promise<PromiseSettledResult<void>[]>;
 }
 
 interface Queued {
@@ -67,20 +65,12 @@ export function createGroupCommit(db: Kysely<Database>): GroupCommit {
     }
   };
 
-  const enqueue = (write: CatalogWrite) =>
-    new Promise<void>((resolve, reject) => {
-      queue.push({ write, resolve, reject });
-    });
   return {
     run(write) {
-      const committed = enqueue(write);
-      if (!committing) void drain();
-      return committed;
-    },
-    runAll(writes) {
-      const committed = Promise.allSettled(writes.map(enqueue));
-      if (!committing) void drain();
-      return committed;
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ write, resolve, reject });
+        if (!committing) void drain();
+      });
     },
   };
 }

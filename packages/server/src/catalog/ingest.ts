@@ -9,6 +9,7 @@ import type { ServiceContext } from '../context.ts';
 import { recordProcessingRequest } from '../daq/store.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { Database, FileOriginType, FileRow } from '../db/tables.ts';
+import type { NewEvent } from '../events/event-types.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import type { WorkerCopied } from '../transfer/copy-worker.ts';
@@ -17,7 +18,7 @@ import { resolveInside } from '../transfer/safe-path.ts';
 import type { CopyResult } from '../transfer/verified-copy.ts';
 import type { CatalogWrite, GroupCommit } from './group-commit.ts';
 import { emptyMetadata, flattenForCatalog } from './hdf5-metadata.ts';
-import { upsertFile } from './store.ts';
+import { insertNewFiles, type StoredFile, upsertFile } from './store.ts';
 
 export interface IngestRequest {
   experiment: ExperimentRecord;
@@ -112,7 +113,7 @@ export async function ingestFiles(
       };
     }),
   );
-  const catalogued = await Promise.all(
+  const prepared = await Promise.all(
     copying.map(async (entry, position) => {
       const copy = copies[position] as PromiseSettledResult<WorkerCopied>;
       if (copy.status === 'rejected') {
@@ -121,29 +122,29 @@ export async function ingestFiles(
       }
       const request = requests[entry.index] as IngestRequest;
       try {
-        const write = await catalogWrite(context, request, entry.destination, {
+        const record = await prepareRecord(context, request, entry.destination, {
           ...copy.value,
           mtime: new Date(copy.value.sourceMtimeMs).toISOString(),
           transferMs: Date.now() - started,
           // A small file was looked at in memory: one that is not HDF5 is never opened again for metadata.
           hdf5: copy.value.hdf5Signature,
         });
-        return { entry, copy: copy.value, write };
+        return { index: entry.index, copy: copy.value, record };
       } catch (reason) {
         results[entry.index] = { status: 'rejected', reason };
         return undefined;
       }
     }),
   );
-  const writes = catalogued.filter((item) => item !== undefined);
-  const committed = await commitAll(
+  const ready = prepared.filter((item) => item !== undefined);
+  const committed = await commitRecords(
     context,
     requests[0]?.groupCommit,
-    writes.map((item) => item.write),
+    ready.map((item) => item.record),
   );
-  writes.forEach(({ entry, copy }, position) => {
+  ready.forEach(({ index, copy }, position) => {
     const commit = committed[position] as PromiseSettledResult<void>;
-    results[entry.index] = commit.status === 'fulfilled' ? { status: 'fulfilled', value: copy } : commit;
+    results[index] = commit.status === 'fulfilled' ? { status: 'fulfilled', value: copy } : commit;
   });
   return results;
 }
@@ -152,14 +153,25 @@ async function destinationOf(context: ServiceContext, request: IngestRequest): P
   return resolveInside(pathsOf(context, request.experiment).dataDirectory, request.path);
 }
 
-/** Through the group commit when there is one (one transaction), else each write in its own. */
-async function commitAll(
+/**
+ * Writes the records together, through the group commit when there is one (else in a transaction of their
+ * own); if that fails, each is written alone, so one bad record does not fail the others.
+ */
+async function commitRecords(
   context: ServiceContext,
   groupCommit: GroupCommit | undefined,
-  writes: CatalogWrite[],
+  prepared: readonly PreparedRecord[],
 ): Promise<PromiseSettledResult<void>[]> {
-  if (groupCommit) return groupCommit.runAll(writes);
-  return Promise.allSettled(writes.map((write) => context.db.transaction().execute(write)));
+  if (prepared.length === 0) return [];
+  const run = (write: CatalogWrite) =>
+    groupCommit ? groupCommit.run(write) : context.db.transaction().execute(write);
+  try {
+    await run((trx) => writeRecords(trx, context, prepared));
+    return prepared.map(() => ({ status: 'fulfilled', value: undefined }));
+  } catch (error) {
+    if (prepared.length === 1) return [{ status: 'rejected', reason: error }];
+    return Promise.allSettled(prepared.map((item) => run((trx) => writeRecords(trx, context, [item]))));
+  }
 }
 
 /**
@@ -195,27 +207,35 @@ export async function catalogStored(
   destination: string,
   file: FileDigest & { mtime: string; transferMs: number | null },
 ): Promise<void> {
-  const write = await catalogWrite(context, request, destination, file);
+  const prepared = await prepareRecord(context, request, destination, file);
+  const write = (trx: Kysely<Database>) => writeRecords(trx, context, [prepared]);
   if (request.groupCommit) await request.groupCommit.run(write);
   else await context.db.transaction().execute(write);
 }
 
+/** A file's catalog record, ready to write: what it carries read, its event built. */
+interface PreparedRecord {
+  request: Omit<IngestRequest, 'overwrite'>;
+  record: StoredFile;
+  existingMetadata: Record<string, unknown>;
+  event: NewEvent;
+}
+
 /**
- * What cataloging a stored file writes, ready to run in a transaction: the record, what is derived from it
- * (metadata index, counts) and its live event, so they commit together. The file's content metadata is
- * read first, outside the transaction; `hdf5: false` (the copy saw the whole file) skips that read.
+ * Reads what a stored file carries (outside any transaction; `hdf5: false`, from a copy that saw the whole
+ * file, skips the read) and builds its record and event.
  */
-async function catalogWrite(
+async function prepareRecord(
   context: ServiceContext,
   request: Omit<IngestRequest, 'overwrite'>,
   destination: string,
   file: FileDigest & { mtime: string; transferMs: number | null; hdf5?: boolean | undefined },
-): Promise<CatalogWrite> {
+): Promise<PreparedRecord> {
   const content =
     file.hdf5 === false ? emptyMetadata('unknown') : await context.metadataReader.read(destination);
   if (content.error)
     context.logger.warn({ path: request.path, error: content.error }, 'file metadata partly unreadable');
-  const record = {
+  const record: StoredFile = {
     experimentId: request.experiment.id,
     path: request.path,
     size: file.size,
@@ -229,11 +249,35 @@ async function catalogWrite(
     contentMetadata: flattenForCatalog(content),
     now: context.now(),
   };
-  const existing = request.existing
+  const existingMetadata = request.existing
     ? decodeJson<Record<string, unknown>>(context.profile, request.existing.metadata)
     : {};
-  return async (trx: Kysely<Database>) => {
-    await upsertFile(trx, context.profile, record, existing);
+  const event: NewEvent = {
+    type: 'file.cataloged',
+    experimentId: request.experiment.id,
+    subjectId: request.path,
+    payload: { path: request.path, size: file.size, md5: file.md5, origin: request.origin },
+  };
+  return { request, record, existingMetadata, event };
+}
+
+/**
+ * Writes records, what is derived from them (metadata index, counts), their processing requests and live
+ * events, in the caller's transaction so they commit together. Files new to the catalog go in with one
+ * statement for all; the others are updated one by one. The events come last (on PostgreSQL their ordering
+ * lock is held until commit).
+ */
+async function writeRecords(
+  trx: Kysely<Database>,
+  context: ServiceContext,
+  prepared: readonly PreparedRecord[],
+): Promise<void> {
+  const fresh = prepared.filter((item) => item.request.existing === undefined).map((item) => item.record);
+  const inserted = await insertNewFiles(trx, context.profile, fresh);
+  for (const { record, existingMetadata } of prepared) {
+    if (!inserted.has(record)) await upsertFile(trx, context.profile, record, existingMetadata);
+  }
+  for (const { request, record } of prepared) {
     if (request.workflow)
       await recordProcessingRequest(trx, {
         experimentId: request.experiment.id,
@@ -243,11 +287,9 @@ async function catalogWrite(
         daqId: request.origin.id,
         now: record.now,
       });
-    await context.events.publish(trx, {
-      type: 'file.cataloged',
-      experimentId: request.experiment.id,
-      subjectId: request.path,
-      payload: { path: request.path, size: file.size, md5: file.md5, origin: request.origin },
-    });
-  };
+  }
+  await context.events.publishAll(
+    trx,
+    prepared.map((item) => item.event),
+  );
 }

@@ -107,19 +107,7 @@ export async function upsertFile(
   file: StoredFile,
   existingMetadata: Record<string, unknown>,
 ): Promise<void> {
-  const values = {
-    size: file.size,
-    mtime: file.mtime,
-    md5: file.md5,
-    sha256: file.sha256,
-    status: 'stored' as const,
-    source: file.source,
-    origin_type: file.originType,
-    origin_id: file.originId,
-    transfer_ms: file.transferMs,
-    metadata: JSON.stringify({ ...existingMetadata, ...file.contentMetadata }),
-    updated_at: file.now,
-  };
+  const values = fileValues(file, existingMetadata);
   // Insert, or else update the record as it is once locked: the totals need to know which, and the old size.
   // A record deleted in between (by another process) makes the insert worth another try.
   for (let attempt = 1; ; attempt++) {
@@ -149,6 +137,65 @@ export async function upsertFile(
     }
     if (attempt === 3) throw new Error(`the record of "${file.path}" keeps changing under this write`);
   }
+}
+
+function fileValues(file: StoredFile, existingMetadata: Record<string, unknown>) {
+  return {
+    size: file.size,
+    mtime: file.mtime,
+    md5: file.md5,
+    sha256: file.sha256,
+    status: 'stored' as const,
+    source: file.source,
+    origin_type: file.originType,
+    origin_id: file.originId,
+    transfer_ms: file.transferMs,
+    metadata: JSON.stringify({ ...existingMetadata, ...file.contentMetadata }),
+    updated_at: file.now,
+  };
+}
+
+/**
+ * Inserts the records of files that have none yet, in one statement, with what is derived from them
+ * (metadata index, counts); returns those inserted. One whose path has a record by now is left out: give it
+ * to `upsertFile`. Call it in a transaction.
+ *
+ * @example
+ * const inserted = await insertNewFiles(trx, profile, records);
+ * for (const record of records) if (!inserted.has(record)) await upsertFile(trx, profile, record, {});
+ */
+export async function insertNewFiles(
+  trx: Kysely<Database>,
+  profile: DialectProfile,
+  files: readonly StoredFile[],
+): Promise<Set<StoredFile>> {
+  if (files.length === 0) return new Set();
+  const rows = await trx
+    .insertInto('files')
+    .values(
+      files.map((file) => ({
+        experiment_id: file.experimentId,
+        path: file.path,
+        created_at: file.now,
+        ...fileValues(file, {}),
+      })),
+    )
+    .onConflict((oc) => oc.columns(['experiment_id', 'path']).doNothing())
+    .returning(['id', 'experiment_id', 'path', 'size'])
+    .execute();
+  if (rows.length === 0) return new Set();
+  await syncFileMetadata(trx, profile, { ids: rows.map((row) => row.id) });
+  const totals = new Map<number, { files: number; bytes: number }>();
+  for (const row of rows) {
+    const total = totals.get(row.experiment_id) ?? { files: 0, bytes: 0 };
+    total.files++;
+    total.bytes += Number(row.size);
+    totals.set(row.experiment_id, total);
+  }
+  for (const [experimentId, { files, bytes }] of totals) await addToTotals(trx, experimentId, files, bytes);
+  const key = (experimentId: number, path: string) => `${experimentId}/${path}`;
+  const byKey = new Map(files.map((file) => [key(file.experimentId, file.path), file]));
+  return new Set(rows.flatMap((row) => byKey.get(key(row.experiment_id, row.path)) ?? []));
 }
 
 /** Replaces a file's metadata, and its derived rows; call it in a transaction. */

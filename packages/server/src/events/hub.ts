@@ -12,7 +12,7 @@ import { type EventListener, listenForEvents } from '../db/event-log.ts';
 import type { DialectProfile } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
 import type { NewEvent } from './event-types.ts';
-import { publishEvent } from './publish.ts';
+import { publishEvent, publishEvents } from './publish.ts';
 import { type EventRecord, lastEventId, readEventsAfter } from './store.ts';
 
 export interface EventHubOptions {
@@ -39,6 +39,8 @@ export interface Subscriber {
 export interface EventHub {
   /** `publishEvent`, and wakes this process' streams (at once, without waiting for the poll). */
   publish(db: Kysely<Database>, event: NewEvent): Promise<number>;
+  /** `publishEvents` (several in one statement, in order), and wakes this process' streams. */
+  publishAll(db: Kysely<Database>, events: readonly NewEvent[]): Promise<void>;
   wake(): void;
   subscribe(subscriber: Subscriber): Promise<Subscription>;
   readonly heartbeatMs: number;
@@ -127,6 +129,10 @@ export function createEventHub(
       // the transaction holds; on PostgreSQL the NOTIFY at commit wakes the hub again.
       wake();
       return id;
+    },
+    async publishAll(db, events) {
+      await publishEvents(db, events);
+      wake();
     },
     wake,
     async subscribe(subscriber) {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { appendEvent } from '../db/event-log.ts';
+import { appendEvent, appendEvents } from '../db/event-log.ts';
 import { profileOf } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
 import type { NewEvent } from './event-types.ts';
@@ -22,4 +22,9 @@ import { eventRow } from './store.ts';
  */
 export async function publishEvent(db: Kysely<Database>, event: NewEvent): Promise<number> {
   return appendEvent(db, profileOf(db as Kysely<unknown>), eventRow(event));
+}
+
+/** Appends several events in order, in one statement: `publishEvent` for a batch. */
+export async function publishEvents(db: Kysely<Database>, events: readonly NewEvent[]): Promise<void> {
+  await appendEvents(db, profileOf(db as Kysely<unknown>), events.map(eventRow));
 }
