@@ -5,14 +5,13 @@
  * copied directly; failures are reported to the DAQ's record with each lease renewal. What it took is kept
  * in memory, seeded at claim from what the catalog holds.
  */
-import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AgentDaq, ApiError, type PhotonClient } from '@photon-dm/client';
 import type { FastifyBaseLogger } from 'fastify';
-import { Discovery } from '../daq/discovery.ts';
+import { discoveryFeeding } from '../daq/discovery.ts';
 import { type SettledFile, SettleTracker } from '../daq/settle-tracker.ts';
 import { compileSkipPatterns } from '../daq/skip-patterns.ts';
-import { type TakeOutcome, TakePool, takesAtOnce } from '../daq/take-pool.ts';
+import { largeTakesAtOnce, type TakeOutcome, TakePool, takesAtOnce } from '../daq/take-pool.ts';
 import { NoSpaceError } from '../transfer/errors.ts';
 import { largeFileBytes } from '../transfer/verified-copy.ts';
 import type { SourceFile } from '../uploads/source-files.ts';
@@ -74,32 +73,22 @@ export async function runAgentDaq(
   const pool = new TakePool<SourceFile>({
     limit: takesAtOnce,
     largeBytes: largeFileBytes,
-    // As the server's monitor: a large file's take hashes on two threads.
-    largeLimit: Math.max(1, Math.floor(availableParallelism() / 2)),
+    largeLimit: largeTakesAtOnce(),
     retryMs,
     take: agentTake(options, daq, { client, daqId: daq.id, owner, isStopping }, tracker, state, log),
   });
-  const discovery = new Discovery({
+  const finder = discoveryFeeding(pool, {
     root: daq.dataDirectory,
     tracker,
     watch: options.watch,
-    isBusy: (path) => pool.isRunning(path),
-    onLost: (directory, error) =>
-      log.warn(
-        { directory, err: error },
-        'not watching a directory; the periodic rescan still finds its files',
-      ),
+    logger: log,
+    onUnreadable: (message) => {
+      state.lastError = message;
+    },
   });
   try {
-    const find = async (rescan: boolean) => {
-      try {
-        for (const settled of rescan ? await discovery.rescan() : await discovery.look()) pool.offer(settled);
-      } catch (error) {
-        state.lastError = `cannot read ${daq.dataDirectory}: ${error instanceof Error ? error.message : error}`;
-      }
-    };
     const renew = leaseRenewal(client, daq.id, owner, state, log);
-    if (!(await findUntilEnded(options, daq, find, renew, state, isStopping))) {
+    if (!(await findUntilEnded(options, daq, finder.find, renew, state, isStopping))) {
       log.info('DAQ ended or taken over');
       return;
     }
@@ -109,7 +98,7 @@ export async function runAgentDaq(
       log.warn({ err: error }, 'could not release the DAQ; its lease will expire');
     });
   } finally {
-    discovery.close();
+    finder.close();
     await pool.close();
   }
 }

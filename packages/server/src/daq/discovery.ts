@@ -131,3 +131,50 @@ export class Discovery {
     return ready;
   }
 }
+
+/** What a monitor's loop calls: find files (a rescan, or a look at hints and settling files), stop watching. */
+export interface Finder {
+  find(rescan: boolean): Promise<void>;
+  close(): void;
+}
+
+/**
+ * A Discovery that offers every settled file to a take pool, as the server's monitor and the DAQ agent both
+ * run it. A directory that cannot be read is told to `onUnreadable` (the DAQ's lastError); the next call
+ * tries again.
+ *
+ * @example
+ * const finder = discoveryFeeding(pool, { root, tracker, watch: true, logger, onUnreadable: (m) => (lastError = m) });
+ * await finder.find(true); // a rescan; then finder.find(false) every tick
+ */
+export function discoveryFeeding(
+  pool: { offer(settled: SettledFile<SourceFile>): void; isRunning(path: string): boolean },
+  options: Pick<DiscoveryOptions, 'root' | 'tracker' | 'watch'> & {
+    logger: { warn(object: object, message: string): void };
+    onUnreadable(message: string): void;
+  },
+): Finder {
+  const discovery = new Discovery({
+    root: options.root,
+    tracker: options.tracker,
+    watch: options.watch,
+    isBusy: (path) => pool.isRunning(path),
+    onLost: (directory, error) =>
+      options.logger.warn(
+        { directory, err: error },
+        'not watching a directory; the periodic rescan still finds its files',
+      ),
+  });
+  return {
+    async find(rescan) {
+      try {
+        for (const settled of rescan ? await discovery.rescan() : await discovery.look()) pool.offer(settled);
+      } catch (error) {
+        options.onUnreadable(
+          `cannot read ${options.root}: ${error instanceof Error ? error.message : error}`,
+        );
+      }
+    },
+    close: () => discovery.close(),
+  };
+}

@@ -6,7 +6,6 @@
  * exactly the files already taken, so each file is taken once; while it runs, it remembers what it took and
  * asks the catalog once per file version.
  */
-import { availableParallelism } from 'node:os';
 import { createGroupCommit } from '../catalog/group-commit.ts';
 import { batchFileBytes, filesPerBatch, type IngestRequest, ingestFiles } from '../catalog/ingest.ts';
 import { findFiles } from '../catalog/store.ts';
@@ -19,12 +18,12 @@ import { NoSpaceError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { type CopyResult, largeFileBytes } from '../transfer/verified-copy.ts';
 import type { SourceFile } from '../uploads/source-files.ts';
-import { Discovery } from './discovery.ts';
+import { discoveryFeeding } from './discovery.ts';
 import { catalogVersion, type SettledFile, SettleTracker } from './settle-tracker.ts';
 import { compileSkipPatterns } from './skip-patterns.ts';
 import { daqProgressEvents, endDaqWithEvent } from './status-events.ts';
 import * as store from './store.ts';
-import { type TakeOutcome, TakePool, takesAtOnce } from './take-pool.ts';
+import { largeTakesAtOnce, type TakeOutcome, TakePool, takesAtOnce } from './take-pool.ts';
 
 const keptErrors = 100;
 /** The lease is renewed (and the error counts saved) this often; a stop by a person is seen this soon. */
@@ -161,32 +160,22 @@ export async function monitorDaq(
   const pool = new TakePool<SourceFile>({
     limit: takesAtOnce,
     largeBytes: largeFileBytes,
-    // A large file's take hashes on two threads.
-    largeLimit: Math.max(1, Math.floor(availableParallelism() / 2)),
+    largeLimit: largeTakesAtOnce(),
     retryMs: fullStorageRetryMs,
     take: async (settled) => (await takeBatch([settled]))[0] ?? 'done',
     takeBatch,
     batchBytes: batchFileBytes,
     maxBatch: filesPerBatch,
   });
-  const discovery = new Discovery({
+  const finder = discoveryFeeding(pool, {
     root: daq.data_directory,
     tracker,
     watch: options.watch,
-    isBusy: (path) => pool.isRunning(path),
-    onLost: (directory, error) =>
-      log.warn(
-        { directory, err: error },
-        'not watching a directory; the periodic rescan still finds its files',
-      ),
+    logger: log,
+    onUnreadable: (message) => {
+      lastError = message;
+    },
   });
-  const find = async (rescan: boolean) => {
-    try {
-      for (const settled of rescan ? await discovery.rescan() : await discovery.look()) pool.offer(settled);
-    } catch (error) {
-      lastError = `cannot read ${daq.data_directory}: ${error instanceof Error ? error.message : error}`;
-    }
-  };
 
   try {
     let nextRescan = 0;
@@ -204,13 +193,13 @@ export async function monitorDaq(
       }
       const rescan = Date.now() >= nextRescan;
       if (rescan) nextRescan = Date.now() + options.rescanIntervalMs;
-      await find(rescan);
+      await finder.find(rescan);
       await progress.publishIfDue(errorCount, lastError);
       if (Date.now() - renewedAt >= renewEveryMs && !(await renew())) break;
       await new Promise((resolve) => setTimeout(resolve, options.tickMs));
     }
   } finally {
-    discovery.close();
+    finder.close();
     // Another monitor may start (and clean up partial files) once this one has let go: never while a copy
     // of this one still runs.
     await pool.close();

@@ -6,6 +6,7 @@
  * Large files hash on two threads each (transfer/verified-copy.ts), so fewer of them run at once: on 2
  * cores, 4 large takes would only share the cores and spread the page cache thin.
  */
+import { availableParallelism } from 'node:os';
 import type { ScannedFile, SettledFile } from './settle-tracker.ts';
 
 /**
@@ -13,6 +14,11 @@ import type { ScannedFile, SettledFile } from './settle-tracker.ts';
  * libuv's thread pool, so one at a time leaves the disk and the cores half idle (docs/benchmarks.md).
  */
 export const takesAtOnce = 4;
+
+/** Large files taken at once: each hashes on two threads (MD5 in a worker), so one per two cores. */
+export function largeTakesAtOnce(): number {
+  return Math.max(1, Math.floor(availableParallelism() / 2));
+}
 
 /** What a take says about the rest of the queue. */
 export type TakeOutcome = 'done' | 'retry-later';
