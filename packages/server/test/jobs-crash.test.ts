@@ -104,6 +104,8 @@ describeBackends('jobs under SIGKILL', (backend) => {
     assert.match(lost.errorMessage, /worker running this stage was lost/);
     const orphan = Number(readFileSync(join(marks, 'orphan.pid'), 'utf8'));
     assert.ok(processEnded(orphan), 'the orphaned process group was killed');
+    // The next story shares the database: it must have only its own two servers.
+    await server.stop();
   });
 
   if (backend === 'postgres') {
@@ -123,10 +125,21 @@ describeBackends('jobs under SIGKILL', (backend) => {
         ids.push((await api(via.url, 'POST', '/api/v1/jobs', token, { workflow: 'once' })).body.id);
       }
       const jobs = await waitEnded(two, token, ids);
+      const failed = jobs.filter((job) => job.status !== 'done');
+      // What a failure needs to be understood: the jobs, their logs, and what every server said.
+      const story = async () => {
+        const logs = await Promise.all(
+          failed.map(async (job) => (await api(two.url, 'GET', `/api/v1/jobs/${job.id}/logs`, token)).body),
+        );
+        return (
+          JSON.stringify({ failed, logs }, null, 1) +
+          servers.map((server) => server.output().slice(-6000)).join('\n---\n')
+        );
+      };
       assert.deepEqual(
-        jobs.filter((job) => job.status !== 'done').map((job) => job.errorMessage),
+        failed.map((job) => job.errorMessage),
         [],
-        'a second run of a stage would have failed its mkdir',
+        `a second run of a stage would have failed its mkdir:\n${failed.length > 0 ? await story() : ''}`,
       );
       assert.equal(readdirSync(marks).filter((name) => name.startsWith('once-')).length, 30);
       assert.ok(existsSync(join(marks, `once-${ids[0]}`)));
