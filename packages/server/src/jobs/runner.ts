@@ -116,8 +116,12 @@ export function startJobRunner(
     const now = context.now();
     const held = await renewLeases(context.db, owner, ids, new Date(Date.parse(now) + leaseMs).toISOString());
     const heldIds = new Set(held.map((row) => row.id));
-    for (const [id, entry] of running) {
-      if (!heldIds.has(id)) {
+    // Only the jobs this renewal asked about: one claimed while it was on its way is held, though absent
+    // from `held`. (Judging those too stopped them without an end; their leases then expired and another
+    // worker ran their stage a second time.)
+    for (const id of ids) {
+      const entry = running.get(id);
+      if (entry && !heldIds.has(id)) {
         // Another worker took it over (this one stalled past its lease): stop without writing its end.
         entry.leaseLost.abort();
         entry.stop.abort();
