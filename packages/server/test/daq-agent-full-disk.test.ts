@@ -4,7 +4,6 @@
  * tmpfs of 512 KiB is the server's storage (needs root to mount; skipped with the reason otherwise).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { pino } from 'pino';
 import { startDaqAgent } from '../src/daq-agent/agent.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
+import { mountTinyTmpfs, resizeTmpfs, unmountTmpfs } from './support/tiny-tmpfs.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -28,14 +28,8 @@ describeBackends('DAQ agent and a full disk on the server', (backend) => {
     root = mkdtempSync(join(tmpdir(), 'dm-agent-full-'));
     storage = join(root, 'storage');
     mkdirSync(storage);
-    try {
-      if (process.getuid?.() !== 0) throw new Error('needs root to mount a tmpfs');
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', storage], { stdio: 'pipe' });
-    } catch (error) {
-      skipReason = `cannot mount a tmpfs here (${error instanceof Error ? error.message.split('\n')[0] : error})`;
-      if (process.env.CI === 'true') throw new Error(skipReason);
-      return;
-    }
+    skipReason = mountTinyTmpfs(storage, '512k');
+    if (skipReason) return;
     t = await createTestApp(backend, { DM_STORAGE_ROOT: storage });
     await t.station('8-ID-I');
     ({ dataDirectory } = await t.experiment('agent-full', '8-ID-I'));
@@ -44,7 +38,7 @@ describeBackends('DAQ agent and a full disk on the server', (backend) => {
   after(async () => {
     if (!skipReason) {
       await t.close();
-      execFileSync('umount', [storage]);
+      unmountTmpfs(storage);
     }
     rmSync(root, { recursive: true, force: true });
   });
@@ -78,7 +72,7 @@ describeBackends('DAQ agent and a full disk on the server', (backend) => {
       assert.equal(daq.nProcessedFiles, 0);
       assert.equal(daq.nProcessingErrors, 0, 'the file is not given up on');
 
-      execFileSync('mount', ['-o', 'remount,size=4m', storage]);
+      resizeTmpfs(storage, '4m');
       for (let i = 0; i < 300 && daq.nProcessedFiles < 1; i++) {
         await sleep(100);
         daq = await daqOf();

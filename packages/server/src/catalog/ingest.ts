@@ -35,11 +35,6 @@ export interface IngestRequest {
    * record's transaction, so a crash can never leave a file cataloged without its job.
    */
   workflow?: { name: string; args: string };
-  /**
-   * Shares the catalog transaction with other takes in flight (a DAQ's); without it the record commits in a
-   * transaction of its own.
-   */
-  groupCommit?: GroupCommit | undefined;
 }
 
 /**
@@ -81,13 +76,14 @@ const fileMode = 0o660;
 
 /**
  * Takes many files at once, as a DAQ does with the files a detector wrote since its last look: copied
- * together in the copy worker (`copyVerifiedBatch`: their fsyncs overlap, each directory is fsynced once), then cataloged in one
- * transaction through the first request's `groupCommit` (without one, each in its own). One result per
- * request, in order; a file's failure is its own.
+ * together in the copy worker (`copyVerifiedBatch`: their fsyncs overlap, each directory is fsynced once), then
+ * cataloged in one transaction, shared through `groupCommit` with the other batches of the same DAQ or upload
+ * that commit at the same time. One result per request, in order; a file's failure is its own.
  */
 export async function ingestFiles(
   context: ServiceContext,
   requests: readonly IngestRequest[],
+  options: { groupCommit?: GroupCommit } = {},
 ): Promise<PromiseSettledResult<CopyResult>[]> {
   const started = Date.now();
   const results: PromiseSettledResult<CopyResult>[] = [];
@@ -139,7 +135,7 @@ export async function ingestFiles(
   const ready = prepared.filter((item) => item !== undefined);
   const committed = await commitRecords(
     context,
-    requests[0]?.groupCommit,
+    options.groupCommit,
     ready.map((item) => item.record),
   );
   ready.forEach(({ index, copy }, position) => {
@@ -208,9 +204,7 @@ export async function catalogStored(
   file: FileDigest & { mtime: string; transferMs: number | null },
 ): Promise<void> {
   const prepared = await prepareRecord(context, request, destination, file);
-  const write = (trx: Kysely<Database>) => writeRecords(trx, context, [prepared]);
-  if (request.groupCommit) await request.groupCommit.run(write);
-  else await context.db.transaction().execute(write);
+  await context.db.transaction().execute((trx) => writeRecords(trx, context, [prepared]));
 }
 
 /** A file's catalog record, ready to write: what it carries read, its event built. */

@@ -102,7 +102,6 @@ export async function monitorDaq(
     overwrite: daq.overwrite === 1,
     origin: { type: 'daq', id: daq.id },
     workflow: daq.workflow ? { name: daq.workflow, args: workflowArgs } : undefined,
-    groupCommit,
   });
   const outcomeOf = (
     { path, version }: SettledFile<SourceFile>,
@@ -148,7 +147,7 @@ export async function monitorDaq(
       const { file, path } = batch[index] as SettledFile<SourceFile>;
       return request(file, path, records.get(path));
     });
-    const results = await ingestFiles(context, requests);
+    const results = await ingestFiles(context, requests, { groupCommit });
     toTake.forEach((index, position) => {
       outcomes[index] = outcomeOf(
         batch[index] as SettledFile<SourceFile>,

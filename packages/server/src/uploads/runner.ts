@@ -121,8 +121,8 @@ async function runUpload(
         existing: records.get(pathOf(file)),
         overwrite: upload.reprocess === 1,
         origin: { type: 'upload', id: upload.id },
-        groupCommit,
       })),
+      { groupCommit },
     );
     results.forEach((result, index) => {
       const file = toTake[index] as SourceFile;
