@@ -6,9 +6,11 @@
  * - temp file: `.<name>.dm-partial-<random>` beside the destination; the only name a copy in progress has,
  *   so nothing half-written is ever visible under the final name, and leftovers after a crash are found by
  *   their name (`removePartialFiles`).
- * - verification: re-reading the fsynced temp file and comparing its SHA-256 with the source's, before the
- *   rename that makes it visible. Equal SHA-256 means equal bytes, hence equal MD5 too: hashing MD5 again
- *   would add no certainty and made large copies 1.7 times slower (docs/benchmarks.md).
+ * - verification: re-reading the temp file before the rename that makes it visible. A file of one read or
+ *   more is fsynced, re-read and its SHA-256 compared with the source's (equal SHA-256 means equal bytes,
+ *   hence equal MD5 too: hashing MD5 again would add no certainty and made large copies 1.7 times slower,
+ *   docs/benchmarks.md); a smaller one is read back through its handle and compared byte for byte with what
+ *   was written, then fsynced with its batch (small-copy.ts).
  * - attempt: stat the source, copy it into a temp file hashing in the same pass, verify, stat again. A
  *   source that changed or a copy that reads back wrong is tried again, up to `maxAttempts`.
  *
