@@ -116,6 +116,8 @@ describe('portal data acquisition', { skip: browserSkipReason() }, () => {
     await page.keyboard.press('Enter');
     const form = page.getByRole('form', { name: 'Start an upload' });
     await form.waitFor();
+    // As a user would, wait until the list of experiments has arrived (the list is disabled until then).
+    await form.getByLabel('Experiment').and(page.locator(':enabled')).waitFor();
     await page.keyboard.press('Tab');
     assert.equal(
       await page.locator(':focus').getAttribute('id'),

@@ -92,8 +92,21 @@ export function StartForm({
       <h2>{title}</h2>
       <Field label="Experiment" error={fieldError(error, 'experiment', experimentCodes)}>
         {(control) => (
-          <select {...control} required value={values.experiment} onChange={set('experiment')}>
-            <option value="">Choose an experiment</option>
+          // Disabled until the list arrives: an arrow key pressed on the empty list would choose nothing.
+          <select
+            {...control}
+            required
+            disabled={!experiments.data}
+            value={values.experiment}
+            onChange={set('experiment')}
+          >
+            <option value="">
+              {experiments.data
+                ? 'Choose an experiment'
+                : experiments.error
+                  ? 'Experiments could not be loaded'
+                  : 'Loading experiments…'}
+            </option>
             {experiments.data?.items.map((experiment) => (
               <option key={experiment.id} value={experiment.name}>
                 {experiment.name} ({experiment.experimentStation})
