@@ -1,7 +1,8 @@
 /**
  * Verified copy against `cp` on the same disk, in the same run: a few large files (MB/s) and many small ones
- * (files/s). Prints one line per case, and for large files a second one: cp followed by `sync`, and the
- * share of copyVerified's time spent verifying.
+ * (files/s). Prints one line per case, and for large files two more: cp followed by `sync` and the share
+ * of copyVerified's time spent verifying; then the CPU each spends per MB, beside what the two checksums
+ * alone cost, and the ceiling that puts on any verified copy with this machine's cores.
  *
  * The page cache cannot be dropped reliably without privileges, so both sides read sources that are in
  * it; each runs twice, alternately, and the best run of each counts. Between runs, `sync` flushes the
@@ -11,8 +12,8 @@
  *        --small-kb 64 --concurrency 8 --directory /path/on/the/disk/to/measure]
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -128,6 +129,56 @@ async function verificationShare(sources: string[], work: string): Promise<numbe
   return afterWrite / total;
 }
 
+/** CPU milliseconds of this process (every thread) and of its finished children, user and system. */
+async function cpuNow(): Promise<{ user: number; system: number; children: number }> {
+  const { user, system } = process.cpuUsage();
+  // /proc/self/stat: cutime and cstime (fields 16 and 17) in clock ticks of 10 ms; the name (field 2) may
+  // hold spaces, so fields are counted after its closing parenthesis.
+  const stat = await readFile('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const children = (Number(fields[13]) + Number(fields[14])) * 10;
+  return { user: user / 1000, system: system / 1000, children };
+}
+
+/** Milliseconds of CPU one hash spends per MB, over 256 MB hashed in 4 MiB updates. */
+function hashMsPerMb(algorithm: 'md5' | 'sha256'): number {
+  const chunk = randomBytes(4 * 2 ** 20);
+  const started = process.cpuUsage();
+  const hash = createHash(algorithm);
+  for (let i = 0; i < 64; i++) hash.update(chunk);
+  hash.digest();
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1000 / 256;
+}
+
+/**
+ * CPU per MB of copyVerified (all its threads) and of cp (its process), each copying every large file once,
+ * and what MD5 and SHA-256 cost alone. A verified copy needs at least both hashes plus the kernel's work of
+ * writing the bytes (cp's): divided among the cores, that bounds any verified copy on this machine.
+ */
+async function cpuBudget(sources: string[], work: string) {
+  const before = await cpuNow();
+  await copyAll(sources, join(work, 'budget-verified'), 1);
+  const copied = await cpuNow();
+  await mkdir(join(work, 'budget-cp'));
+  await run('cp', [...sources, join(work, 'budget-cp')]);
+  const after = await cpuNow();
+  await rm(join(work, 'budget-verified'), { recursive: true });
+  await rm(join(work, 'budget-cp'), { recursive: true });
+  const megabytes = sources.length * largeMb;
+  const md5 = hashMsPerMb('md5');
+  const sha256 = hashMsPerMb('sha256');
+  const cp = (after.children - copied.children) / megabytes;
+  return {
+    user: (copied.user - before.user) / megabytes,
+    system: (copied.system - before.system) / megabytes,
+    cp,
+    md5,
+    sha256,
+    ceiling: (cpus().length * 1000) / (md5 + sha256 + cp),
+  };
+}
+
 const rate = (amount: number, seconds: number) => (amount / seconds).toFixed(0);
 const percent = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}%`;
 
@@ -152,6 +203,15 @@ try {
   console.log(
     `transfer large: cp + sync ${rate(megabytes, l.cpSync)} MB/s (copyVerified ${percent(l.cpSync, l.verified)} ` +
       `of it); verification re-read and rename ${percent(share, 1)} of copyVerified's time`,
+  );
+  const budget = await cpuBudget(large, work);
+  const ms = (value: number) => value.toFixed(2);
+  console.log(
+    `transfer large, CPU per MB: copyVerified ${ms(budget.user + budget.system)} ms (user ${ms(budget.user)}, ` +
+      `system ${ms(budget.system)}), cp ${ms(budget.cp)} ms; MD5 alone ${ms(budget.md5)} ms, SHA-256 alone ` +
+      `${ms(budget.sha256)} ms. Both hashes and cp's kernel work on ${cpus().length} cores cap any verified ` +
+      `copy at ${rate(budget.ceiling, 1)} MB/s: ${percent(l.cp, megabytes / budget.ceiling)} of cp, ` +
+      `${percent(l.cpSync, megabytes / budget.ceiling)} of cp + sync`,
   );
   await rm(join(work, 'large'), { recursive: true });
 
