@@ -117,18 +117,6 @@ describeBackends('sweep of partial files', (backend) => {
     for (const path of stale) assert.equal(existsSync(path), false);
   });
 
-  it('unblocks the deletion of an experiment that only holds a leftover temp file', async () => {
-    const experiment = await t.experiment('delete-me', '8-ID-I');
-    await fileAged(join(experiment.dataDirectory, '.f.h5.dm-partial-565656565656'), 90);
-    const refused = await t.call('DELETE', '/api/v1/experiments/delete-me');
-    assert.equal(refused.status, 409, JSON.stringify(refused.body));
-    assert.equal(refused.body.error.code, 'experiment_not_empty');
-    assert.equal((await t.app.partialSweep.runNow()).partialFiles, 1);
-    const deleted = await t.call('DELETE', '/api/v1/experiments/delete-me');
-    assert.ok(deleted.status < 300, JSON.stringify(deleted.body));
-    assert.equal(existsSync(experiment.storageDirectory), false);
-  });
-
   it('warns with the paths it removed, experiment by experiment', async () => {
     const experiment = await t.experiment('logged', '8-ID-I');
     const stale = await fileAged(join(experiment.dataDirectory, '.f.h5.dm-partial-787878787878'), 60);

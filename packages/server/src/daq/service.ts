@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error.ts';
 import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
 import { decodeCursor } from '../http/pagination.ts';
+import { requireAcceptingWork } from '../storage/lifecycle.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
 import type { CreateDaqBody, Daq, DaqListQuery } from './schemas.ts';
 import { removeDaqStaging } from './staging.ts';
@@ -80,6 +81,7 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
       });
       const now = context.now();
       const id = await db.transaction().execute(async (trx) => {
+        await requireAcceptingWork(trx, experiment);
         const inserted = await store.insertDaq(trx, {
           experiment_id: experiment.id,
           data_directory: body.dataDirectory,

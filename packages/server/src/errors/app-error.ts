@@ -28,6 +28,8 @@ export const errorStatus = {
   experiment_exists: 409,
   experiment_type_exists: 409,
   experiment_not_empty: 409,
+  experiment_busy: 409,
+  experiment_deleting: 409,
   invalid_transition: 409,
   lease_lost: 409,
   staging_mismatch: 409,

@@ -9,7 +9,13 @@ import { AppError, type FieldProblem, invalidField, validationFailed } from '../
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import { refreshPermissions } from '../storage/experiment-permissions.ts';
 import { treeHoldsFiles } from '../storage/experiment-tree.ts';
-import { finishCreation, finishDeletion, pathsOf, storageUnavailable } from '../storage/lifecycle.ts';
+import {
+  beginDeletion,
+  finishCreation,
+  finishDeletion,
+  pathsOf,
+  storageUnavailable,
+} from '../storage/lifecycle.ts';
 import { findUserByName } from '../users/store.ts';
 import { loadManageable, notFound, presentByName, presentExperiment, presentExperiments } from './access.ts';
 import { importExperiments } from './import.ts';
@@ -255,7 +261,7 @@ export function createExperimentService(context: ServiceContext) {
     async delete(actor: Actor, name: string): Promise<void> {
       const record = await loadManageable(context, actor, name);
       const paths = pathsOf(context, record);
-      if ((await countExperimentFiles(db, record.id)) > 0 || (await treeHoldsFiles(paths.storageDirectory))) {
+      if ((await countExperimentFiles(db, record.id)) > 0 || (await treeHoldsFiles(paths))) {
         throw new AppError(
           'experiment_not_empty',
           `experiment "${name}" still holds files; remove them first`,
@@ -264,11 +270,7 @@ export function createExperimentService(context: ServiceContext) {
           },
         );
       }
-      if (!(await store.changeStorageState(db, record.id, ['ready', 'pending'], 'deleting'))) {
-        throw new AppError('invalid_transition', `experiment "${name}" is already being deleted`, {
-          experiment: name,
-        });
-      }
+      await beginDeletion(db, record);
       try {
         await finishDeletion(
           context,

@@ -9,7 +9,7 @@ import { encodeJson } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
 import { AppError, type FieldProblem, validationFailed } from '../errors/app-error.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
+import { pathsOf, requireAcceptingWork } from '../storage/lifecycle.ts';
 import type { WorkflowRecord } from '../workflows/store.ts';
 import { recordFieldNames } from './job-context.ts';
 import { publishJobStatus } from './job-events.ts';
@@ -63,8 +63,12 @@ export async function insertJobs(
 ): Promise<number[]> {
   const now = context.now();
   const ids: number[] = [];
+  for (const job of jobs) checkArguments(job);
+  const experiments = new Map(
+    jobs.flatMap((job) => (job.experiment ? [[job.experiment.id, job.experiment]] : [])),
+  );
+  for (const experiment of experiments.values()) await requireAcceptingWork(trx, experiment);
   for (const job of jobs) {
-    checkArguments(job);
     const row = {
       workflow_revision_id: job.workflow.revision_id,
       owner: job.workflow.owner,

@@ -4,8 +4,9 @@
  * The filesystem side only. Which trees should exist is the database's business (see reconcile.ts).
  */
 import { constants } from 'node:fs';
-import { access, mkdir, open, opendir, rmdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { access, mkdir, open, opendir, rm, rmdir } from 'node:fs/promises';
+import { basename, dirname, join, sep } from 'node:path';
+import { isPartialName } from '../transfer/copy-steps.ts';
 
 export interface ExperimentPaths {
   storageDirectory: string;
@@ -78,20 +79,32 @@ export async function prepareStorageRoot(storageRoot: string): Promise<void> {
   }
 }
 
-/** True when anything other than directories lies anywhere in the tree. */
-export async function treeHoldsFiles(directory: string): Promise<boolean> {
-  let handle: Awaited<ReturnType<typeof opendir>>;
-  try {
-    handle = await opendir(directory);
-  } catch (error) {
-    if (isMissing(error)) return false;
-    throw error;
+/**
+ * Files the service keeps for itself, which go with the experiment's records when it is deleted: temp files
+ * of verified copies (`.<name>.dm-partial-<random>`) and DAQ agents' staging files (`system/daq-staging/`),
+ * which interrupted transfers leave and nothing ever shows or catalogs, and the logs of its jobs
+ * (`system/jobs/`), whose records the deletion removes. Once no DAQ, upload or job of the experiment runs,
+ * they are not content.
+ */
+function isServiceFile(paths: ExperimentPaths, path: string): boolean {
+  const under = (directory: string) => path.startsWith(join(paths.systemDirectory, directory) + sep);
+  return isPartialName(basename(path)) || under('daq-staging') || under('jobs');
+}
+
+/** True when anything other than directories and the service's own files lies anywhere in the tree. */
+export async function treeHoldsFiles(paths: ExperimentPaths): Promise<boolean> {
+  return (await firstContentFile(paths, paths.storageDirectory)) !== undefined;
+}
+
+/** The first file under `directory` that is not one of the service's own, if any. */
+async function firstContentFile(paths: ExperimentPaths, directory: string): Promise<string | undefined> {
+  const { files, directories } = await sortEntries(paths, directory);
+  if (files[0] !== undefined) return files[0];
+  for (const child of directories) {
+    const found = await firstContentFile(paths, child);
+    if (found !== undefined) return found;
   }
-  for await (const entry of handle) {
-    if (!entry.isDirectory()) return true;
-    if (await treeHoldsFiles(join(directory, entry.name))) return true;
-  }
-  return false;
+  return undefined;
 }
 
 export class TreeNotEmptyError extends Error {
@@ -102,9 +115,27 @@ export class TreeNotEmptyError extends Error {
 
 /**
  * Removes the tree with `rmdir`, which refuses non-empty directories: a file that arrived after the
- * emptiness check is never deleted by accident. Missing directories are fine (a retry after a crash).
+ * emptiness check is never deleted by accident. The service's own files are removed first: the caller has
+ * made sure no DAQ, upload or job of the experiment runs (lifecycle.ts, `beginDeletion`). Missing directories are fine (a
+ * retry after a crash).
  */
 export async function removeExperimentTree(paths: ExperimentPaths): Promise<void> {
+  // Checked whole first, so a file found late does not leave the service's files removed and the rest kept.
+  const content = await firstContentFile(paths, paths.storageDirectory);
+  if (content !== undefined) throw new TreeNotEmptyError(dirname(content));
+  const removeEmptyTree = async (directory: string): Promise<void> => {
+    const { files, serviceFiles, directories } = await sortEntries(paths, directory);
+    if (files.length > 0) throw new TreeNotEmptyError(directory);
+    for (const path of serviceFiles) await rm(path, { force: true });
+    for (const child of directories) await removeEmptyTree(child);
+    try {
+      await rmdir(directory);
+    } catch (error) {
+      if (isMissing(error)) return;
+      if (isCode(error, 'ENOTEMPTY') || isCode(error, 'EEXIST')) throw new TreeNotEmptyError(directory);
+      throw error;
+    }
+  };
   for (const name of subdirectoryNames) await removeEmptyTree(join(paths.storageDirectory, name));
   await removeEmptyTree(paths.storageDirectory);
   await fsyncDirectory(dirname(paths.storageDirectory)).catch((error: unknown) => {
@@ -112,27 +143,29 @@ export async function removeExperimentTree(paths: ExperimentPaths): Promise<void
   });
 }
 
-async function removeEmptyTree(directory: string): Promise<void> {
+/**
+ * A directory's entries by kind (none when it does not exist), read as a stream: the first file that is not
+ * one of the service's own ends the reading (it is all the callers need to know), so a million files are never listed.
+ */
+async function sortEntries(paths: ExperimentPaths, directory: string) {
+  const sorted = { files: [] as string[], serviceFiles: [] as string[], directories: [] as string[] };
   let handle: Awaited<ReturnType<typeof opendir>>;
   try {
     handle = await opendir(directory);
   } catch (error) {
-    if (isMissing(error)) return;
+    if (isMissing(error)) return sorted;
     throw error;
   }
-  const children: string[] = [];
   for await (const entry of handle) {
-    if (!entry.isDirectory()) throw new TreeNotEmptyError(directory);
-    children.push(join(directory, entry.name));
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) sorted.directories.push(path);
+    else if (isServiceFile(paths, path)) sorted.serviceFiles.push(path);
+    else {
+      sorted.files.push(path);
+      break; // which closes the handle
+    }
   }
-  for (const child of children) await removeEmptyTree(child);
-  try {
-    await rmdir(directory);
-  } catch (error) {
-    if (isMissing(error)) return;
-    if (isCode(error, 'ENOTEMPTY') || isCode(error, 'EEXIST')) throw new TreeNotEmptyError(directory);
-    throw error;
-  }
+  return sorted;
 }
 
 async function fsyncDirectory(directory: string): Promise<void> {

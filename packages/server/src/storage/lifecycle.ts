@@ -3,11 +3,19 @@
  * pending --(tree made)--> ready --(delete asked)--> deleting --(tree removed)--> row gone.
  * Every step is idempotent, so the reconciler can repeat whatever a crash interrupted.
  */
+import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../audit/store.ts';
 import { recordAudit } from '../audit/store.ts';
 import type { ServiceContext } from '../context.ts';
+import type { Database } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
-import { changeStorageState, deleteExperimentRow, type ExperimentRecord } from '../experiments/store.ts';
+import {
+  changeStorageState,
+  deleteExperimentRow,
+  type ExperimentRecord,
+  lockStorageState,
+  unfinishedWork,
+} from '../experiments/store.ts';
 import { refreshPermissions } from './experiment-permissions.ts';
 import {
   createExperimentTree,
@@ -25,6 +33,55 @@ export async function finishCreation(context: ServiceContext, record: Experiment
   await createExperimentTree(pathsOf(context, record));
   await refreshPermissions(context, record);
   await changeStorageState(context.db, record.id, ['pending'], 'ready');
+}
+
+/**
+ * Marks a `ready` (or `pending`) experiment `deleting`, unless a DAQ, upload or job of it has not ended:
+ * work that would write into a tree being removed (and whose records the deletion would take with the
+ * experiment's). Run in one transaction holding the experiment's row, so no new work starts in between
+ * (`requireAcceptingWork`).
+ */
+export async function beginDeletion(db: Kysely<Database>, record: ExperimentRecord): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const state = await lockStorageState(trx, record.id, true);
+    if (state === 'deleting') {
+      throw new AppError('invalid_transition', `experiment "${record.name}" is already being deleted`, {
+        experiment: record.name,
+      });
+    }
+    if (state === undefined) throw new AppError('experiment_not_found', `no experiment "${record.name}"`);
+    const work = await unfinishedWork(trx, record.id);
+    const running = [
+      ...work.daqs.map((id) => `DAQ ${id}`),
+      ...work.uploads.map((id) => `upload ${id}`),
+      ...work.jobs.map((id) => `job ${id}`),
+    ];
+    if (running.length > 0) {
+      throw new AppError(
+        'experiment_busy',
+        `experiment "${record.name}" has work that has not ended (${running.join(', ')}): stop it first`,
+        { experiment: record.name, ...work },
+      );
+    }
+    await changeStorageState(trx, record.id, ['ready', 'pending'], 'deleting');
+  });
+}
+
+/**
+ * Refuses new work (a DAQ, an upload, a job) for an experiment being deleted. Call it inside the
+ * transaction that records the work: it holds the experiment's row until that ends (see `beginDeletion`).
+ */
+export async function requireAcceptingWork(
+  trx: Kysely<Database>,
+  experiment: Pick<ExperimentRecord, 'id' | 'name'>,
+): Promise<void> {
+  const state = await lockStorageState(trx, experiment.id, false);
+  if (state === undefined) throw new AppError('experiment_not_found', `no experiment "${experiment.name}"`);
+  if (state === 'deleting') {
+    throw new AppError('experiment_deleting', `experiment "${experiment.name}" is being deleted`, {
+      experiment: experiment.name,
+    });
+  }
 }
 
 /**

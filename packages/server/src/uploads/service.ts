@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error.ts';
 import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
+import { requireAcceptingWork } from '../storage/lifecycle.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
 import type { CreateUploadBody, Upload, UploadListQuery } from './schemas.ts';
 import { publishUploadStatus } from './status-events.ts';
@@ -65,6 +66,7 @@ export function createUploadService(context: ServiceContext, wakeRunner: () => v
       const destDirectory = await checkTransferDirectories(context, experiment, body);
       const now = context.now();
       const id = await db.transaction().execute(async (trx) => {
+        await requireAcceptingWork(trx, experiment);
         const inserted = await store.insertUpload(trx, {
           experimentId: experiment.id,
           dataDirectory: body.dataDirectory,
