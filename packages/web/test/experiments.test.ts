@@ -74,6 +74,8 @@ describe('portal experiments', { skip: browserSkipReason() }, () => {
       'Tab reaches the name field',
     );
     await page.keyboard.type('secret-2bm');
+    // As a user would, wait until the stations have arrived (the list and the button are disabled until then).
+    await page.getByLabel('Station').and(page.locator(':enabled')).waitFor();
     await page.keyboard.press('Enter');
     assert.match(await errorOf(page, name), /experiment "secret-2bm" already exists/);
     await screenshot(page, 'experiment-new-error');
