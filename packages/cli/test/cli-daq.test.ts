@@ -171,8 +171,10 @@ describe('DAQs through dm', { timeout: 300_000 }, () => {
       '--settle-time',
       '1s',
       '--new-only',
+      // Long enough for the file written below to settle and be taken first, even where each `dm daq show`
+      // that sees the DAQ start takes seconds (a loaded machine).
       '--duration',
-      '8s',
+      '15s',
       // Comma-separated and repeated, as APS' dm-start-daq takes them.
       '--skip-pattern',
       '*.tmp,*.lock',
@@ -189,7 +191,11 @@ describe('DAQs through dm', { timeout: 300_000 }, () => {
     writeFileSync(join(run2, 'new.h5'), Buffer.alloc(500, 7));
     writeFileSync(join(run2, 'detector.lock'), '');
 
-    const ended = await waitForDaq(started.id, (daq) => daq.status !== 'pending' && daq.status !== 'running');
+    const ended = await waitForDaq(
+      started.id,
+      (daq) => daq.status !== 'pending' && daq.status !== 'running',
+      60_000,
+    );
     assert.equal(ended.status, 'done', ended.lastError ?? '');
     assert.equal(ended.nProcessedFiles, 1);
     assert.notEqual(ended.endTime, null);

@@ -678,6 +678,12 @@ export interface EventStreamOptions {
   signal?: AbortSignal;
   /** Wait before reconnecting; default: what the server says (`retry:`), 2 s. */
   reconnectMs?: number;
+  /**
+   * Called each time the stream is connected, once the server follows for it: every event published from
+   * then on comes. A view that loaded its state before reads it again then, or it would miss a change made
+   * while the stream was still connecting (the first connection replays nothing without `after`).
+   */
+  onOpen?: () => void;
 }
 
 // Usage

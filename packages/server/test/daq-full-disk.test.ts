@@ -51,7 +51,8 @@ describeBackends('DAQ and a full disk', (backend) => {
     ).body;
 
     let daq = (await t.call('GET', `/api/v1/daqs/${id}`)).body;
-    for (let i = 0; i < 100 && !daq.lastError; i++) {
+    // Bounded by a minute, not 5 s: the DAQ starts, scans and tries its take when a loaded machine lets it.
+    for (let i = 0; i < 1200 && !daq.lastError; i++) {
       await sleep(50);
       daq = (await t.call('GET', `/api/v1/daqs/${id}`)).body;
     }
@@ -60,7 +61,7 @@ describeBackends('DAQ and a full disk', (backend) => {
     assert.equal(daq.nProcessedFiles, 0);
 
     resizeTmpfs(storage, '4m');
-    for (let i = 0; i < 100 && daq.nProcessedFiles < 1; i++) {
+    for (let i = 0; i < 1200 && daq.nProcessedFiles < 1; i++) {
       await sleep(50);
       daq = (await t.call('GET', `/api/v1/daqs/${id}`)).body;
     }

@@ -53,7 +53,9 @@ describeBackends('DAQ', (backend) => {
       body: {
         experiment: 'xpcs-daq',
         dataDirectory: detector.path,
-        settleSeconds: 0.6,
+        // Far longer than the pause between two writes below, even on a loaded machine where each check
+        // between them may take a while: the file must look still only once it is.
+        settleSeconds: 2,
         skipPatterns: ['*.tmp'],
         workflow: 'xpcs-corr',
         workflowArgs: { q: '0.01' },
@@ -151,7 +153,7 @@ describeBackends('DAQ', (backend) => {
         destDirectory: 'run3',
       },
     });
-    for (let i = 0; i < 100 && (await daq(started.body.id)).status !== 'done'; i++) await sleep(100);
+    for (let i = 0; i < 600 && (await daq(started.body.id)).status !== 'done'; i++) await sleep(100);
     assert.equal((await daq(started.body.id)).status, 'done');
   });
 

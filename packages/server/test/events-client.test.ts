@@ -61,6 +61,41 @@ describeBackends('following events with the client', (backend) => {
     assert.equal((await events.next()).done, true, 'aborting ends the stream');
   });
 
+  it('should say when it follows, so that a change made from then on comes as an event', {
+    timeout: 60_000,
+  }, async () => {
+    // A view loads its state and opens the stream together; it reads the state again on `onOpen`, which
+    // holds only if every event published after `onOpen` is sent (the first connection replays nothing).
+    const client = new PhotonClient({ server: url, token: t.adminToken });
+    const controller = new AbortController();
+    let opened = 0;
+    let openedNow: () => void = () => undefined;
+    const open = new Promise<void>((resolve) => {
+      openedNow = resolve;
+    });
+    const events = client.events.stream({
+      types: ['daq.status'],
+      signal: controller.signal,
+      onOpen: () => {
+        opened += 1;
+        openedNow();
+      },
+    });
+    const first = events.next(); // connects
+    await open;
+    const id = await t.app.context.events.publish(t.app.context.db, {
+      type: 'daq.status',
+      subjectId: '7',
+      payload: {},
+    });
+    const result = await first;
+    assert.ok(!result.done);
+    assert.deepEqual([result.value.id, result.value.data.subjectId], [id, '7']);
+    assert.equal(opened, 1, 'once per connection');
+    controller.abort();
+    assert.equal((await events.next()).done, true);
+  });
+
   it('should throw the server’s refusal of a bad filter instead of retrying', async () => {
     const client = new PhotonClient({ server: url, token: t.adminToken });
     const events = client.events.stream({ types: ['job.nonsense' as EventType] });

@@ -54,6 +54,10 @@ function writeFile(path: string, fill: (file: InstanceType<typeof h5wasm.File>) 
   return path;
 }
 
+/** What this process (every thread, the reader's worker too) has read so far: Linux's count in /proc. */
+const bytesReadByThisProcess = () =>
+  Number(/^rchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? Number.NaN);
+
 const openFiles = () =>
   readdirSync('/proc/self/fd').map((fd) => {
     try {
@@ -131,9 +135,11 @@ describe('reading the metadata an HDF5/NeXus file carries', () => {
     const huge = join(dir.path, 'detector.raw');
     writeFileSync(huge, 'RAW');
     truncateSync(huge, 4 * 1024 ** 3); // sparse: takes no disk, but reading it all would take seconds
-    const started = performance.now();
+    // Counted in bytes, not timed: a loaded machine may take a second for anything.
+    const readBefore = bytesReadByThisProcess();
     assert.equal((await readFileMetadata(huge)).format, 'unknown');
-    assert.ok(performance.now() - started < 1000, 'took a second or more');
+    const read = bytesReadByThisProcess() - readBefore;
+    assert.ok(read < 64 * 1024 ** 2, `read ${read} bytes of it`);
   });
 
   it('reports a half-written copy as truncated instead of throwing', async () => {
@@ -256,7 +262,8 @@ describe('reading the metadata an HDF5/NeXus file carries', () => {
     writeFileSync(looping, bytes);
     const started = performance.now();
     const meta = await readFileMetadata(looping, { giveUpAfterMs: 1500 });
-    assert.ok(performance.now() - started < 5000, 'waited longer than giveUpAfterMs');
+    // Well under the default (15 s), with room for a loaded machine: the limit given is the one kept.
+    assert.ok(performance.now() - started < 10_000, 'waited longer than giveUpAfterMs');
     assert.equal(meta.format, 'hdf5');
     assert.match(meta.error ?? '', /gave up after 1500 ms/);
     assert.ok(!openFiles().includes(looping), 'the looping file is still open');

@@ -19,6 +19,16 @@ const fixture = JSON.parse(
 );
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Polls `read` until it gives something (bounded generously: the machine is shared and may be slow). */
+async function waitFor<T>(what: string, read: () => T | undefined | false): Promise<T> {
+  for (let i = 0; i < 1200; i++) {
+    const value = read();
+    if (value !== undefined && value !== false) return value;
+    await sleep(25);
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
 describeBackends('processing jobs', (backend) => {
   let t: TestApp;
   let scratch: TempDir;
@@ -185,15 +195,18 @@ describeBackends('processing jobs', (backend) => {
       stages: { A: { command: `sleep 60 & echo $! > ${pidFile}; wait` } },
     });
     const id = await start({ workflow: 'long' });
-    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await sleep(25);
-    const background = Number(readFileSync(pidFile, 'utf8'));
+    // The shell makes the file before it writes the pid into it: wait for the whole line.
+    const background = await waitFor('the stage wrote its background pid', () => {
+      const line = existsSync(pidFile) ? readFileSync(pidFile, 'utf8') : '';
+      return /^\d+\n$/.test(line) && Number(line);
+    });
     const stopped = await t.call('POST', `/api/v1/jobs/${id}/stop`);
     assert.equal(stopped.status, 200);
     const job = await finished(id);
     assert.equal(job.status, 'aborted');
     assert.equal(job.stages.A.status, 'aborted');
-    await sleep(200);
-    assert.ok(processEnded(background), 'the background sleep was killed too');
+    // The signal is sent with the stop; the process may take a moment to end on a loaded machine.
+    await waitFor('the background sleep was killed too', () => processEnded(background));
     const again = await t.call('POST', `/api/v1/jobs/${id}/stop`);
     assert.equal(again.status, 409);
   });
@@ -302,10 +315,11 @@ describeBackends('processing jobs', (backend) => {
     await upsert({
       name: 'patient',
       owner: 'admin',
-      stages: { A: { command: `echo started >> ${marks}; sleep 1; echo finished >> ${marks}` } },
+      // Long enough to be still running when the restart comes, even on a loaded machine.
+      stages: { A: { command: `echo started >> ${marks}; sleep 3; echo finished >> ${marks}` } },
     });
     const id = await start({ workflow: 'patient' });
-    for (let i = 0; i < 200 && !existsSync(marks); i++) await sleep(25);
+    await waitFor('the stage started', () => existsSync(marks));
     await t.restart();
     const job = await finished(id);
     assert.equal(job.status, 'done', job.errorMessage);

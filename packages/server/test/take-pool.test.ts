@@ -108,6 +108,8 @@ describe('take pool', () => {
       batchBytes: MB,
       maxBatch: 2,
       limit: 1,
+      // Long enough that a stalled event loop (a loaded machine) cannot end it before the checks below.
+      retryMs: 1_000,
     });
     pool.offer(settled('a', 10));
     pool.offer(settled('b', 10));
@@ -116,7 +118,8 @@ describe('take pool', () => {
     await tick();
     assert.equal(held.length, 1, 'nothing starts during the pause');
     assert.equal(pool.size, 3, 'the file is still known, queued again');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let waited = 0; held.length < 2 && waited < 30_000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(held[1]?.paths, ['a', 'b'], 'after the pause, the file put back goes first');
     held[1]?.release();
     await tick();

@@ -125,7 +125,11 @@ describe('portal data acquisition', { skip: browserSkipReason() }, () => {
       'the form is next in the tab order',
     );
     await page.keyboard.press('ArrowDown');
-    assert.equal(await form.getByLabel('Experiment').inputValue(), 'xpcs-live');
+    await eventually(
+      'the experiment chosen by the arrow key',
+      () => form.getByLabel('Experiment').inputValue(),
+      (value) => value === 'xpcs-live',
+    );
     await page.keyboard.press('Tab');
     await page.keyboard.type(beamline.path);
     await page.keyboard.press('Tab');

@@ -74,6 +74,8 @@ describe('portal experiments', { skip: browserSkipReason() }, () => {
       'Tab reaches the name field',
     );
     await page.keyboard.type('secret-2bm');
+    // As a user would, wait until the stations have arrived (the list and the button are disabled until then).
+    await page.getByLabel('Station').and(page.locator(':enabled')).waitFor();
     await page.keyboard.press('Enter');
     assert.match(await errorOf(page, name), /experiment "secret-2bm" already exists/);
     await screenshot(page, 'experiment-new-error');
@@ -202,11 +204,16 @@ describe('portal experiments', { skip: browserSkipReason() }, () => {
     assert.equal(await page.getByLabel('Station').inputValue(), '8-ID-I');
 
     await page.getByLabel('Station').selectOption('');
+    // The URL changes before the page renders again, and a header's link is made from the URL it rendered
+    // with: clicked before, it would bring the station (or the previous order) back. Wait, as a user would,
+    // for the list to show what was asked.
+    await page.waitForURL((url) => !url.searchParams.has('station'));
+    await rowsShown(page, 50);
     await page.getByRole('link', { name: /^Start/ }).click();
     await page.waitForURL(/sort=startDate/);
+    await page.locator('th[aria-sort="ascending"]', { hasText: 'Start' }).waitFor();
     await page.getByRole('link', { name: /^Start/ }).click();
     await page.waitForURL(/sort=-startDate/);
-    // The URL changes before the list renders again: wait for the header to say it.
     await page.locator('th[aria-sort="descending"]', { hasText: 'Start' }).waitFor();
     const rows = page.locator('table.experiment-table tbody tr');
     await until(

@@ -58,6 +58,10 @@ describe('portal sign-in', { skip: browserSkipReason() }, () => {
   it('goes back to sign-in, saying why, when the session is revoked elsewhere', async () => {
     await portal.user('rita');
     const { context, page } = await portal.signedIn('rita');
+    // The page's own first calls (the list, the stations of its filter) answered before the revocation: one
+    // still on its way would meet it first and take the page to sign-in before the search below.
+    await page.getByText('No experiments match.').waitFor();
+    await page.getByLabel('Station').and(page.locator(':enabled')).waitFor();
     const tokens = await portal.call('GET', '/api/v1/tokens?all=true&limit=1000');
     const ritas = tokens.items.filter((token: { username: string }) => token.username === 'rita');
     assert.ok(ritas.length > 0);

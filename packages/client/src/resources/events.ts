@@ -40,6 +40,8 @@ export class EventsApi {
           },
           signal: connection.signal,
         });
+        // The server subscribes before it answers (events/stream.ts): from here on nothing is missed.
+        options.onOpen?.();
         const messages: SseMessage[] = [];
         const parser = new SseParser((message) => messages.push(message));
         const decoder = new TextDecoder();

@@ -8,10 +8,21 @@ export function runningAsRoot(): boolean {
 
 /** Creates the account (with a home directory) unless it exists; accounts outlive the test on purpose. */
 export function ensureUnixAccount(name: string): void {
+  if (accountExists(name)) return;
+  try {
+    execFileSync('useradd', ['--create-home', '--shell', '/bin/sh', name], { stdio: 'ignore' });
+  } catch (error) {
+    // Test files run two at a time: another one may have made it between our look and useradd.
+    if (!accountExists(name)) throw error;
+  }
+}
+
+function accountExists(name: string): boolean {
   try {
     execFileSync('getent', ['passwd', name], { stdio: 'ignore' });
+    return true;
   } catch {
-    execFileSync('useradd', ['--create-home', '--shell', '/bin/sh', name], { stdio: 'ignore' });
+    return false;
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The DAQs and uploads the caller may see, kept current by the event stream: progress events move the
- * counters, a status event for one not on the page loads the lists again. Never polled.
+ * counters, a status event for one not on the page loads the lists again (as does the stream connecting,
+ * see useEvents). Never polled.
  */
 import type { EventType, LiveEvent } from '@photon-dm/client';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -48,7 +49,7 @@ export function useLiveTransfers() {
     },
     [reload],
   );
-  useEvents({ types }, onEvent);
+  useEvents({ types }, onEvent, reload);
 
   return { transfers: [...transfers.values()], error: lists.error, loading: lists.loading, reload };
 }

@@ -15,7 +15,7 @@ export function ExperimentDaqs({ experimentName }: { experimentName: string }) {
     [client, experimentName],
   );
   const reload = useThrottled(daqs.reload, 2000);
-  useEvents({ experiment: experimentName, types: ['daq.status'] }, reload);
+  useEvents({ experiment: experimentName, types: ['daq.status'] }, reload, daqs.reload);
 
   return (
     <section className="panel" aria-labelledby="daqs-heading">

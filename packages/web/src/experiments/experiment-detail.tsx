@@ -23,7 +23,7 @@ export function ExperimentDetail() {
   const experiment = useResource(() => client.experiments.show(name), [client, name]);
   // New files move the totals: read the experiment again, at most every few seconds.
   const reload = useThrottled(experiment.reload, 3000);
-  useEvents({ experiment: name, types: ['file.cataloged'] }, reload);
+  useEvents({ experiment: name, types: ['file.cataloged'] }, reload, experiment.reload);
 
   if (experiment.error instanceof ApiError && experiment.error.status === 404)
     return <NotFound what="experiment" />;

@@ -14,6 +14,8 @@ export function ExperimentFilters() {
   const [typed, setTyped] = useState(search);
   useEffect(() => setTyped(search), [search]);
   const stations = useResource(() => client.stations.list({ limit: 1000 }), [client]);
+  const station = params.get('station') ?? '';
+  const stationNames = stations.data?.items.map((item) => item.name) ?? [];
 
   function update(key: string, value: string | undefined) {
     const next = new URLSearchParams(params);
@@ -37,11 +39,18 @@ export function ExperimentFilters() {
         </label>
         <label className="filter">
           Station
-          <select value={params.get('station') ?? ''} onChange={(e) => update('station', e.target.value)}>
+          {/* Disabled until the stations arrive (an arrow key would choose nothing); the station the list is
+              filtered by is shown even before, or when the caller may not see it, so the filter never hides. */}
+          <select
+            value={station}
+            disabled={stations.data === undefined && stations.error === undefined}
+            onChange={(e) => update('station', e.target.value)}
+          >
             <option value="">All stations</option>
-            {stations.data?.items.map((station) => (
-              <option key={station.id} value={station.name}>
-                {station.name}
+            {station && !stationNames.includes(station) && <option value={station}>{station}</option>}
+            {stationNames.map((name) => (
+              <option key={name} value={name}>
+                {name}
               </option>
             ))}
           </select>

@@ -33,6 +33,9 @@ export function ExperimentNew() {
   const { busy, error, run } = useFormCall();
   if (!isStaff(user)) return <NotFound />;
 
+  // Until the stations arrive the form cannot know the station (a manager of one gets it without choosing):
+  // sent then, the name typed and Enter pressed at once would be refused for want of a station.
+  const stationsReady = stations.data !== undefined || stations.error !== undefined;
   const mine = (stations.data?.items ?? []).filter(
     (station) => user.isAdmin || user.managedStations.includes(station.name),
   );
@@ -68,12 +71,22 @@ export function ExperimentNew() {
         </Field>
         <Field label="Station" error={fieldError(error, 'station', ['station_not_found', 'forbidden'])}>
           {(control) => (
+            // Disabled until the list arrives: the station is chosen from it (or is the only one there).
             <select
               {...control}
+              disabled={!stationsReady}
               value={form.station || (mine.length === 1 ? mine[0]!.name : '')}
               onChange={set('station')}
             >
-              {mine.length !== 1 && <option value="">Choose a station</option>}
+              {mine.length !== 1 && (
+                <option value="">
+                  {stations.data
+                    ? 'Choose a station'
+                    : stations.error
+                      ? 'Stations could not be loaded'
+                      : 'Loading stations…'}
+                </option>
+              )}
               {mine.map((station) => (
                 <option key={station.id} value={station.name}>
                   {station.name}
@@ -114,7 +127,7 @@ export function ExperimentNew() {
           <ErrorMessage error={error} />
         )}
         <div className="toolbar">
-          <button type="submit" disabled={busy}>
+          <button type="submit" disabled={busy || !stationsReady}>
             {busy ? 'Creating…' : 'Create experiment'}
           </button>
           <Link to="/experiments">Cancel</Link>

@@ -17,7 +17,7 @@ export function RecentJobs({ experimentName }: { experimentName: string }) {
     [client, experimentName],
   );
   const reload = useThrottled(jobs.reload, 1000);
-  useEvents({ experiment: experimentName, types: ['job.status'] }, reload);
+  useEvents({ experiment: experimentName, types: ['job.status'] }, reload, jobs.reload);
 
   return (
     <section className="panel" aria-labelledby="jobs-heading">

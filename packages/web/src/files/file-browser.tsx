@@ -42,19 +42,23 @@ export function FileBrowser() {
 
   const grid = useRef<HTMLTableElement>(null);
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
-  const { refresh } = pages;
+  // The refresh of the search shown when the timer ends, not of the one shown when it started: a filter
+  // changed meanwhile would otherwise get the rows of the previous one (under the new one's count).
+  const refresh = useRef(pages.refresh);
+  refresh.current = pages.refresh;
   const reloadCount = count.reload;
   const reloadKeys = keys.reload;
   const onCataloged = useCallback(() => {
     if (timer.current !== undefined) return;
     timer.current = setTimeout(() => {
       timer.current = undefined;
-      if (!refresh()) setStale(true);
+      if (!refresh.current()) setStale(true);
       reloadCount();
       reloadKeys();
     }, refreshDelayMs);
-  }, [refresh, reloadCount, reloadKeys]);
-  useEvents({ types: ['file.cataloged'], experiment }, onCataloged);
+  }, [reloadCount, reloadKeys]);
+  // Once the stream follows, as if a file had come: one cataloged while it connected sent no event.
+  useEvents({ types: ['file.cataloged'], experiment }, onCataloged, onCataloged);
 
   function update(change: Partial<FileView>) {
     // Opening or closing a file is a step Back undoes; refining the filters replaces the entry.

@@ -33,7 +33,11 @@ export function JobDetail() {
             .then((page) => page.items.filter((other) => other.resubmittedFrom === id)),
     [client, id, job.data?.status],
   );
-  useEvents({ types: ['job.status', 'job.stage'], subject: id }, () => job.reload());
+  useEvents(
+    { types: ['job.status', 'job.stage'], subject: id },
+    () => job.reload(),
+    () => job.reload(),
+  );
 
   if (!Number.isInteger(id) || (job.error instanceof ApiError && job.error.status === 404))
     return <NotFound what="job" />;
