@@ -87,6 +87,36 @@ function agentOf(mode: Mode): 'http' | 'direct' | undefined {
   }
 }
 
+/** Requests the server answered per agent route (`/files/...`) and their summed seconds, from /metrics. */
+async function agentRequests(url: string): Promise<Map<string, { count: number; seconds: number }>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const routes = new Map<string, { count: number; seconds: number }>();
+  const line = /^dm_http_request_duration_seconds_(sum|count)\{([^}]*)\} (\S+)$/gm;
+  for (const [, kind, labels, value] of text.matchAll(line)) {
+    const route = /route="[^"]*\/files\/([^"]+)"/.exec(labels!)?.[1];
+    if (route === undefined) continue;
+    const entry = routes.get(route) ?? { count: 0, seconds: 0 };
+    if (kind === 'sum') entry.seconds += Number(value);
+    else entry.count += Number(value);
+    routes.set(route, entry);
+  }
+  return routes;
+}
+
+/** What each agent route cost during a case: requests per file and mean milliseconds a request. */
+function requestsLine(
+  before: Map<string, { count: number; seconds: number }>,
+  after: Map<string, { count: number; seconds: number }>,
+  files: number,
+): string {
+  const parts = [...after].map(([route, { count, seconds }]) => {
+    const n = count - (before.get(route)?.count ?? 0);
+    const s = seconds - (before.get(route)?.seconds ?? 0);
+    return n === 0 ? '' : `${route} ${fmt(n / files, 2)}/file ${fmt((1000 * s) / n, 1)} ms`;
+  });
+  return parts.filter((part) => part !== '').join(', ');
+}
+
 /** One case in one mode: fresh files written while the DAQ takes them; the line it prints. */
 async function measureCase(setup: Setup, which: Case, mode: Mode): Promise<void> {
   const { client, work, label } = setup;
@@ -99,12 +129,14 @@ async function measureCase(setup: Setup, which: Case, mode: Mode): Promise<void>
   const agentPid = agent === undefined ? undefined : setup.agents[agent].child.pid;
   await run('sync');
   const before = { server: await cpuSeconds(setup.serverPid), agent: await cpuSeconds(agentPid) };
+  const requestsBefore = await agentRequests(client.url);
   const started = performance.now();
   const writing =
     which === 'small' ? writeSmallFiles(detector, count, mb * 1024) : writeLargeFiles(detector, count, mb);
   const done = await client.waitForTaken(daq.id, count);
   const server = (await cpuSeconds(setup.serverPid)) - before.server;
   const agentCpu = (await cpuSeconds(agentPid)) - before.agent;
+  const requests = requestsLine(requestsBefore, await agentRequests(client.url), done.taken);
   const writerSeconds = await writing;
   await client.call('POST', `/api/v1/daqs/${daq.id}/stop`);
   const seconds = (done.at - started) / 1000;
@@ -114,11 +146,12 @@ async function measureCase(setup: Setup, which: Case, mode: Mode): Promise<void>
   const size = which === 'small' ? `${fmt(mb * 1024)} KB` : `${fmt(mb)} MB`;
   console.log(
     `daq-agent ${label} ${which} ${mode}: ${fmt(done.taken)}${done.complete ? '' : ` of ${fmt(count)} (gave up)`} ` +
-      `files of ${size} in ${fmt(seconds, 1)} s = ${fmt(done.taken / seconds)} files/s, ` +
+      `files of ${size} in ${fmt(seconds, 1)} s = ${fmt(done.taken / seconds, which === 'large' ? 2 : 0)} files/s, ` +
       `${fmt((done.taken * mb) / seconds)} MB/s end to end; writer ${fmt(count / writerSeconds)} files/s; ` +
       `server CPU ${perFile(server)} (${fmt(server, 1)} s)` +
       (agent === undefined ? '' : `, agent CPU ${perFile(agentCpu)} (${fmt(agentCpu, 1)} s)`) +
-      (mode === 'direct' ? '' : `; take p50 ${fmt(percentile(takeMs, 50), 1)} ms`),
+      (mode === 'direct' ? '' : `; take p50 ${fmt(percentile(takeMs, 50), 1)} ms`) +
+      (requests === '' ? '' : `; requests: ${requests}`),
   );
   await rm(detector, { recursive: true });
 }

@@ -32,7 +32,7 @@ export function isInterruption(error: unknown): boolean {
 }
 
 /** A send cut short, or the server holding other bytes than assumed: ask again what it holds and resume. */
-function isBrokenSend(error: unknown): boolean {
+export function isBrokenSend(error: unknown): boolean {
   return (
     isInterruption(error) ||
     (error instanceof ApiError && (error.code === 'upload_interrupted' || error.code === 'staging_mismatch'))
@@ -93,7 +93,7 @@ export async function sendOverHttp(context: SendContext, file: SourceFile): Prom
 }
 
 /** Reads the whole file (hashing it) and sends the bytes from `held` on; returns the file's checksums. */
-async function sendFrom(
+export async function sendFrom(
   context: SendContext,
   file: SourceFile,
   version: DaqAgentFileVersion,

@@ -10,10 +10,11 @@ import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { managedStationIds } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
-import { catalogStored, ingestStaged } from '../catalog/ingest.ts';
+import { catalogStored, ingestStaged, type StagedRequest } from '../catalog/ingest.ts';
 import { findFile } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
+import type { DaqStagingRow, FileRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { loadManageable } from '../experiments/access.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
@@ -21,8 +22,9 @@ import { claimLeased, leaseMs } from '../leases.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import { DestinationConflictError, NoSpaceError, PathOutsideRootError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
-import { digestFile, syncFile } from '../transfer/place-staged.ts';
+import { digestFile, type FileDigest, syncFile } from '../transfer/place-staged.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
+import { createAgentBatches } from './agent-batches.ts';
 import type {
   AgentDaq,
   ChecksumsBody,
@@ -40,9 +42,19 @@ import * as store from './store.ts';
 
 const keptErrors = 100;
 
-interface Leased {
+export interface Leased {
   daq: store.DaqRecord;
   experiment: ExperimentRecord;
+}
+
+/** A sent file whose staged bytes match the agent's checksums, durable, ready to be put in place. */
+export interface Staged {
+  path: string;
+  source: string;
+  version: stagingStore.FileVersion;
+  row: DaqStagingRow;
+  file: string;
+  digest: FileDigest;
 }
 
 export function createDaqAgentService(context: ServiceContext) {
@@ -87,7 +99,7 @@ export function createDaqAgentService(context: ServiceContext) {
     }
   }
 
-  const versionOf = (daqId: number, path: string, body: FileVersionBody) => ({
+  const versionOf = (daqId: number, path: string, body: Pick<FileVersionBody, 'size' | 'mtime'>) => ({
     daqId,
     path,
     size: body.size,
@@ -101,6 +113,119 @@ export function createDaqAgentService(context: ServiceContext) {
           args: JSON.stringify(decodeJson<Record<string, string>>(context.profile, daq.workflow_args)),
         }
       : undefined;
+
+  /** The staging of a version the catalog lacks: made if new, older versions' bytes dropped; bytes held. */
+  async function stage(leasedDaq: Leased, version: stagingStore.FileVersion): Promise<number> {
+    const { experiment } = leasedDaq;
+    const row = await stagingStore.ensureStaging(db, version, context.now());
+    const stale = await stagingStore.otherVersions(db, version.daqId, version.path, row.id);
+    for (const old of stale)
+      await writer.discard(stagingPath(context, experiment, version.daqId, old.id), old.id);
+    await stagingStore.deleteStaging(
+      db,
+      stale.map((old) => old.id),
+    );
+    return writer.held(stagingPath(context, experiment, version.daqId, row.id), row.id);
+  }
+
+  /** `stage` for many versions at once: their rows made together, the bytes held of each by path. */
+  async function stageMany(leasedDaq: Leased, versions: readonly stagingStore.FileVersion[]) {
+    const { experiment, daq } = leasedDaq;
+    const { rows, stale } = await stagingStore.ensureStagings(db, daq.id, versions, context.now());
+    for (const old of stale) await writer.discard(stagingPath(context, experiment, daq.id, old.id), old.id);
+    await stagingStore.deleteStaging(
+      db,
+      stale.map((old) => old.id),
+    );
+    const held = await Promise.all(
+      [...rows.values()].map(async (row) => {
+        const bytes = await writer.held(stagingPath(context, experiment, daq.id, row.id), row.id);
+        return [row.path, bytes] as const;
+      }),
+    );
+    return new Map(held);
+  }
+
+  /**
+   * The staged bytes of a sent file, checked against the agent's checksums (a mismatch discards them) and
+   * made durable; a clear error when they are missing, short or wrong.
+   */
+  async function verifyStaged(leasedDaq: Leased, body: Omit<ChecksumsBody, 'owner'>): Promise<Staged> {
+    const id = leasedDaq.daq.id;
+    const { path, source } = await placeOf(leasedDaq, body.relativePath);
+    const version = versionOf(id, path, body);
+    const row = await stagingStore.findStaging(db, version);
+    if (!row) throw new AppError('staging_mismatch', `offer and send ${path} first`, { held: 0 });
+    const file = stagingPath(context, leasedDaq.experiment, id, row.id);
+    if (body.size === 0) await writer.ensureEmpty(file, row.id);
+    const held = await writer.held(file, row.id);
+    if (held !== body.size)
+      throw new AppError('staging_mismatch', `${path}: ${held} of ${body.size} bytes held`, { held });
+    const digest = await digestFile(file, { md5: true }).catch((error: unknown) => {
+      // A commit sent twice: the first one took the file (and its staging row goes next).
+      if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+      throw new AppError('staging_mismatch', `${path}: nothing held`, { held: 0 });
+    });
+    if (digest.sha256 !== body.sha256 || digest.md5 !== body.md5) {
+      await writer.discard(file, row.id);
+      await stagingStore.deleteStaging(db, [row.id]);
+      throw new AppError('checksum_mismatch', `${path}: the bytes received do not match the checksums sent`, {
+        path,
+        expectedSha256: body.sha256,
+        actualSha256: digest.sha256,
+      });
+    }
+    await syncFile(file);
+    return { path, source, version, row, file, digest };
+  }
+
+  const stagedRequest = async (
+    { daq, experiment }: Leased,
+    staged: Staged,
+    existing: FileRow | undefined,
+  ): Promise<StagedRequest> => ({
+    experiment,
+    source: staged.source,
+    path: staged.path,
+    existing,
+    overwrite: daq.overwrite === 1,
+    origin: { type: 'daq', id: daq.id },
+    workflow: workflowOf(daq),
+    staged: staged.file,
+    digest: staged.digest,
+    mtime: staged.version.mtime,
+    transferMs: Date.now() - Date.parse(staged.row.created_at),
+  });
+
+  /** Why a verified file could not be taken, as the API says it; a conflicting file's bytes are dropped. */
+  async function refuseTake(staged: Staged, error: unknown): Promise<never> {
+    const { path } = staged;
+    if (error instanceof NoSpaceError)
+      throw new AppError('storage_full', `${path}: the server's storage is full`, { path });
+    if (!(error instanceof DestinationConflictError)) throw error;
+    await writer.discard(staged.file, staged.row.id);
+    await stagingStore.deleteStaging(db, [staged.row.id]);
+    throw new AppError('destination_conflict', error.message, { path });
+  }
+
+  const takenOf = (staged: Staged, outcome: TakenResponse['outcome']): TakenResponse => ({
+    path: staged.path,
+    outcome,
+    size: staged.digest.size,
+    md5: staged.digest.md5,
+    sha256: staged.digest.sha256,
+  });
+
+  const batches = createAgentBatches(context, {
+    leased,
+    placeOf,
+    versionOf,
+    stageMany,
+    verifyStaged,
+    stagedRequest,
+    refuseTake,
+    takenOf,
+  });
 
   return {
     /** Claims the oldest claimable DAQ assigned to `agent`, or none. */
@@ -200,16 +325,7 @@ export function createDaqAgentService(context: ServiceContext) {
       const existing = await findFile(db, leasedDaq.experiment.id, path);
       if (existing && existing.size === version.size && existing.mtime === version.mtime)
         return { action: 'skip' as const, held: 0 };
-      const row = await stagingStore.ensureStaging(db, version, context.now());
-      const stale = await stagingStore.otherVersions(db, id, path, row.id);
-      for (const old of stale)
-        await writer.discard(stagingPath(context, leasedDaq.experiment, id, old.id), old.id);
-      await stagingStore.deleteStaging(
-        db,
-        stale.map((old) => old.id),
-      );
-      const file = stagingPath(context, leasedDaq.experiment, id, row.id);
-      return { action: 'send' as const, held: await writer.held(file, row.id) };
+      return { action: 'send' as const, held: await stage(leasedDaq, version) };
     },
 
     /** Appends the request body to the staged bytes at `offset`, which must be what the server holds. */
@@ -225,56 +341,13 @@ export function createDaqAgentService(context: ServiceContext) {
     /** Verifies the staged file against the agent's checksums, renames it into place and catalogs it. */
     async commit(actor: Actor, id: number, body: ChecksumsBody): Promise<TakenResponse> {
       const leasedDaq = await leased(actor, id, body.owner);
-      const { path, source } = await placeOf(leasedDaq, body.relativePath);
-      const version = versionOf(id, path, body);
-      const row = await stagingStore.findStaging(db, version);
-      if (!row) throw new AppError('staging_mismatch', `offer and send ${path} first`, { held: 0 });
-      const file = stagingPath(context, leasedDaq.experiment, id, row.id);
-      if (body.size === 0) await writer.ensureEmpty(file, row.id);
-      const held = await writer.held(file, row.id);
-      if (held !== body.size)
-        throw new AppError('staging_mismatch', `${path}: ${held} of ${body.size} bytes held`, { held });
-      const digest = await digestFile(file, { md5: true }).catch((error: unknown) => {
-        // A commit sent twice: the first one took the file (and its staging row goes next).
-        if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
-        throw new AppError('staging_mismatch', `${path}: nothing held`, { held: 0 });
-      });
-      if (digest.sha256 !== body.sha256 || digest.md5 !== body.md5) {
-        await writer.discard(file, row.id);
-        await stagingStore.deleteStaging(db, [row.id]);
-        throw new AppError(
-          'checksum_mismatch',
-          `${path}: the bytes received do not match the checksums sent`,
-          {
-            path,
-            expectedSha256: body.sha256,
-            actualSha256: digest.sha256,
-          },
-        );
-      }
-      await syncFile(file);
-      const outcome = await ingestStaged(context, {
-        experiment: leasedDaq.experiment,
-        source,
-        path,
-        existing: await findFile(db, leasedDaq.experiment.id, path),
-        overwrite: leasedDaq.daq.overwrite === 1,
-        origin: { type: 'daq', id },
-        workflow: workflowOf(leasedDaq.daq),
-        staged: file,
-        digest,
-        mtime: version.mtime,
-        transferMs: Date.now() - Date.parse(row.created_at),
-      }).catch(async (error: unknown) => {
-        if (error instanceof NoSpaceError)
-          throw new AppError('storage_full', `${path}: the server's storage is full`, { path });
-        if (!(error instanceof DestinationConflictError)) throw error;
-        await writer.discard(file, row.id);
-        await stagingStore.deleteStaging(db, [row.id]);
-        throw new AppError('destination_conflict', error.message, { path });
-      });
-      await stagingStore.deleteStaging(db, [row.id]);
-      return { path, outcome, size: digest.size, md5: digest.md5, sha256: digest.sha256 };
+      const staged = await verifyStaged(leasedDaq, body);
+      const outcome = await ingestStaged(
+        context,
+        await stagedRequest(leasedDaq, staged, await findFile(db, leasedDaq.experiment.id, staged.path)),
+      ).catch((error: unknown) => refuseTake(staged, error));
+      await stagingStore.deleteStaging(db, [staged.row.id]);
+      return takenOf(staged, outcome);
     },
 
     /** Direct copy: the agent wrote the file into mounted storage; re-read and verified before cataloging. */
@@ -313,6 +386,9 @@ export function createDaqAgentService(context: ServiceContext) {
       );
       return { path, outcome: 'copied', size: body.size, md5: body.md5, sha256: body.sha256 };
     },
+
+    offers: batches.offers,
+    commits: batches.commits,
   };
 }
 
