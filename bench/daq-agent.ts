@@ -16,7 +16,10 @@
  *
  * Usage: node --import tsx bench/daq-agent.ts [--small-count 5000 --small-kb 64 --large-count 10
  *        --large-mb 200 --cases small,large --modes in-process,http,direct
- *        --only sqlite|postgres|both (sqlite) --max-wait 600]
+ *        --only sqlite|postgres|both (sqlite) --max-wait 600 --old-agent DIR]
+ *
+ * --old-agent DIR: a checkout of an older commit (with node_modules) whose `dm daq-agent` runs as mode
+ * `http-old` (add it to --modes): the agent before a change, against this server, in the same run.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -47,6 +50,7 @@ const { values } = parseArgs({
     modes: { type: 'string', default: 'in-process,http,direct' },
     only: { type: 'string', default: 'sqlite' },
     'max-wait': { type: 'string', default: '600' },
+    'old-agent': { type: 'string' },
   },
 });
 const sizes = {
@@ -61,24 +65,29 @@ const settleSeconds = 0.2;
 const password = 'bench-admin-password';
 const station = '8-ID-I';
 
-/** Who takes the files: the server's own DAQ, or an agent over HTTP or copying into mounted storage. */
-type Mode = 'in-process' | 'http' | 'direct';
+/**
+ * Who takes the files: the server's own DAQ, or an agent over HTTP or copying into mounted storage, or
+ * (`http-old`, with --old-agent) an older checkout's agent over HTTP against this server.
+ */
+type Mode = 'in-process' | 'http' | 'direct' | 'http-old';
+type AgentKind = Exclude<Mode, 'in-process'>;
 
 interface Setup {
   client: DaqApi;
   serverPid: number | undefined;
-  agents: Record<'http' | 'direct', AgentProcess>;
+  agents: Partial<Record<AgentKind, AgentProcess>>;
   work: string;
   label: string;
 }
 
 /** The agent that runs a mode's DAQs (by name), or none: the server runs it. */
-function agentOf(mode: Mode): 'http' | 'direct' | undefined {
+function agentOf(mode: Mode): AgentKind | undefined {
   switch (mode) {
     case 'in-process':
       return undefined;
     case 'http':
     case 'direct':
+    case 'http-old':
       return mode;
     default: {
       const never: never = mode;
@@ -125,8 +134,8 @@ async function measureCase(setup: Setup, which: Case, mode: Mode): Promise<void>
   await mkdir(detector);
   const experiment = `agent-${which}-${mode}`;
   const agent = agentOf(mode);
-  const daq = await client.startDaq(experiment, detector, agent === undefined ? undefined : `bench-${agent}`);
-  const agentPid = agent === undefined ? undefined : setup.agents[agent].child.pid;
+  const daq = await client.startDaq(experiment, detector, agent && `bench-${agent}`);
+  const agentPid = agent === undefined ? undefined : setup.agents[agent]?.child.pid;
   await run('sync');
   const before = { server: await cpuSeconds(setup.serverPid), agent: await cpuSeconds(agentPid) };
   const requestsBefore = await agentRequests(client.url);
@@ -163,7 +172,7 @@ async function measure(label: string, databaseUrl: string | undefined, root: str
     ['--data-dir', data, ...(databaseUrl ? ['--database-url', databaseUrl] : [])],
     { DM_ADMIN_PASSWORD: password },
   );
-  const agents: Partial<Setup['agents']> = {};
+  const agents: Setup['agents'] = {};
   try {
     const login = await api(server.url, 'POST', '/api/v1/auth/login', null, { username: 'admin', password });
     const token = login.body.token as string;
@@ -173,13 +182,12 @@ async function measure(label: string, databaseUrl: string | undefined, root: str
     agents.direct = await startAgentProcess(server.url, token, [
       ...['--name', 'bench-direct', '--storage-root', join(data, 'storage')],
     ]);
-    const setup: Setup = {
-      client,
-      serverPid: server.child.pid,
-      agents: agents as Setup['agents'],
-      work,
-      label,
-    };
+    if (modes.includes('http-old')) {
+      if (values['old-agent'] === undefined) throw new Error('mode http-old needs --old-agent DIR');
+      const bin = join(values['old-agent'], 'packages', 'cli', 'bin', 'dm.js');
+      agents['http-old'] = await startAgentProcess(server.url, token, ['--name', 'bench-http-old'], {}, bin);
+    }
+    const setup: Setup = { client, serverPid: server.child.pid, agents, work, label };
     for (const which of cases) for (const mode of modes) await measureCase(setup, which, mode);
   } finally {
     for (const agent of Object.values(agents)) {

@@ -13,6 +13,9 @@ import { isBrokenSend, riding, type SendContext, sendFrom, sendOverHttp } from '
 export const batchFileBytes = 1024 * 1024;
 export const filesPerBatch = 64;
 
+/** Content PUTs of one batch in flight at once. */
+const sendsAtOnce = 4;
+
 /** Refusals after which the file is sent again alone (re-offered, resumed), not reported as failed. */
 const sendAgainAlone = new Set(['checksum_mismatch', 'staging_mismatch', 'upload_interrupted']);
 
@@ -37,10 +40,11 @@ export async function sendBatchOverHttp(
   const { offers } = await riding(context, () => client.daqAgents.offers(daqId, { owner, files: versions }));
   const results: PromiseSettledResult<'taken' | 'skipped'>[] = [];
   const sent: { index: number; md5: string; sha256: string }[] = [];
-  for (const [index, file] of files.entries()) {
+  const sendOne = async (index: number) => {
+    const file = files[index]!;
     if (offers[index]?.action === 'skip') {
       results[index] = { status: 'fulfilled', value: 'skipped' };
-      continue;
+      return;
     }
     const version: DaqAgentFileVersion = { owner, ...versions[index]! };
     try {
@@ -50,7 +54,14 @@ export async function sendBatchOverHttp(
         ? await alone(context, file)
         : { status: 'rejected', reason: error };
     }
-  }
+  };
+  // A few sends at once: one alone waits on each round trip, and the server's side of a small file is short.
+  let next = 0;
+  const sender = async () => {
+    while (next < files.length) await sendOne(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(sendsAtOnce, files.length) }, sender));
+  sent.sort((a, b) => a.index - b.index);
   if (sent.length === 0) return results;
   const committed = await riding(context, () =>
     client.daqAgents.commits(daqId, {

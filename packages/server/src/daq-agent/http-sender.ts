@@ -103,7 +103,9 @@ export async function sendFrom(
   const sha256 = createHash('sha256');
   let read = 0;
   async function* bytesFrom(offset: number) {
-    const stream = createReadStream(file.absolutePath, { highWaterMark: 1024 * 1024 });
+    // Sized to the file when small: a 1 MiB buffer for each 64 KB frame is mostly garbage to collect.
+    const highWaterMark = Math.min(1024 * 1024, version.size + 1);
+    const stream = createReadStream(file.absolutePath, { highWaterMark });
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       md5.update(chunk);
       sha256.update(chunk);

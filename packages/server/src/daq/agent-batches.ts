@@ -23,6 +23,8 @@ type Version = stagingStore.FileVersion;
 export interface AgentFileSteps {
   leased(actor: Actor, id: number, owner: string): Promise<Leased>;
   placeOf(leased: Leased, relativePath: string): Promise<{ path: string; source: string }>;
+  /** `placeOf` without the walk on disk, for files already offered. */
+  stagedPlaceOf(leased: Leased, relativePath: string): Promise<{ path: string; source: string }>;
   versionOf(daqId: number, path: string, body: { size: number; mtime: string }): Version;
   /** Bytes held of each version, by path, its staging made if new. */
   stageMany(leased: Leased, versions: readonly Version[]): Promise<Map<string, number>>;
@@ -40,7 +42,11 @@ export function createAgentBatches(context: ServiceContext, steps: AgentFileStep
   const groupCommit = createGroupCommit(db);
 
   /** Every file's place in the experiment, or one 400 naming each bad path (nothing changed yet). */
-  async function placesOf(leased: Leased, files: readonly { relativePath: string }[]) {
+  async function placesOf(
+    leased: Leased,
+    files: readonly { relativePath: string }[],
+    placeOf = steps.placeOf,
+  ) {
     const problems: FieldProblem[] = [];
     const seen = new Set<string>();
     const places = await Promise.all(
@@ -50,7 +56,7 @@ export function createAgentBatches(context: ServiceContext, steps: AgentFileStep
           problems.push({ field, message: `${relativePath} is in the batch twice` });
         seen.add(relativePath);
         try {
-          return await steps.placeOf(leased, relativePath);
+          return await placeOf(leased, relativePath);
         } catch (error) {
           if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
           const [problem] = error.details.fields as FieldProblem[];
@@ -106,7 +112,7 @@ export function createAgentBatches(context: ServiceContext, steps: AgentFileStep
      */
     async commits(actor: Actor, id: number, body: CommitsBody): Promise<CommitsResponse> {
       const leased = await steps.leased(actor, id, body.owner);
-      const places = await placesOf(leased, body.files);
+      const places = await placesOf(leased, body.files, steps.stagedPlaceOf);
       const results: CommitsResponse['results'] = [];
       const verified = await Promise.allSettled(body.files.map((file) => steps.verifyStaged(leased, file)));
       const ready: { index: number; staged: Staged }[] = [];

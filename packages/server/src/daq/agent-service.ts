@@ -23,7 +23,7 @@ import { pathsOf } from '../storage/lifecycle.ts';
 import { DestinationConflictError, NoSpaceError, PathOutsideRootError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { digestFile, type FileDigest, syncFile } from '../transfer/place-staged.ts';
-import { resolveInside } from '../transfer/safe-path.ts';
+import { checkRelativePath, resolveInside } from '../transfer/safe-path.ts';
 import { createAgentBatches } from './agent-batches.ts';
 import type {
   AgentDaq,
@@ -99,6 +99,21 @@ export function createDaqAgentService(context: ServiceContext) {
     }
   }
 
+  /**
+   * `placeOf` without its walk on disk, for a file already offered: a staging row exists only for a path
+   * the offer's `placeOf` let through, the bytes go to staging, and the rename into place resolves again.
+   */
+  async function stagedPlaceOf({ daq, experiment }: Leased, relativePath: string) {
+    const path = daq.dest_directory ? `${daq.dest_directory}/${relativePath}` : relativePath;
+    try {
+      checkRelativePath(pathsOf(context, experiment).dataDirectory, path);
+    } catch (error) {
+      if (error instanceof PathOutsideRootError) throw invalidField('relativePath', error.message);
+      throw error;
+    }
+    return { path, source: posix.join(daq.data_directory, relativePath) };
+  }
+
   const versionOf = (daqId: number, path: string, body: Pick<FileVersionBody, 'size' | 'mtime'>) => ({
     daqId,
     path,
@@ -152,7 +167,7 @@ export function createDaqAgentService(context: ServiceContext) {
    */
   async function verifyStaged(leasedDaq: Leased, body: Omit<ChecksumsBody, 'owner'>): Promise<Staged> {
     const id = leasedDaq.daq.id;
-    const { path, source } = await placeOf(leasedDaq, body.relativePath);
+    const { path, source } = await stagedPlaceOf(leasedDaq, body.relativePath);
     const version = versionOf(id, path, body);
     const row = await stagingStore.findStaging(db, version);
     if (!row) throw new AppError('staging_mismatch', `offer and send ${path} first`, { held: 0 });
@@ -161,7 +176,7 @@ export function createDaqAgentService(context: ServiceContext) {
     const held = await writer.held(file, row.id);
     if (held !== body.size)
       throw new AppError('staging_mismatch', `${path}: ${held} of ${body.size} bytes held`, { held });
-    const digest = await digestFile(file, { md5: true }).catch((error: unknown) => {
+    const digest = await digestFile(file, { md5: true, expectedSize: body.size }).catch((error: unknown) => {
       // A commit sent twice: the first one took the file (and its staging row goes next).
       if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
       throw new AppError('staging_mismatch', `${path}: nothing held`, { held: 0 });
@@ -219,6 +234,7 @@ export function createDaqAgentService(context: ServiceContext) {
   const batches = createAgentBatches(context, {
     leased,
     placeOf,
+    stagedPlaceOf,
     versionOf,
     stageMany,
     verifyStaged,
@@ -331,7 +347,7 @@ export function createDaqAgentService(context: ServiceContext) {
     /** Appends the request body to the staged bytes at `offset`, which must be what the server holds. */
     async receive(actor: Actor, id: number, query: ContentQuery, body: Readable) {
       const leasedDaq = await leased(actor, id, query.owner);
-      const { path } = await placeOf(leasedDaq, query.relativePath);
+      const { path } = await stagedPlaceOf(leasedDaq, query.relativePath);
       const row = await stagingStore.findStaging(db, versionOf(id, path, query));
       if (!row) throw new AppError('staging_mismatch', `offer ${path} before sending it`, { held: 0 });
       const file = stagingPath(context, leasedDaq.experiment, id, row.id);
@@ -354,10 +370,12 @@ export function createDaqAgentService(context: ServiceContext) {
     async catalogCopied(actor: Actor, id: number, body: ChecksumsBody): Promise<TakenResponse> {
       const leasedDaq = await leased(actor, id, body.owner);
       const { path, destination, source } = await placeOf(leasedDaq, body.relativePath);
-      const digest = await digestFile(destination, { md5: false }).catch((error: unknown) => {
-        if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
-        throw new AppError('file_not_found', `${path} is not in the experiment's storage`, { path });
-      });
+      const digest = await digestFile(destination, { md5: false, expectedSize: body.size }).catch(
+        (error: unknown) => {
+          if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+          throw new AppError('file_not_found', `${path} is not in the experiment's storage`, { path });
+        },
+      );
       if (digest.size !== body.size || digest.sha256 !== body.sha256) {
         throw new AppError('checksum_mismatch', `${path} in storage does not match the checksums sent`, {
           path,
