@@ -18,8 +18,9 @@
  *        --large-mb 200 --cases small,large --modes in-process,http,direct
  *        --only sqlite|postgres|both (sqlite) --max-wait 600 --old-agent DIR]
  *
- * --old-agent DIR: a checkout of an older commit (with node_modules) whose `dm daq-agent` runs as mode
- * `http-old` (add it to --modes): the agent before a change, against this server, in the same run.
+ * --old-agent DIR: a checkout of an older commit (with node_modules) whose `dm daq-agent` runs as modes
+ * `http-old` and `direct-old` (add them to --modes): the agent before a change, against this server, in
+ * the same run.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -67,9 +68,9 @@ const station = '8-ID-I';
 
 /**
  * Who takes the files: the server's own DAQ, or an agent over HTTP or copying into mounted storage, or
- * (`http-old`, with --old-agent) an older checkout's agent over HTTP against this server.
+ * (`http-old`, `direct-old`, with --old-agent) an older checkout's agent the same ways against this server.
  */
-type Mode = 'in-process' | 'http' | 'direct' | 'http-old';
+type Mode = 'in-process' | 'http' | 'direct' | 'http-old' | 'direct-old';
 type AgentKind = Exclude<Mode, 'in-process'>;
 
 interface Setup {
@@ -88,6 +89,7 @@ function agentOf(mode: Mode): AgentKind | undefined {
     case 'http':
     case 'direct':
     case 'http-old':
+    case 'direct-old':
       return mode;
     default: {
       const never: never = mode;
@@ -159,7 +161,7 @@ async function measureCase(setup: Setup, which: Case, mode: Mode): Promise<void>
       `${fmt((done.taken * mb) / seconds)} MB/s end to end; writer ${fmt(count / writerSeconds)} files/s; ` +
       `server CPU ${perFile(server)} (${fmt(server, 1)} s)` +
       (agent === undefined ? '' : `, agent CPU ${perFile(agentCpu)} (${fmt(agentCpu, 1)} s)`) +
-      (mode === 'direct' ? '' : `; take p50 ${fmt(percentile(takeMs, 50), 1)} ms`) +
+      (mode.startsWith('direct') ? '' : `; take p50 ${fmt(percentile(takeMs, 50), 1)} ms`) +
       (requests === '' ? '' : `; requests: ${requests}`),
   );
   await rm(detector, { recursive: true });
@@ -182,10 +184,13 @@ async function measure(label: string, databaseUrl: string | undefined, root: str
     agents.direct = await startAgentProcess(server.url, token, [
       ...['--name', 'bench-direct', '--storage-root', join(data, 'storage')],
     ]);
-    if (modes.includes('http-old')) {
-      if (values['old-agent'] === undefined) throw new Error('mode http-old needs --old-agent DIR');
+    for (const mode of ['http-old', 'direct-old'] as const) {
+      if (!modes.includes(mode)) continue;
+      if (values['old-agent'] === undefined) throw new Error(`mode ${mode} needs --old-agent DIR`);
       const bin = join(values['old-agent'], 'packages', 'cli', 'bin', 'dm.js');
-      agents['http-old'] = await startAgentProcess(server.url, token, ['--name', 'bench-http-old'], {}, bin);
+      const args = ['--name', `bench-${mode}`];
+      if (mode === 'direct-old') args.push('--storage-root', join(data, 'storage'));
+      agents[mode] = await startAgentProcess(server.url, token, args, {}, bin);
     }
     const setup: Setup = { client, serverPid: server.child.pid, agents, work, label };
     for (const which of cases) for (const mode of modes) await measureCase(setup, which, mode);

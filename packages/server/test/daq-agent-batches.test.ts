@@ -44,7 +44,7 @@ describeBackends('DAQ agent batches', (backend) => {
   });
   after(() => t.close());
 
-  const post = (what: 'offers' | 'commits' | 'offer' | 'commit', body: unknown) =>
+  const post = (what: 'offers' | 'commits' | 'catalogs' | 'offer' | 'commit', body: unknown) =>
     t.call('POST', `/api/v1/daqs/${daqId}/files/${what}`, { token: manager, body });
   const send = (content: string, version: { relativePath: string; size: number; mtime: string }) =>
     t.app.http.inject({
@@ -201,6 +201,38 @@ describeBackends('DAQ agent batches', (backend) => {
     });
     assert.equal(stranger.status, 409);
     assert.equal(stranger.body.error.code, 'lease_lost');
+  });
+
+  it('catalogs a batch of direct copies file by file: verified ones together, a wrong or missing one refused alone', async () => {
+    const files = { d1: 'direct 1: copied intact', d2: 'direct 2: damaged in storage' };
+    writeFileSync(join(experiment.dataDirectory, 'd1.h5'), files.d1);
+    writeFileSync(join(experiment.dataDirectory, 'd2.h5'), `${files.d2.slice(0, -1)}?`);
+    const cataloged = await post('catalogs', {
+      owner,
+      files: [
+        checksumsOf('d1.h5', files.d1),
+        checksumsOf('d2.h5', files.d2),
+        checksumsOf('d3.h5', 'direct 3: never copied'),
+      ],
+    });
+    assert.equal(cataloged.status, 200, JSON.stringify(cataloged.body));
+    const [d1, d2, d3] = cataloged.body.results;
+    assert.deepEqual([d1.status, d1.path, d1.outcome], ['taken', 'd1.h5', 'copied']);
+    assert.deepEqual([d2.status, d2.error.code], ['failed', 'checksum_mismatch']);
+    assert.deepEqual([d3.status, d3.error.code], ['failed', 'file_not_found']);
+    const paths = await catalogPaths();
+    assert.ok(paths.includes('d1.h5') && !paths.includes('d2.h5') && !paths.includes('d3.h5'), `${paths}`);
+    const record = (await t.call('GET', '/api/v1/experiments/batch-exp/file?path=d1.h5')).body;
+    assert.equal(record.sha256Sum, hex('sha256', files.d1));
+
+    const refused = await post('catalogs', {
+      owner,
+      files: [checksumsOf('d2.h5', files.d2), checksumsOf('../d4.h5', 'x')],
+    });
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.details.fields[0].field, 'files/1/relativePath');
+    assert.equal((await post('catalogs', { owner, files: [] })).status, 400);
+    assert.deepEqual(await catalogPaths(), paths, 'a refused batch catalogs nothing');
   });
 
   /** A real agent beside this app, through a link that counts (or refuses) what it carries. */

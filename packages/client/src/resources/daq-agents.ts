@@ -80,6 +80,14 @@ export class DaqAgentsApi {
     return this.transport.request('POST', base + path`/daqs/${id}/files/commits`, { body: input });
   }
 
+  /** Direct copy, many files at once: each re-read and verified, cataloged together; one result per file. */
+  catalogs(
+    id: number,
+    input: { owner: string; files: Omit<DaqAgentFileChecksums, 'owner'>[] },
+  ): Promise<{ results: DaqAgentCommitResult[] }> {
+    return this.transport.request('POST', base + path`/daqs/${id}/files/catalogs`, { body: input });
+  }
+
   /** Direct copy: the file is in mounted storage already; the server re-reads it, then catalogs it. */
   catalog(id: number, input: DaqAgentFileChecksums): Promise<DaqAgentTaken> {
     return this.transport.request('POST', base + path`/daqs/${id}/files/catalog`, { body: input });

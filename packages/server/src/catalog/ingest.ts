@@ -263,6 +263,30 @@ export async function catalogStored(
   await context.db.transaction().execute((trx) => writeRecords(trx, context, [prepared]));
 }
 
+/**
+ * `catalogStored` for many files at once (a DAQ agent's direct copies): their records written in one
+ * transaction shared through `groupCommit`; one result per item, in order, a file's failure its own.
+ */
+export async function catalogStoredFiles(
+  context: ServiceContext,
+  items: readonly {
+    request: Omit<IngestRequest, 'overwrite'>;
+    destination: string;
+    file: FileDigest & { mtime: string; transferMs: number | null };
+  }[],
+  options: { groupCommit?: GroupCommit } = {},
+): Promise<PromiseSettledResult<void>[]> {
+  const prepared = await Promise.allSettled(
+    items.map((item) => prepareRecord(context, item.request, item.destination, item.file)),
+  );
+  const ready = prepared.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const committed = await commitRecords(context, options.groupCommit, ready);
+  let position = 0;
+  return prepared.map((result) =>
+    result.status === 'rejected' ? result : (committed[position++] as PromiseSettledResult<void>),
+  );
+}
+
 /** A file's catalog record, ready to write: what it carries read, its event built. */
 interface PreparedRecord {
   request: Omit<IngestRequest, 'overwrite'>;

@@ -15,7 +15,7 @@ import { largeTakesAtOnce, type TakeOutcome, TakePool, takesAtOnce } from '../da
 import { NoSpaceError } from '../transfer/errors.ts';
 import { largeFileBytes } from '../transfer/verified-copy.ts';
 import type { SourceFile } from '../uploads/source-files.ts';
-import { copyDirectly } from './direct-sender.ts';
+import { copyBatchDirectly, copyDirectly } from './direct-sender.ts';
 import { batchFileBytes, filesPerBatch, sendBatchOverHttp } from './http-batch-sender.ts';
 import { isInterruption, type SendContext, sendOverHttp } from './http-sender.ts';
 
@@ -81,12 +81,10 @@ export async function runAgentDaq(
     largeLimit: largeTakesAtOnce(),
     retryMs,
     take,
-    // Small files over HTTP go in batches; direct copies one by one.
-    ...(options.storageRoot === undefined && {
-      takeBatch: agentTakeBatch(send, take, tracker, state, log),
-      batchBytes: batchFileBytes,
-      maxBatch: filesPerBatch,
-    }),
+    // Small files found together go in batches: over HTTP, or copied and then cataloged together.
+    takeBatch: agentTakeBatch(send, take, batchSender(options, daq, send), tracker, state, log),
+    batchBytes: batchFileBytes,
+    maxBatch: filesPerBatch,
   });
   const finder = discoveryFeeding(pool, {
     root: daq.dataDirectory,
@@ -181,12 +179,13 @@ function agentTake(
 }
 
 /**
- * The pool's batch of small files over HTTP (http-batch-sender.ts), each file's outcome its own. A server
- * too old for batches gets the files one at a time from then on.
+ * The pool's batch of small files (over HTTP, http-batch-sender.ts; or direct copies cataloged together),
+ * each file's outcome its own. A server too old for batches gets the files one at a time from then on.
  */
 function agentTakeBatch(
   send: SendContext,
   take: (settled: SettledFile<SourceFile>) => Promise<TakeOutcome>,
+  sendBatch: (batch: SettledFile<SourceFile>[]) => Promise<PromiseSettledResult<unknown>[]>,
   tracker: SettleTracker,
   state: AgentDaqState,
   log: FastifyBaseLogger,
@@ -199,12 +198,9 @@ function agentTakeBatch(
   return async (batch) => {
     if (send.isStopping() || state.leaseLost) return batch.map(() => 'done');
     if (!state.batches) return oneByOne(batch);
-    let results: PromiseSettledResult<'taken' | 'skipped'>[];
+    let results: PromiseSettledResult<unknown>[];
     try {
-      results = await sendBatchOverHttp(
-        send,
-        batch.map((settled) => settled.file),
-      );
+      results = await sendBatch(batch);
     } catch (error) {
       if (error instanceof ApiError && error.code === 'route_not_found') {
         log.info('the server takes no batches (older than this agent): sending files one at a time');
@@ -214,11 +210,27 @@ function agentTakeBatch(
       return batch.map((settled) => notTaken(settled, error, tracker, state, log));
     }
     return batch.map((settled, index) => {
-      const result = results[index] as PromiseSettledResult<'taken' | 'skipped'>;
+      const result = results[index] as PromiseSettledResult<unknown>;
       if (result.status === 'rejected') return notTaken(settled, result.reason, tracker, state, log);
       tracker.markTaken(settled.path, settled.file.size, settled.file.mtimeMs);
       return 'done';
     });
+  };
+}
+
+/** How a batch of small files is sent: over HTTP, or copied into mounted storage and cataloged together. */
+function batchSender(options: AgentMonitorOptions, daq: AgentDaq, send: SendContext) {
+  const { storageRoot } = options;
+  return (batch: SettledFile<SourceFile>[]): Promise<PromiseSettledResult<unknown>[]> => {
+    const files = batch.map((settled) => settled.file);
+    if (storageRoot === undefined) return sendBatchOverHttp(send, files);
+    return copyBatchDirectly(
+      send,
+      daq,
+      storageRoot,
+      files,
+      batch.map((settled) => settled.path),
+    );
   };
 }
 

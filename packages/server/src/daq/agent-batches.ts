@@ -8,13 +8,18 @@
  */
 import type { Actor } from '../auth/principal.ts';
 import { createGroupCommit } from '../catalog/group-commit.ts';
-import { ingestStagedFiles, type StagedRequest } from '../catalog/ingest.ts';
+import {
+  catalogStoredFiles,
+  type IngestRequest,
+  ingestStagedFiles,
+  type StagedRequest,
+} from '../catalog/ingest.ts';
 import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import type { FileRow } from '../db/tables.ts';
 import { AppError, type FieldProblem, invalidField, validationFailed } from '../errors/app-error.ts';
 import type { CommitsBody, CommitsResponse, OffersBody, TakenResponse } from './agent-schemas.ts';
-import type { Leased, Staged } from './agent-service.ts';
+import type { Copied, Leased, Staged } from './agent-service.ts';
 import * as stagingStore from './staging-store.ts';
 
 type Version = stagingStore.FileVersion;
@@ -32,6 +37,12 @@ export interface AgentFileSteps {
   stagedRequest(leased: Leased, staged: Staged, existing: FileRow | undefined): Promise<StagedRequest>;
   refuseTake(staged: Staged, error: unknown): Promise<never>;
   takenOf(staged: Staged, outcome: TakenResponse['outcome']): TakenResponse;
+  verifyCopied(leased: Leased, body: CommitsBody['files'][number]): Promise<Copied>;
+  copiedRequest(
+    leased: Leased,
+    copied: Copied,
+    existing: FileRow | undefined,
+  ): Omit<IngestRequest, 'overwrite'>;
 }
 
 type Failure = Extract<CommitsResponse['results'][number], { status: 'failed' }>;
@@ -144,6 +155,53 @@ export function createAgentBatches(context: ServiceContext, steps: AgentFileStep
         }
       }
       await stagingStore.deleteStaging(db, done);
+      return { results };
+    },
+
+    /**
+     * Direct copy: many files the agent copied into mounted storage, each re-read and verified, the good
+     * ones cataloged together; one result per file, in order.
+     */
+    async catalogs(actor: Actor, id: number, body: CommitsBody): Promise<CommitsResponse> {
+      const leased = await steps.leased(actor, id, body.owner);
+      await placesOf(leased, body.files);
+      const results: CommitsResponse['results'] = [];
+      const verified = await Promise.allSettled(body.files.map((file) => steps.verifyCopied(leased, file)));
+      const ready: { index: number; copied: Copied }[] = [];
+      verified.forEach((outcome, index) => {
+        if (outcome.status === 'fulfilled') ready.push({ index, copied: outcome.value });
+        else results[index] = failure(body.files[index]!.relativePath, outcome.reason);
+      });
+      const existing = await findFiles(
+        db,
+        leased.experiment.id,
+        ready.map(({ copied }) => copied.path),
+      );
+      const cataloged = await catalogStoredFiles(
+        context,
+        ready.map(({ copied }) => ({
+          request: steps.copiedRequest(leased, copied, existing.get(copied.path)),
+          destination: copied.destination,
+          file: copied.file,
+        })),
+        { groupCommit },
+      );
+      for (const [position, { index, copied }] of ready.entries()) {
+        const file = body.files[index]!;
+        const outcome = cataloged[position]!;
+        results[index] =
+          outcome.status === 'rejected'
+            ? failure(file.relativePath, outcome.reason)
+            : {
+                relativePath: file.relativePath,
+                status: 'taken',
+                path: copied.path,
+                outcome: 'copied',
+                size: file.size,
+                md5: file.md5,
+                sha256: file.sha256,
+              };
+      }
       return { results };
     },
   };

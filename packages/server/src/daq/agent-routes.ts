@@ -115,6 +115,19 @@ export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService)
     (request) => agents.commits(actorOf(request), request.params.id, request.body),
   );
   app.post(
+    '/api/v1/daqs/:id/files/catalogs',
+    {
+      schema: {
+        tags,
+        summary: 'Direct copy: verify and catalog many files the agent copied, together; one result per file',
+        params: DaqParams,
+        body: CommitsBody,
+        response: { 200: CommitsResponse },
+      },
+    },
+    (request) => agents.catalogs(actorOf(request), request.params.id, request.body),
+  );
+  app.post(
     '/api/v1/daqs/:id/files/catalog',
     {
       schema: {

@@ -47,6 +47,14 @@ export interface Leased {
   experiment: ExperimentRecord;
 }
 
+/** A file the agent copied into storage, verified, ready to catalog. */
+export interface Copied {
+  path: string;
+  source: string;
+  destination: string;
+  file: FileDigest & { mtime: string; transferMs: null };
+}
+
 /** A sent file whose staged bytes match the agent's checksums, durable, ready to be put in place. */
 export interface Staged {
   path: string;
@@ -231,6 +239,36 @@ export function createDaqAgentService(context: ServiceContext) {
     sha256: staged.digest.sha256,
   });
 
+  /** A file the agent copied into storage, re-read: its size and SHA-256 must be the ones sent. */
+  async function verifyCopied(leasedDaq: Leased, body: Omit<ChecksumsBody, 'owner'>): Promise<Copied> {
+    const { path, destination, source } = await placeOf(leasedDaq, body.relativePath);
+    const digest = await digestFile(destination, { md5: false, expectedSize: body.size }).catch(
+      (error: unknown) => {
+        if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+        throw new AppError('file_not_found', `${path} is not in the experiment's storage`, { path });
+      },
+    );
+    if (digest.size !== body.size || digest.sha256 !== body.sha256) {
+      throw new AppError('checksum_mismatch', `${path} in storage does not match the checksums sent`, {
+        path,
+        expectedSha256: body.sha256,
+        actualSha256: digest.sha256,
+      });
+    }
+    const { size, md5, sha256 } = body;
+    const mtime = versionOf(leasedDaq.daq.id, path, body).mtime;
+    return { path, source, destination, file: { size, md5, sha256, mtime, transferMs: null } };
+  }
+
+  const copiedRequest = ({ daq, experiment }: Leased, copied: Copied, existing: FileRow | undefined) => ({
+    experiment,
+    source: copied.source,
+    path: copied.path,
+    existing,
+    origin: { type: 'daq' as const, id: daq.id },
+    workflow: workflowOf(daq),
+  });
+
   const batches = createAgentBatches(context, {
     leased,
     placeOf,
@@ -241,6 +279,8 @@ export function createDaqAgentService(context: ServiceContext) {
     stagedRequest,
     refuseTake,
     takenOf,
+    verifyCopied,
+    copiedRequest,
   });
 
   return {
@@ -369,44 +409,20 @@ export function createDaqAgentService(context: ServiceContext) {
     /** Direct copy: the agent wrote the file into mounted storage; re-read and verified before cataloging. */
     async catalogCopied(actor: Actor, id: number, body: ChecksumsBody): Promise<TakenResponse> {
       const leasedDaq = await leased(actor, id, body.owner);
-      const { path, destination, source } = await placeOf(leasedDaq, body.relativePath);
-      const digest = await digestFile(destination, { md5: false, expectedSize: body.size }).catch(
-        (error: unknown) => {
-          if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
-          throw new AppError('file_not_found', `${path} is not in the experiment's storage`, { path });
-        },
-      );
-      if (digest.size !== body.size || digest.sha256 !== body.sha256) {
-        throw new AppError('checksum_mismatch', `${path} in storage does not match the checksums sent`, {
-          path,
-          expectedSha256: body.sha256,
-          actualSha256: digest.sha256,
-        });
-      }
+      const copied = await verifyCopied(leasedDaq, body);
+      const existing = await findFile(db, leasedDaq.experiment.id, copied.path);
       await catalogStored(
         context,
-        {
-          experiment: leasedDaq.experiment,
-          source,
-          path,
-          existing: await findFile(db, leasedDaq.experiment.id, path),
-          origin: { type: 'daq', id },
-          workflow: workflowOf(leasedDaq.daq),
-        },
-        destination,
-        {
-          size: body.size,
-          md5: body.md5,
-          sha256: body.sha256,
-          mtime: versionOf(id, path, body).mtime,
-          transferMs: null,
-        },
+        copiedRequest(leasedDaq, copied, existing),
+        copied.destination,
+        copied.file,
       );
-      return { path, outcome: 'copied', size: body.size, md5: body.md5, sha256: body.sha256 };
+      return { path: copied.path, outcome: 'copied', size: body.size, md5: body.md5, sha256: body.sha256 };
     },
 
     offers: batches.offers,
     commits: batches.commits,
+    catalogs: batches.catalogs,
   };
 }
 
