@@ -29,8 +29,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,6 +41,20 @@ import {
   startServerProcess,
 } from '../packages/server/test/support/server-process.ts';
 import { findPostgresBinaries, startPostgresCluster } from '../scripts/postgres-cluster.ts';
+import {
+  ascending,
+  type CatalogFile,
+  cpuSeconds,
+  DaqApi,
+  fmt,
+  MB,
+  percent,
+  percentile,
+  smallName,
+  writeLargeFiles,
+  writeSmallFile,
+  writeSmallFiles,
+} from './daq-support.ts';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -68,12 +81,8 @@ const cases = new Set(values.cases.split(','));
 const maxWaitMs = Number(values['max-wait']) * 1000;
 const cpuProfDir = values['cpu-prof-dir'];
 const settleSeconds = 0.2;
-const pollMs = 100;
-/** A wait ends early when the count has not moved for this long. */
-const stallMs = 60_000;
 const password = 'bench-admin-password';
 const station = '8-ID-I';
-const MB = 2 ** 20;
 
 // ---------------------------------------------------------------------------------------------------------
 // The server and its API
@@ -115,137 +124,8 @@ async function startProfiledServer(args: string[], env: Record<string, string>):
   };
 }
 
-interface Daq {
-  id: number;
-  status: string;
-  nProcessedFiles: number;
-  nProcessingErrors: number;
-  lastError: string | null;
-}
-
-interface CatalogFile {
-  experimentFilePath: string;
-  createdAt: string;
-  transferMs: number | null;
-}
-
-class Api {
-  constructor(
-    readonly url: string,
-    private readonly token: string,
-  ) {}
-
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await api(this.url, method, path, this.token, body);
-    if (response.status >= 300)
-      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
-    return response.body as T;
-  }
-
-  /** A new experiment and a DAQ on `directory` into it, once the server's runner has claimed the DAQ. */
-  async startDaq(experiment: string, directory: string): Promise<Daq> {
-    await this.call('POST', '/api/v1/experiments', { name: experiment, station });
-    const daq = await this.call<Daq>('POST', '/api/v1/daqs', {
-      experiment,
-      dataDirectory: directory,
-      settleSeconds,
-    });
-    for (let waited = 0; waited < 30_000; waited += pollMs) {
-      if ((await this.daq(daq.id)).status === 'running') return daq;
-      await sleep(pollMs);
-    }
-    throw new Error(`DAQ ${daq.id} not running after 30 s`);
-  }
-
-  daq(id: number): Promise<Daq> {
-    return this.call<Daq>('GET', `/api/v1/daqs/${id}`);
-  }
-
-  /**
-   * Polls the DAQ every 100 ms until it has taken `count` files; the time of the poll that saw them all, in
-   * performance.now() milliseconds. Gives up after --max-wait, or when the count has not moved for a
-   * minute; the files taken by then are returned with the time of the last poll.
-   */
-  async waitForTaken(id: number, count: number): Promise<{ taken: number; at: number; complete: boolean }> {
-    const started = performance.now();
-    let taken = -1;
-    let movedAt = started;
-    while (true) {
-      const daq = await this.daq(id);
-      const at = performance.now();
-      if (daq.nProcessingErrors > 0) throw new Error(`DAQ ${id}: ${daq.lastError}`);
-      if (daq.nProcessedFiles >= count) return { taken: daq.nProcessedFiles, at, complete: true };
-      if (daq.nProcessedFiles !== taken) {
-        taken = daq.nProcessedFiles;
-        movedAt = at;
-      }
-      if (at - started > maxWaitMs || at - movedAt > stallMs) return { taken, at, complete: false };
-      await sleep(pollMs);
-    }
-  }
-
-  /** Every catalog record of an experiment, in pages of 1,000. */
-  async files(experiment: string): Promise<CatalogFile[]> {
-    const files: CatalogFile[] = [];
-    let cursor: string | null = null;
-    do {
-      const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
-      const page: { items: CatalogFile[]; nextCursor: string | null } = await this.call(
-        'GET',
-        `/api/v1/experiments/${experiment}/files?limit=1000${query}`,
-      );
-      files.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    return files;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Writers, cp, arithmetic
-
-/** One random buffer, each file made distinct by its number in the first bytes. */
-function writeSmallFile(path: string, content: Buffer, index: number): void {
-  content.writeUInt32LE(index, 0);
-  writeFileSync(path, content);
-}
-
-/** Writes `count` small files, yielding to the event loop every 100 so the polls run; seconds taken. */
-async function writeSmallFiles(directory: string, count: number): Promise<number> {
-  const content = randomBytes(smallKb * 1024);
-  const started = performance.now();
-  for (let i = 0; i < count; i++) {
-    writeSmallFile(join(directory, smallName(i)), content, i);
-    if (i % 100 === 99) await new Promise(setImmediate);
-  }
-  return (performance.now() - started) / 1000;
-}
-
-const smallName = (i: number) => `frame-${String(i).padStart(6, '0')}.tif`;
-
-/** Large files in 4 MiB writes from a few random chunks, each chunk stamped with its file and position. */
-async function writeLargeFiles(directory: string, count: number): Promise<number> {
-  const chunkBytes = 4 * MB;
-  const chunks = Array.from({ length: 4 }, () => randomBytes(chunkBytes));
-  const started = performance.now();
-  for (let i = 0; i < count; i++) {
-    const fd = openSync(join(directory, `scan-${String(i).padStart(4, '0')}.raw`), 'w');
-    try {
-      for (let written = 0, n = 0; written < largeMb * MB; n++) {
-        const chunk = chunks[n % chunks.length]!;
-        chunk.writeUInt32LE(i, 0);
-        chunk.writeUInt32LE(n, 4);
-        const length = Math.min(chunkBytes, largeMb * MB - written);
-        writeSync(fd, chunk, 0, length);
-        written += length;
-      }
-    } finally {
-      closeSync(fd);
-    }
-    await new Promise(setImmediate);
-  }
-  return (performance.now() - started) / 1000;
-}
 
 /**
  * Best seconds of `cp`, and of `cp` then `sync`, copying into fresh directories under `work`: each runs
@@ -273,15 +153,6 @@ async function timeCp(
   return best;
 }
 
-/** Nearest-rank percentile of ascending `sorted`. */
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
-const ascending = (numbers: number[]) => [...numbers].sort((a, b) => a - b);
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const percent = (part: number, whole: number) => `${fmt((100 * part) / whole)}%`;
 const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
 
 /**
@@ -298,26 +169,20 @@ function takeTimes(files: CatalogFile[], cpuSeconds: number): string {
 }
 
 let serverPid: number | undefined;
-/** CPU seconds (user + system) the server process has used so far, from /proc. */
-async function serverCpuSeconds(): Promise<number> {
-  if (serverPid === undefined) return 0;
-  const stat = await readFile(`/proc/${serverPid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces): utime and stime are the 14th and 15th fields.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+/** CPU seconds (user + system) the server process has used so far. */
+const serverCpuSeconds = () => cpuSeconds(serverPid);
 
 // ---------------------------------------------------------------------------------------------------------
 // The cases
 
-async function small(client: Api, work: string, label: string): Promise<void> {
+async function small(client: DaqApi, work: string, label: string): Promise<void> {
   const detector = join(work, 'small-detector');
   await mkdir(detector);
   const daq = await client.startDaq('daq-small', detector);
   await run('sync');
   const cpuBefore = await serverCpuSeconds();
   const started = performance.now();
-  const writing = writeSmallFiles(detector, smallCount);
+  const writing = writeSmallFiles(detector, smallCount, smallKb);
   const done = await client.waitForTaken(daq.id, smallCount);
   const cpu = (await serverCpuSeconds()) - cpuBefore;
   const writerSeconds = await writing;
@@ -336,14 +201,14 @@ async function small(client: Api, work: string, label: string): Promise<void> {
   await rm(detector, { recursive: true });
 }
 
-async function large(client: Api, work: string, label: string): Promise<void> {
+async function large(client: DaqApi, work: string, label: string): Promise<void> {
   const detector = join(work, 'large-detector');
   await mkdir(detector);
   const daq = await client.startDaq('daq-large', detector);
   await run('sync');
   const cpuBefore = await serverCpuSeconds();
   const started = performance.now();
-  const writing = writeLargeFiles(detector, largeCount);
+  const writing = writeLargeFiles(detector, largeCount, largeMb);
   const done = await client.waitForTaken(daq.id, largeCount);
   const cpu = (await serverCpuSeconds()) - cpuBefore;
   const writerSeconds = await writing;
@@ -364,7 +229,7 @@ async function large(client: Api, work: string, label: string): Promise<void> {
   await rm(detector, { recursive: true });
 }
 
-async function latency(client: Api, work: string, label: string): Promise<void> {
+async function latency(client: DaqApi, work: string, label: string): Promise<void> {
   const detector = join(work, 'latency-detector');
   await mkdir(detector);
   const daq = await client.startDaq('daq-latency', detector);
@@ -427,7 +292,7 @@ async function measure(label: string, databaseUrl: string | undefined, root: str
   serverPid = server.child.pid;
   try {
     const login = await api(server.url, 'POST', '/api/v1/auth/login', null, { username: 'admin', password });
-    const client = new Api(server.url, login.body.token as string);
+    const client = new DaqApi(server.url, login.body.token as string, { station, settleSeconds, maxWaitMs });
     await client.call('POST', '/api/v1/stations', { name: station });
     if (cases.has('small')) await small(client, work, label);
     if (cases.has('large')) await large(client, work, label);

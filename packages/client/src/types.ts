@@ -455,6 +455,20 @@ export interface DaqAgentTaken {
   sha256: string;
 }
 
+/** A file's answer in a batch of offers (`offers`), in the order asked. */
+export interface DaqAgentBatchOffer extends DaqAgentOffer {
+  relativePath: string;
+}
+
+/** A file's result in a batch of commits (`commits`): taken, or refused as the single commit would be. */
+export type DaqAgentCommitResult =
+  | ({ relativePath: string; status: 'taken' } & DaqAgentTaken)
+  | {
+      relativePath: string;
+      status: 'failed';
+      error: { code: string; message: string; details: Record<string, unknown> };
+    };
+
 // Workflows and jobs
 //
 // - workflow: a named sequence of stages (APS format), identified by (owner, name); `owner` is a name space,

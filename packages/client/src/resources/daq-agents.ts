@@ -1,6 +1,8 @@
 import { path, type Transport } from '../transport.ts';
 import type {
   AgentDaq,
+  DaqAgentBatchOffer,
+  DaqAgentCommitResult,
   DaqAgentFileChecksums,
   DaqAgentFileVersion,
   DaqAgentOffer,
@@ -57,6 +59,33 @@ export class DaqAgentsApi {
   /** The server verifies the sent bytes against these checksums (`checksum_mismatch`), then takes the file. */
   commit(id: number, input: DaqAgentFileChecksums): Promise<DaqAgentTaken> {
     return this.transport.request('POST', base + path`/daqs/${id}/files/commit`, { body: input });
+  }
+
+  /**
+   * Offers many versions at once (small files, up to 256): one answer per file, in order. A server older
+   * than these batches answers 404 `route_not_found`: offer one at a time.
+   */
+  offers(
+    id: number,
+    input: { owner: string; files: Omit<DaqAgentFileVersion, 'owner'>[] },
+  ): Promise<{ offers: DaqAgentBatchOffer[] }> {
+    return this.transport.request('POST', base + path`/daqs/${id}/files/offers`, { body: input });
+  }
+
+  /** Commits many sent files at once: taken together, one result per file (a file's failure is its own). */
+  commits(
+    id: number,
+    input: { owner: string; files: Omit<DaqAgentFileChecksums, 'owner'>[] },
+  ): Promise<{ results: DaqAgentCommitResult[] }> {
+    return this.transport.request('POST', base + path`/daqs/${id}/files/commits`, { body: input });
+  }
+
+  /** Direct copy, many files at once: each re-read and verified, cataloged together; one result per file. */
+  catalogs(
+    id: number,
+    input: { owner: string; files: Omit<DaqAgentFileChecksums, 'owner'>[] },
+  ): Promise<{ results: DaqAgentCommitResult[] }> {
+    return this.transport.request('POST', base + path`/daqs/${id}/files/catalogs`, { body: input });
   }
 
   /** Direct copy: the file is in mounted storage already; the server re-reads it, then catalogs it. */

@@ -170,14 +170,75 @@ async function commitRecords(
   }
 }
 
+/** A file whose verified bytes are already on the storage file system (`staged`, in its system directory). */
+export type StagedRequest = IngestRequest & {
+  staged: string;
+  digest: FileDigest;
+  mtime: string;
+  transferMs: number | null;
+};
+
 /**
- * Takes a file whose verified bytes are already on the storage file system (`staged`, in the experiment's
- * system directory): renamed into place under the same rules as a copy, then cataloged.
+ * Takes a file whose verified bytes are already staged: renamed into place under the same rules as a copy,
+ * then cataloged.
  */
 export async function ingestStaged(
   context: ServiceContext,
-  request: IngestRequest & { staged: string; digest: FileDigest; mtime: string; transferMs: number | null },
+  request: StagedRequest,
 ): Promise<'copied' | 'identical' | 'overwritten'> {
+  const { destination, outcome } = await placeStagedRequest(context, request);
+  await catalogStored(context, request, destination, {
+    ...request.digest,
+    mtime: request.mtime,
+    transferMs: request.transferMs,
+  });
+  return outcome;
+}
+
+/**
+ * Takes many staged files at once, as a DAQ agent's batch of small files: each renamed into place, then all
+ * cataloged in one transaction shared through `groupCommit`. One result per request, in order; a file's
+ * failure is its own.
+ *
+ * @example
+ * const results = await ingestStagedFiles(context, requests, { groupCommit });
+ */
+export async function ingestStagedFiles(
+  context: ServiceContext,
+  requests: readonly StagedRequest[],
+  options: { groupCommit?: GroupCommit } = {},
+): Promise<PromiseSettledResult<'copied' | 'identical' | 'overwritten'>[]> {
+  const results: PromiseSettledResult<'copied' | 'identical' | 'overwritten'>[] = [];
+  const prepared = await Promise.all(
+    requests.map(async (request, index) => {
+      try {
+        const { destination, outcome } = await placeStagedRequest(context, request);
+        const record = await prepareRecord(context, request, destination, {
+          ...request.digest,
+          mtime: request.mtime,
+          transferMs: request.transferMs,
+        });
+        return { index, outcome, record };
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason };
+        return undefined;
+      }
+    }),
+  );
+  const ready = prepared.filter((item) => item !== undefined);
+  const committed = await commitRecords(
+    context,
+    options.groupCommit,
+    ready.map((item) => item.record),
+  );
+  ready.forEach(({ index, outcome }, position) => {
+    const commit = committed[position] as PromiseSettledResult<void>;
+    results[index] = commit.status === 'fulfilled' ? { status: 'fulfilled', value: outcome } : commit;
+  });
+  return results;
+}
+
+async function placeStagedRequest(context: ServiceContext, request: StagedRequest) {
   const { dataDirectory, systemDirectory } = pathsOf(context, request.experiment);
   const destination = await resolveInside(dataDirectory, request.path);
   const outcome = await placeStaged({
@@ -188,12 +249,7 @@ export async function ingestStaged(
     oldVersionsDirectory: join(systemDirectory, 'old-versions', dirname(request.path)),
     directoryMode,
   });
-  await catalogStored(context, request, destination, {
-    ...request.digest,
-    mtime: request.mtime,
-    transferMs: request.transferMs,
-  });
-  return outcome;
+  return { destination, outcome };
 }
 
 /** The catalog record of a file now in storage at `destination`, with what the file carries inside. */
@@ -205,6 +261,30 @@ export async function catalogStored(
 ): Promise<void> {
   const prepared = await prepareRecord(context, request, destination, file);
   await context.db.transaction().execute((trx) => writeRecords(trx, context, [prepared]));
+}
+
+/**
+ * `catalogStored` for many files at once (a DAQ agent's direct copies): their records written in one
+ * transaction shared through `groupCommit`; one result per item, in order, a file's failure its own.
+ */
+export async function catalogStoredFiles(
+  context: ServiceContext,
+  items: readonly {
+    request: Omit<IngestRequest, 'overwrite'>;
+    destination: string;
+    file: FileDigest & { mtime: string; transferMs: number | null };
+  }[],
+  options: { groupCommit?: GroupCommit } = {},
+): Promise<PromiseSettledResult<void>[]> {
+  const prepared = await Promise.allSettled(
+    items.map((item) => prepareRecord(context, item.request, item.destination, item.file)),
+  );
+  const ready = prepared.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const committed = await commitRecords(context, options.groupCommit, ready);
+  let position = 0;
+  return prepared.map((result) =>
+    result.status === 'rejected' ? result : (committed[position++] as PromiseSettledResult<void>),
+  );
 }
 
 /** A file's catalog record, ready to write: what it carries read, its event built. */

@@ -15,7 +15,8 @@ import { largeTakesAtOnce, type TakeOutcome, TakePool, takesAtOnce } from '../da
 import { NoSpaceError } from '../transfer/errors.ts';
 import { largeFileBytes } from '../transfer/verified-copy.ts';
 import type { SourceFile } from '../uploads/source-files.ts';
-import { copyDirectly } from './direct-sender.ts';
+import { copyBatchDirectly, copyDirectly } from './direct-sender.ts';
+import { batchFileBytes, filesPerBatch, sendBatchOverHttp } from './http-batch-sender.ts';
 import { isInterruption, type SendContext, sendOverHttp } from './http-sender.ts';
 
 export interface AgentMonitorOptions {
@@ -45,6 +46,8 @@ interface AgentDaqState {
   lastError: string | undefined;
   /** The server said the DAQ is no longer ours (ended, stopped, taken over): take nothing more. */
   leaseLost: boolean;
+  /** The server takes batches of small files (false once a server too old for them said 404). */
+  batches: boolean;
 }
 
 /**
@@ -60,7 +63,7 @@ export async function runAgentDaq(
   const { client } = options;
   const log = options.logger.child({ daqId: daq.id, experiment: daq.experimentName });
   const tracker = settleTrackerFor(daq);
-  const state: AgentDaqState = { failures: [], lastError: undefined, leaseLost: false };
+  const state: AgentDaqState = { failures: [], lastError: undefined, leaseLost: false, batches: true };
   log.info(
     {
       dataDirectory: daq.dataDirectory,
@@ -70,12 +73,18 @@ export async function runAgentDaq(
     },
     'DAQ monitoring',
   );
+  const send: SendContext = { client, daqId: daq.id, owner, isStopping };
+  const take = agentTake(options, daq, send, tracker, state, log);
   const pool = new TakePool<SourceFile>({
     limit: takesAtOnce,
     largeBytes: largeFileBytes,
     largeLimit: largeTakesAtOnce(),
     retryMs,
-    take: agentTake(options, daq, { client, daqId: daq.id, owner, isStopping }, tracker, state, log),
+    take,
+    // Small files found together go in batches: over HTTP, or copied and then cataloged together.
+    takeBatch: agentTakeBatch(send, take, batchSender(options, daq, send), tracker, state, log),
+    batchBytes: batchFileBytes,
+    maxBatch: filesPerBatch,
   });
   const finder = discoveryFeeding(pool, {
     root: daq.dataDirectory,
@@ -154,7 +163,8 @@ function agentTake(
   state: AgentDaqState,
   log: FastifyBaseLogger,
 ): (settled: SettledFile<SourceFile>) => Promise<TakeOutcome> {
-  return async ({ file, path, version }) => {
+  return async (settled) => {
+    const { file, path } = settled;
     if (send.isStopping() || state.leaseLost) return 'done';
     try {
       await (options.storageRoot === undefined
@@ -162,25 +172,93 @@ function agentTake(
         : copyDirectly(send, daq, options.storageRoot, file, path));
       tracker.markTaken(path, file.size, file.mtimeMs);
     } catch (error) {
-      // The server stayed away longer than one file rides out: the file waits at the head of the queue.
-      if (isInterruption(error)) return 'retry-later';
-      if (error instanceof ApiError && error.code === 'lease_lost') {
-        state.leaseLost = true;
-        return 'done';
-      }
-      // The storage is full: here (direct copy) or on the server (HTTP, 507 storage_full).
-      if (error instanceof NoSpaceError || (error instanceof ApiError && error.code === 'storage_full')) {
-        // Not this file's fault: it waits at the head of the queue until space returns.
-        state.lastError = `storage is full, waiting for space: ${error.message}`;
-        log.error({ err: error }, 'storage full; the DAQ resumes when space returns');
-        return 'retry-later';
-      }
-      tracker.markFailed(path, version);
-      state.failures.push({ path, error: error instanceof Error ? error.message : String(error) });
-      log.warn({ path, err: error }, 'file not taken');
+      return notTaken(settled, error, tracker, state, log);
     }
     return 'done';
   };
+}
+
+/**
+ * The pool's batch of small files (over HTTP, http-batch-sender.ts; or direct copies cataloged together),
+ * each file's outcome its own. A server too old for batches gets the files one at a time from then on.
+ */
+function agentTakeBatch(
+  send: SendContext,
+  take: (settled: SettledFile<SourceFile>) => Promise<TakeOutcome>,
+  sendBatch: (batch: SettledFile<SourceFile>[]) => Promise<PromiseSettledResult<unknown>[]>,
+  tracker: SettleTracker,
+  state: AgentDaqState,
+  log: FastifyBaseLogger,
+): (batch: SettledFile<SourceFile>[]) => Promise<TakeOutcome[]> {
+  const oneByOne = async (batch: SettledFile<SourceFile>[]) => {
+    const outcomes: TakeOutcome[] = [];
+    for (const settled of batch) outcomes.push(await take(settled));
+    return outcomes;
+  };
+  return async (batch) => {
+    if (send.isStopping() || state.leaseLost) return batch.map(() => 'done');
+    if (!state.batches) return oneByOne(batch);
+    let results: PromiseSettledResult<unknown>[];
+    try {
+      results = await sendBatch(batch);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'route_not_found') {
+        log.info('the server takes no batches (older than this agent): sending files one at a time');
+        state.batches = false;
+        return oneByOne(batch);
+      }
+      return batch.map((settled) => notTaken(settled, error, tracker, state, log));
+    }
+    return batch.map((settled, index) => {
+      const result = results[index] as PromiseSettledResult<unknown>;
+      if (result.status === 'rejected') return notTaken(settled, result.reason, tracker, state, log);
+      tracker.markTaken(settled.path, settled.file.size, settled.file.mtimeMs);
+      return 'done';
+    });
+  };
+}
+
+/** How a batch of small files is sent: over HTTP, or copied into mounted storage and cataloged together. */
+function batchSender(options: AgentMonitorOptions, daq: AgentDaq, send: SendContext) {
+  const { storageRoot } = options;
+  return (batch: SettledFile<SourceFile>[]): Promise<PromiseSettledResult<unknown>[]> => {
+    const files = batch.map((settled) => settled.file);
+    if (storageRoot === undefined) return sendBatchOverHttp(send, files);
+    return copyBatchDirectly(
+      send,
+      daq,
+      storageRoot,
+      files,
+      batch.map((settled) => settled.path),
+    );
+  };
+}
+
+/** What a file that was not taken means for the queue, the tracker and the DAQ's reported errors. */
+function notTaken(
+  { path, version }: SettledFile<SourceFile>,
+  error: unknown,
+  tracker: SettleTracker,
+  state: AgentDaqState,
+  log: FastifyBaseLogger,
+): TakeOutcome {
+  // The server stayed away longer than one file rides out: the file waits at the head of the queue.
+  if (isInterruption(error)) return 'retry-later';
+  if (error instanceof ApiError && error.code === 'lease_lost') {
+    state.leaseLost = true;
+    return 'done';
+  }
+  // The storage is full: here (direct copy) or on the server (HTTP, 507 storage_full).
+  if (error instanceof NoSpaceError || (error instanceof ApiError && error.code === 'storage_full')) {
+    // Not this file's fault: it waits at the head of the queue until space returns.
+    state.lastError = `storage is full, waiting for space: ${error.message}`;
+    log.error({ err: error }, 'storage full; the DAQ resumes when space returns');
+    return 'retry-later';
+  }
+  tracker.markFailed(path, version);
+  state.failures.push({ path, error: error instanceof Error ? error.message : String(error) });
+  log.warn({ path, err: error }, 'file not taken');
+  return 'done';
 }
 
 /** Renews the lease, reporting the failures and last error since the last renewal; false once it is lost. */

@@ -32,7 +32,7 @@ export function isInterruption(error: unknown): boolean {
 }
 
 /** A send cut short, or the server holding other bytes than assumed: ask again what it holds and resume. */
-function isBrokenSend(error: unknown): boolean {
+export function isBrokenSend(error: unknown): boolean {
   return (
     isInterruption(error) ||
     (error instanceof ApiError && (error.code === 'upload_interrupted' || error.code === 'staging_mismatch'))
@@ -93,7 +93,7 @@ export async function sendOverHttp(context: SendContext, file: SourceFile): Prom
 }
 
 /** Reads the whole file (hashing it) and sends the bytes from `held` on; returns the file's checksums. */
-async function sendFrom(
+export async function sendFrom(
   context: SendContext,
   file: SourceFile,
   version: DaqAgentFileVersion,
@@ -103,7 +103,9 @@ async function sendFrom(
   const sha256 = createHash('sha256');
   let read = 0;
   async function* bytesFrom(offset: number) {
-    const stream = createReadStream(file.absolutePath, { highWaterMark: 1024 * 1024 });
+    // Sized to the file when small: a 1 MiB buffer for each 64 KB frame is mostly garbage to collect.
+    const highWaterMark = Math.min(1024 * 1024, version.size + 1);
+    const stream = createReadStream(file.absolutePath, { highWaterMark });
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       md5.update(chunk);
       sha256.update(chunk);

@@ -8,10 +8,14 @@ import {
   ChecksumsBody,
   ClaimBody,
   ClaimResponse,
+  CommitsBody,
+  CommitsResponse,
   ContentQuery,
   ContentResponse,
   FileVersionBody,
   OfferResponse,
+  OffersBody,
+  OffersResponse,
   OwnerBody,
   RenewBody,
   RenewResponse,
@@ -83,6 +87,45 @@ export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService)
       },
     },
     (request) => agents.commit(actorOf(request), request.params.id, request.body),
+  );
+  app.post(
+    '/api/v1/daqs/:id/files/offers',
+    {
+      schema: {
+        tags,
+        summary: 'Offer many file versions at once (small files): one answer per file, in order',
+        params: DaqParams,
+        body: OffersBody,
+        response: { 200: OffersResponse },
+      },
+    },
+    (request) => agents.offers(actorOf(request), request.params.id, request.body),
+  );
+  app.post(
+    '/api/v1/daqs/:id/files/commits',
+    {
+      schema: {
+        tags,
+        summary: 'Verify, put in place and catalog many sent files together: one result per file',
+        params: DaqParams,
+        body: CommitsBody,
+        response: { 200: CommitsResponse },
+      },
+    },
+    (request) => agents.commits(actorOf(request), request.params.id, request.body),
+  );
+  app.post(
+    '/api/v1/daqs/:id/files/catalogs',
+    {
+      schema: {
+        tags,
+        summary: 'Direct copy: verify and catalog many files the agent copied, together; one result per file',
+        params: DaqParams,
+        body: CommitsBody,
+        response: { 200: CommitsResponse },
+      },
+    },
+    (request) => agents.catalogs(actorOf(request), request.params.id, request.body),
   );
   app.post(
     '/api/v1/daqs/:id/files/catalog',

@@ -66,8 +66,7 @@ export const RenewResponse = Type.Object({
 
 export const OwnerBody = Type.Object({ owner: Owner }, { additionalProperties: false });
 
-const versionFields = {
-  owner: Owner,
+const fileFields = {
   relativePath: Type.String({
     minLength: 1,
     maxLength: 4096,
@@ -76,6 +75,7 @@ const versionFields = {
   size: Type.Integer({ minimum: 0 }),
   mtime: Type.String({ format: 'date-time', description: "the file's mtime, ISO-8601 (milliseconds)" }),
 };
+const versionFields = { owner: Owner, ...fileFields };
 
 export const FileVersionBody = Type.Object(versionFields, { additionalProperties: false });
 export type FileVersionBody = Static<typeof FileVersionBody>;
@@ -113,3 +113,65 @@ export const TakenResponse = Type.Object({
   sha256: Type.String(),
 });
 export type TakenResponse = Static<typeof TakenResponse>;
+
+/** At most this many files in one batch (`files/offers`, `files/commits`); the agent sends up to 64. */
+export const maxBatchFiles = 256;
+
+const batchOf = <T extends ReturnType<typeof Type.Object>>(file: T, description: string) =>
+  Type.Object(
+    {
+      owner: Owner,
+      files: Type.Array(file, { minItems: 1, maxItems: maxBatchFiles, description }),
+    },
+    { additionalProperties: false },
+  );
+
+export const OffersBody = batchOf(
+  Type.Object(fileFields, { additionalProperties: false }),
+  'file versions to offer, each path at most once',
+);
+export type OffersBody = Static<typeof OffersBody>;
+
+export const OffersResponse = Type.Object({
+  offers: Type.Array(Type.Object({ relativePath: Type.String(), ...OfferResponse.properties }), {
+    description: 'one answer per file, in the order asked',
+  }),
+});
+
+export const CommitsBody = batchOf(
+  Type.Object(
+    {
+      ...fileFields,
+      md5: Type.String({ pattern: '^[0-9a-f]{32}$' }),
+      sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    },
+    { additionalProperties: false },
+  ),
+  'sent files to verify and take, each path at most once',
+);
+export type CommitsBody = Static<typeof CommitsBody>;
+
+const CommitFailure = Type.Object({
+  relativePath: Type.String(),
+  status: Type.Literal('failed'),
+  error: Type.Object({
+    code: Type.String({ description: 'as the single-file commit would answer: `checksum_mismatch`, ...' }),
+    message: Type.String(),
+    details: Type.Record(Type.String(), Type.Unknown()),
+  }),
+});
+
+export const CommitsResponse = Type.Object({
+  results: Type.Array(
+    Type.Union([
+      Type.Object({
+        relativePath: Type.String(),
+        status: Type.Literal('taken'),
+        ...TakenResponse.properties,
+      }),
+      CommitFailure,
+    ]),
+    { description: "one result per file, in the order sent; a file's failure is its own" },
+  ),
+});
+export type CommitsResponse = Static<typeof CommitsResponse>;

@@ -10,10 +10,11 @@ import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { managedStationIds } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
-import { catalogStored, ingestStaged } from '../catalog/ingest.ts';
+import { catalogStored, ingestStaged, type StagedRequest } from '../catalog/ingest.ts';
 import { findFile } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
+import type { DaqStagingRow, FileRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { loadManageable } from '../experiments/access.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
@@ -21,8 +22,9 @@ import { claimLeased, leaseMs } from '../leases.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import { DestinationConflictError, NoSpaceError, PathOutsideRootError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
-import { digestFile, syncFile } from '../transfer/place-staged.ts';
-import { resolveInside } from '../transfer/safe-path.ts';
+import { digestFile, type FileDigest, syncFile } from '../transfer/place-staged.ts';
+import { checkRelativePath, resolveInside } from '../transfer/safe-path.ts';
+import { createAgentBatches } from './agent-batches.ts';
 import type {
   AgentDaq,
   ChecksumsBody,
@@ -40,9 +42,27 @@ import * as store from './store.ts';
 
 const keptErrors = 100;
 
-interface Leased {
+export interface Leased {
   daq: store.DaqRecord;
   experiment: ExperimentRecord;
+}
+
+/** A file the agent copied into storage, verified, ready to catalog. */
+export interface Copied {
+  path: string;
+  source: string;
+  destination: string;
+  file: FileDigest & { mtime: string; transferMs: null };
+}
+
+/** A sent file whose staged bytes match the agent's checksums, durable, ready to be put in place. */
+export interface Staged {
+  path: string;
+  source: string;
+  version: stagingStore.FileVersion;
+  row: DaqStagingRow;
+  file: string;
+  digest: FileDigest;
 }
 
 export function createDaqAgentService(context: ServiceContext) {
@@ -87,7 +107,22 @@ export function createDaqAgentService(context: ServiceContext) {
     }
   }
 
-  const versionOf = (daqId: number, path: string, body: FileVersionBody) => ({
+  /**
+   * `placeOf` without its walk on disk, for a file already offered: a staging row exists only for a path
+   * the offer's `placeOf` let through, the bytes go to staging, and the rename into place resolves again.
+   */
+  async function stagedPlaceOf({ daq, experiment }: Leased, relativePath: string) {
+    const path = daq.dest_directory ? `${daq.dest_directory}/${relativePath}` : relativePath;
+    try {
+      checkRelativePath(pathsOf(context, experiment).dataDirectory, path);
+    } catch (error) {
+      if (error instanceof PathOutsideRootError) throw invalidField('relativePath', error.message);
+      throw error;
+    }
+    return { path, source: posix.join(daq.data_directory, relativePath) };
+  }
+
+  const versionOf = (daqId: number, path: string, body: Pick<FileVersionBody, 'size' | 'mtime'>) => ({
     daqId,
     path,
     size: body.size,
@@ -101,6 +136,152 @@ export function createDaqAgentService(context: ServiceContext) {
           args: JSON.stringify(decodeJson<Record<string, string>>(context.profile, daq.workflow_args)),
         }
       : undefined;
+
+  /** The staging of a version the catalog lacks: made if new, older versions' bytes dropped; bytes held. */
+  async function stage(leasedDaq: Leased, version: stagingStore.FileVersion): Promise<number> {
+    const { experiment } = leasedDaq;
+    const row = await stagingStore.ensureStaging(db, version, context.now());
+    const stale = await stagingStore.otherVersions(db, version.daqId, version.path, row.id);
+    for (const old of stale)
+      await writer.discard(stagingPath(context, experiment, version.daqId, old.id), old.id);
+    await stagingStore.deleteStaging(
+      db,
+      stale.map((old) => old.id),
+    );
+    return writer.held(stagingPath(context, experiment, version.daqId, row.id), row.id);
+  }
+
+  /** `stage` for many versions at once: their rows made together, the bytes held of each by path. */
+  async function stageMany(leasedDaq: Leased, versions: readonly stagingStore.FileVersion[]) {
+    const { experiment, daq } = leasedDaq;
+    const { rows, stale } = await stagingStore.ensureStagings(db, daq.id, versions, context.now());
+    for (const old of stale) await writer.discard(stagingPath(context, experiment, daq.id, old.id), old.id);
+    await stagingStore.deleteStaging(
+      db,
+      stale.map((old) => old.id),
+    );
+    const held = await Promise.all(
+      [...rows.values()].map(async (row) => {
+        const bytes = await writer.held(stagingPath(context, experiment, daq.id, row.id), row.id);
+        return [row.path, bytes] as const;
+      }),
+    );
+    return new Map(held);
+  }
+
+  /**
+   * The staged bytes of a sent file, checked against the agent's checksums (a mismatch discards them) and
+   * made durable; a clear error when they are missing, short or wrong.
+   */
+  async function verifyStaged(leasedDaq: Leased, body: Omit<ChecksumsBody, 'owner'>): Promise<Staged> {
+    const id = leasedDaq.daq.id;
+    const { path, source } = await stagedPlaceOf(leasedDaq, body.relativePath);
+    const version = versionOf(id, path, body);
+    const row = await stagingStore.findStaging(db, version);
+    if (!row) throw new AppError('staging_mismatch', `offer and send ${path} first`, { held: 0 });
+    const file = stagingPath(context, leasedDaq.experiment, id, row.id);
+    if (body.size === 0) await writer.ensureEmpty(file, row.id);
+    const held = await writer.held(file, row.id);
+    if (held !== body.size)
+      throw new AppError('staging_mismatch', `${path}: ${held} of ${body.size} bytes held`, { held });
+    const digest = await digestFile(file, { md5: true, expectedSize: body.size }).catch((error: unknown) => {
+      // A commit sent twice: the first one took the file (and its staging row goes next).
+      if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+      throw new AppError('staging_mismatch', `${path}: nothing held`, { held: 0 });
+    });
+    if (digest.sha256 !== body.sha256 || digest.md5 !== body.md5) {
+      await writer.discard(file, row.id);
+      await stagingStore.deleteStaging(db, [row.id]);
+      throw new AppError('checksum_mismatch', `${path}: the bytes received do not match the checksums sent`, {
+        path,
+        expectedSha256: body.sha256,
+        actualSha256: digest.sha256,
+      });
+    }
+    await syncFile(file);
+    return { path, source, version, row, file, digest };
+  }
+
+  const stagedRequest = async (
+    { daq, experiment }: Leased,
+    staged: Staged,
+    existing: FileRow | undefined,
+  ): Promise<StagedRequest> => ({
+    experiment,
+    source: staged.source,
+    path: staged.path,
+    existing,
+    overwrite: daq.overwrite === 1,
+    origin: { type: 'daq', id: daq.id },
+    workflow: workflowOf(daq),
+    staged: staged.file,
+    digest: staged.digest,
+    mtime: staged.version.mtime,
+    transferMs: Date.now() - Date.parse(staged.row.created_at),
+  });
+
+  /** Why a verified file could not be taken, as the API says it; a conflicting file's bytes are dropped. */
+  async function refuseTake(staged: Staged, error: unknown): Promise<never> {
+    const { path } = staged;
+    if (error instanceof NoSpaceError)
+      throw new AppError('storage_full', `${path}: the server's storage is full`, { path });
+    if (!(error instanceof DestinationConflictError)) throw error;
+    await writer.discard(staged.file, staged.row.id);
+    await stagingStore.deleteStaging(db, [staged.row.id]);
+    throw new AppError('destination_conflict', error.message, { path });
+  }
+
+  const takenOf = (staged: Staged, outcome: TakenResponse['outcome']): TakenResponse => ({
+    path: staged.path,
+    outcome,
+    size: staged.digest.size,
+    md5: staged.digest.md5,
+    sha256: staged.digest.sha256,
+  });
+
+  /** A file the agent copied into storage, re-read: its size and SHA-256 must be the ones sent. */
+  async function verifyCopied(leasedDaq: Leased, body: Omit<ChecksumsBody, 'owner'>): Promise<Copied> {
+    const { path, destination, source } = await placeOf(leasedDaq, body.relativePath);
+    const digest = await digestFile(destination, { md5: false, expectedSize: body.size }).catch(
+      (error: unknown) => {
+        if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+        throw new AppError('file_not_found', `${path} is not in the experiment's storage`, { path });
+      },
+    );
+    if (digest.size !== body.size || digest.sha256 !== body.sha256) {
+      throw new AppError('checksum_mismatch', `${path} in storage does not match the checksums sent`, {
+        path,
+        expectedSha256: body.sha256,
+        actualSha256: digest.sha256,
+      });
+    }
+    const { size, md5, sha256 } = body;
+    const mtime = versionOf(leasedDaq.daq.id, path, body).mtime;
+    return { path, source, destination, file: { size, md5, sha256, mtime, transferMs: null } };
+  }
+
+  const copiedRequest = ({ daq, experiment }: Leased, copied: Copied, existing: FileRow | undefined) => ({
+    experiment,
+    source: copied.source,
+    path: copied.path,
+    existing,
+    origin: { type: 'daq' as const, id: daq.id },
+    workflow: workflowOf(daq),
+  });
+
+  const batches = createAgentBatches(context, {
+    leased,
+    placeOf,
+    stagedPlaceOf,
+    versionOf,
+    stageMany,
+    verifyStaged,
+    stagedRequest,
+    refuseTake,
+    takenOf,
+    verifyCopied,
+    copiedRequest,
+  });
 
   return {
     /** Claims the oldest claimable DAQ assigned to `agent`, or none. */
@@ -200,22 +381,13 @@ export function createDaqAgentService(context: ServiceContext) {
       const existing = await findFile(db, leasedDaq.experiment.id, path);
       if (existing && existing.size === version.size && existing.mtime === version.mtime)
         return { action: 'skip' as const, held: 0 };
-      const row = await stagingStore.ensureStaging(db, version, context.now());
-      const stale = await stagingStore.otherVersions(db, id, path, row.id);
-      for (const old of stale)
-        await writer.discard(stagingPath(context, leasedDaq.experiment, id, old.id), old.id);
-      await stagingStore.deleteStaging(
-        db,
-        stale.map((old) => old.id),
-      );
-      const file = stagingPath(context, leasedDaq.experiment, id, row.id);
-      return { action: 'send' as const, held: await writer.held(file, row.id) };
+      return { action: 'send' as const, held: await stage(leasedDaq, version) };
     },
 
     /** Appends the request body to the staged bytes at `offset`, which must be what the server holds. */
     async receive(actor: Actor, id: number, query: ContentQuery, body: Readable) {
       const leasedDaq = await leased(actor, id, query.owner);
-      const { path } = await placeOf(leasedDaq, query.relativePath);
+      const { path } = await stagedPlaceOf(leasedDaq, query.relativePath);
       const row = await stagingStore.findStaging(db, versionOf(id, path, query));
       if (!row) throw new AppError('staging_mismatch', `offer ${path} before sending it`, { held: 0 });
       const file = stagingPath(context, leasedDaq.experiment, id, row.id);
@@ -225,94 +397,32 @@ export function createDaqAgentService(context: ServiceContext) {
     /** Verifies the staged file against the agent's checksums, renames it into place and catalogs it. */
     async commit(actor: Actor, id: number, body: ChecksumsBody): Promise<TakenResponse> {
       const leasedDaq = await leased(actor, id, body.owner);
-      const { path, source } = await placeOf(leasedDaq, body.relativePath);
-      const version = versionOf(id, path, body);
-      const row = await stagingStore.findStaging(db, version);
-      if (!row) throw new AppError('staging_mismatch', `offer and send ${path} first`, { held: 0 });
-      const file = stagingPath(context, leasedDaq.experiment, id, row.id);
-      if (body.size === 0) await writer.ensureEmpty(file, row.id);
-      const held = await writer.held(file, row.id);
-      if (held !== body.size)
-        throw new AppError('staging_mismatch', `${path}: ${held} of ${body.size} bytes held`, { held });
-      const digest = await digestFile(file, { md5: true }).catch((error: unknown) => {
-        // A commit sent twice: the first one took the file (and its staging row goes next).
-        if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
-        throw new AppError('staging_mismatch', `${path}: nothing held`, { held: 0 });
-      });
-      if (digest.sha256 !== body.sha256 || digest.md5 !== body.md5) {
-        await writer.discard(file, row.id);
-        await stagingStore.deleteStaging(db, [row.id]);
-        throw new AppError(
-          'checksum_mismatch',
-          `${path}: the bytes received do not match the checksums sent`,
-          {
-            path,
-            expectedSha256: body.sha256,
-            actualSha256: digest.sha256,
-          },
-        );
-      }
-      await syncFile(file);
-      const outcome = await ingestStaged(context, {
-        experiment: leasedDaq.experiment,
-        source,
-        path,
-        existing: await findFile(db, leasedDaq.experiment.id, path),
-        overwrite: leasedDaq.daq.overwrite === 1,
-        origin: { type: 'daq', id },
-        workflow: workflowOf(leasedDaq.daq),
-        staged: file,
-        digest,
-        mtime: version.mtime,
-        transferMs: Date.now() - Date.parse(row.created_at),
-      }).catch(async (error: unknown) => {
-        if (error instanceof NoSpaceError)
-          throw new AppError('storage_full', `${path}: the server's storage is full`, { path });
-        if (!(error instanceof DestinationConflictError)) throw error;
-        await writer.discard(file, row.id);
-        await stagingStore.deleteStaging(db, [row.id]);
-        throw new AppError('destination_conflict', error.message, { path });
-      });
-      await stagingStore.deleteStaging(db, [row.id]);
-      return { path, outcome, size: digest.size, md5: digest.md5, sha256: digest.sha256 };
+      const staged = await verifyStaged(leasedDaq, body);
+      const outcome = await ingestStaged(
+        context,
+        await stagedRequest(leasedDaq, staged, await findFile(db, leasedDaq.experiment.id, staged.path)),
+      ).catch((error: unknown) => refuseTake(staged, error));
+      await stagingStore.deleteStaging(db, [staged.row.id]);
+      return takenOf(staged, outcome);
     },
 
     /** Direct copy: the agent wrote the file into mounted storage; re-read and verified before cataloging. */
     async catalogCopied(actor: Actor, id: number, body: ChecksumsBody): Promise<TakenResponse> {
       const leasedDaq = await leased(actor, id, body.owner);
-      const { path, destination, source } = await placeOf(leasedDaq, body.relativePath);
-      const digest = await digestFile(destination, { md5: false }).catch((error: unknown) => {
-        if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
-        throw new AppError('file_not_found', `${path} is not in the experiment's storage`, { path });
-      });
-      if (digest.size !== body.size || digest.sha256 !== body.sha256) {
-        throw new AppError('checksum_mismatch', `${path} in storage does not match the checksums sent`, {
-          path,
-          expectedSha256: body.sha256,
-          actualSha256: digest.sha256,
-        });
-      }
+      const copied = await verifyCopied(leasedDaq, body);
+      const existing = await findFile(db, leasedDaq.experiment.id, copied.path);
       await catalogStored(
         context,
-        {
-          experiment: leasedDaq.experiment,
-          source,
-          path,
-          existing: await findFile(db, leasedDaq.experiment.id, path),
-          origin: { type: 'daq', id },
-          workflow: workflowOf(leasedDaq.daq),
-        },
-        destination,
-        {
-          size: body.size,
-          md5: body.md5,
-          sha256: body.sha256,
-          mtime: versionOf(id, path, body).mtime,
-          transferMs: null,
-        },
+        copiedRequest(leasedDaq, copied, existing),
+        copied.destination,
+        copied.file,
       );
-      return { path, outcome: 'copied', size: body.size, md5: body.md5, sha256: body.sha256 };
+      return { path: copied.path, outcome: 'copied', size: body.size, md5: body.md5, sha256: body.sha256 };
     },
+
+    offers: batches.offers,
+    commits: batches.commits,
+    catalogs: batches.catalogs,
   };
 }
 

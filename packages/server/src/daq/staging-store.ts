@@ -29,6 +29,47 @@ export async function ensureStaging(
   return (await findStaging(db, version))!;
 }
 
+/**
+ * The staging rows of many versions of one DAQ, made if new in one statement (one commit, where one per
+ * file would be one WAL fsync each on SQLite), and the rows of other versions of the same paths (stale).
+ */
+export async function ensureStagings(
+  db: Kysely<Database>,
+  daqId: number,
+  versions: readonly FileVersion[],
+  now: string,
+): Promise<{ rows: Map<string, DaqStagingRow>; stale: DaqStagingRow[] }> {
+  const rows = new Map<string, DaqStagingRow>();
+  const stale: DaqStagingRow[] = [];
+  if (versions.length === 0) return { rows, stale };
+  await db
+    .insertInto('daq_staging')
+    .values(
+      versions.map((version) => ({
+        daq_id: daqId,
+        path: version.path,
+        size: version.size,
+        mtime: version.mtime,
+        created_at: now,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['daq_id', 'path', 'size', 'mtime']).doNothing())
+    .execute();
+  const wanted = new Map(versions.map((version) => [version.path, version]));
+  const found = await db
+    .selectFrom('daq_staging')
+    .selectAll()
+    .where('daq_id', '=', daqId)
+    .where('path', 'in', [...wanted.keys()])
+    .execute();
+  for (const row of found) {
+    const version = wanted.get(row.path);
+    if (version?.size === row.size && version.mtime === row.mtime) rows.set(row.path, row);
+    else stale.push(row);
+  }
+  return { rows, stale };
+}
+
 export async function findStaging(
   db: Kysely<Database>,
   version: FileVersion,

@@ -45,6 +45,18 @@ export async function resolveInside(root: string, relativePath: string): Promise
 }
 
 /**
+ * `resolveInside`'s checks of `relativePath` alone, without looking at the disk: for a path that
+ * `resolveInside` has already let through (a DAQ agent's staged file, offered first), to refuse a bad one
+ * as clearly again without paying for the walk.
+ *
+ * @example
+ * checkRelativePath(paths.dataDirectory, 'scan-12/../x.h5'); // throws PathOutsideRootError
+ */
+export function checkRelativePath(root: string, relativePath: string): void {
+  checkedSegments(root, relativePath);
+}
+
+/**
  * The path of `absoluteSource` relative to the monitored `dataDirectory` (with `/` separators), refusing
  * files outside it, including symlinks inside it whose target is outside: a DAQ must never copy
  * `/etc/shadow` into an experiment because someone linked it into the beamline's directory.

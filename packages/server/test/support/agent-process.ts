@@ -24,12 +24,14 @@ export async function startAgentProcess(
   token: string,
   args: string[],
   extraEnv: Record<string, string> = {},
+  /** Another checkout's `dm` (bench/daq-agent.ts runs an older agent against this server). */
+  bin = dmBin,
 ): Promise<AgentProcess> {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('DM_')) env[key] = value;
   const child = spawn(
     process.execPath,
-    [dmBin, 'daq-agent', '--server', serverUrl, '--log-level', 'warn', ...args],
+    [bin, 'daq-agent', '--server', serverUrl, '--log-level', 'warn', ...args],
     {
       env: { ...env, ...extraEnv, DM_TOKEN: token, XDG_CONFIG_HOME: '/nonexistent' },
       stdio: ['ignore', 'pipe', 'pipe'],
