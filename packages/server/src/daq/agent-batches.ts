@@ -18,8 +18,8 @@ import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import type { FileRow } from '../db/tables.ts';
 import { AppError, type FieldProblem, invalidField, validationFailed } from '../errors/app-error.ts';
+import type { Copied, Leased, Staged } from './agent-files.ts';
 import type { CommitsBody, CommitsResponse, OffersBody, TakenResponse } from './agent-schemas.ts';
-import type { Copied, Leased, Staged } from './agent-service.ts';
 import * as stagingStore from './staging-store.ts';
 
 type Version = stagingStore.FileVersion;

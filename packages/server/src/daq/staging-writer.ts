@@ -124,3 +124,5 @@ export function createStagingWriter() {
     },
   };
 }
+
+export type StagingWriter = ReturnType<typeof createStagingWriter>;
