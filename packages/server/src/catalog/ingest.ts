@@ -125,28 +125,41 @@ export async function ingestFiles(
           // A small file was looked at in memory: one that is not HDF5 is never opened again for metadata.
           hdf5: copy.value.hdf5Signature,
         });
-        return { index: entry.index, copy: copy.value, record };
+        return { index: entry.index, value: copy.value, record };
       } catch (reason) {
         results[entry.index] = { status: 'rejected', reason };
         return undefined;
       }
     }),
   );
-  const ready = prepared.filter((item) => item !== undefined);
-  const committed = await commitRecords(
-    context,
-    options.groupCommit,
-    ready.map((item) => item.record),
-  );
-  ready.forEach(({ index, copy }, position) => {
-    const commit = committed[position] as PromiseSettledResult<void>;
-    results[index] = commit.status === 'fulfilled' ? { status: 'fulfilled', value: copy } : commit;
-  });
-  return results;
+  return commitPrepared(context, options.groupCommit, prepared, results);
 }
 
 async function destinationOf(context: ServiceContext, request: IngestRequest): Promise<string> {
   return resolveInside(pathsOf(context, request.experiment).dataDirectory, request.path);
+}
+
+/**
+ * Commits the records prepared (undefined where the file already failed, its result in `results`) and puts
+ * each file's outcome at its index: `value` if its record was written, the write's error if not.
+ */
+async function commitPrepared<V>(
+  context: ServiceContext,
+  groupCommit: GroupCommit | undefined,
+  prepared: readonly ({ index: number; value: V; record: PreparedRecord } | undefined)[],
+  results: PromiseSettledResult<V>[],
+): Promise<PromiseSettledResult<V>[]> {
+  const ready = prepared.filter((item) => item !== undefined);
+  const committed = await commitRecords(
+    context,
+    groupCommit,
+    ready.map((item) => item.record),
+  );
+  ready.forEach(({ index, value }, position) => {
+    const commit = committed[position] as PromiseSettledResult<void>;
+    results[index] = commit.status === 'fulfilled' ? { status: 'fulfilled', value } : commit;
+  });
+  return results;
 }
 
 /**
@@ -218,24 +231,14 @@ export async function ingestStagedFiles(
           mtime: request.mtime,
           transferMs: request.transferMs,
         });
-        return { index, outcome, record };
+        return { index, value: outcome, record };
       } catch (reason) {
         results[index] = { status: 'rejected', reason };
         return undefined;
       }
     }),
   );
-  const ready = prepared.filter((item) => item !== undefined);
-  const committed = await commitRecords(
-    context,
-    options.groupCommit,
-    ready.map((item) => item.record),
-  );
-  ready.forEach(({ index, outcome }, position) => {
-    const commit = committed[position] as PromiseSettledResult<void>;
-    results[index] = commit.status === 'fulfilled' ? { status: 'fulfilled', value: outcome } : commit;
-  });
-  return results;
+  return commitPrepared(context, options.groupCommit, prepared, results);
 }
 
 async function placeStagedRequest(context: ServiceContext, request: StagedRequest) {
@@ -276,15 +279,19 @@ export async function catalogStoredFiles(
   }[],
   options: { groupCommit?: GroupCommit } = {},
 ): Promise<PromiseSettledResult<void>[]> {
-  const prepared = await Promise.allSettled(
-    items.map((item) => prepareRecord(context, item.request, item.destination, item.file)),
+  const results: PromiseSettledResult<void>[] = [];
+  const prepared = await Promise.all(
+    items.map(async (item, index) => {
+      try {
+        const record = await prepareRecord(context, item.request, item.destination, item.file);
+        return { index, value: undefined, record };
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason };
+        return undefined;
+      }
+    }),
   );
-  const ready = prepared.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  const committed = await commitRecords(context, options.groupCommit, ready);
-  let position = 0;
-  return prepared.map((result) =>
-    result.status === 'rejected' ? result : (committed[position++] as PromiseSettledResult<void>),
-  );
+  return commitPrepared(context, options.groupCommit, prepared, results);
 }
 
 /** A file's catalog record, ready to write: what it carries read, its event built. */

@@ -65,33 +65,9 @@ export function createDaqAgentService(context: ServiceContext) {
     return found;
   }
 
-  const {
-    placeOf,
-    stagedPlaceOf,
-    versionOf,
-    stage,
-    stageMany,
-    verifyStaged,
-    stagedRequest,
-    refuseTake,
-    takenOf,
-    verifyCopied,
-    copiedRequest,
-  } = createAgentFiles(context, writer);
+  const files = createAgentFiles(context, writer);
 
-  const batches = createAgentBatches(context, {
-    leased,
-    placeOf,
-    stagedPlaceOf,
-    versionOf,
-    stageMany,
-    verifyStaged,
-    stagedRequest,
-    refuseTake,
-    takenOf,
-    verifyCopied,
-    copiedRequest,
-  });
+  const batches = createAgentBatches(context, { leased, ...files });
 
   return {
     /** Claims the oldest claimable DAQ assigned to `agent`, or none. */
@@ -186,19 +162,19 @@ export function createDaqAgentService(context: ServiceContext) {
     /** Whether the catalog has this version already; if not, how many of its bytes the server holds. */
     async offer(actor: Actor, id: number, body: FileVersionBody) {
       const leasedDaq = await leased(actor, id, body.owner);
-      const { path } = await placeOf(leasedDaq, body.relativePath);
-      const version = versionOf(id, path, body);
+      const { path } = await files.placeOf(leasedDaq, body.relativePath);
+      const version = files.versionOf(id, path, body);
       const existing = await findFile(db, leasedDaq.experiment.id, path);
       if (existing && existing.size === version.size && existing.mtime === version.mtime)
         return { action: 'skip' as const, held: 0 };
-      return { action: 'send' as const, held: await stage(leasedDaq, version) };
+      return { action: 'send' as const, held: await files.stage(leasedDaq, version) };
     },
 
     /** Appends the request body to the staged bytes at `offset`, which must be what the server holds. */
     async receive(actor: Actor, id: number, query: ContentQuery, body: Readable) {
       const leasedDaq = await leased(actor, id, query.owner);
-      const { path } = await stagedPlaceOf(leasedDaq, query.relativePath);
-      const row = await stagingStore.findStaging(db, versionOf(id, path, query));
+      const { path } = await files.stagedPlaceOf(leasedDaq, query.relativePath);
+      const row = await stagingStore.findStaging(db, files.versionOf(id, path, query));
       if (!row) throw new AppError('staging_mismatch', `offer ${path} before sending it`, { held: 0 });
       const file = stagingPath(context, leasedDaq.experiment, id, row.id);
       return { held: await writer.append(file, row.id, { offset: query.offset, size: query.size, body }) };
@@ -207,23 +183,27 @@ export function createDaqAgentService(context: ServiceContext) {
     /** Verifies the staged file against the agent's checksums, renames it into place and catalogs it. */
     async commit(actor: Actor, id: number, body: ChecksumsBody): Promise<TakenResponse> {
       const leasedDaq = await leased(actor, id, body.owner);
-      const staged = await verifyStaged(leasedDaq, body);
+      const staged = await files.verifyStaged(leasedDaq, body);
       const outcome = await ingestStaged(
         context,
-        await stagedRequest(leasedDaq, staged, await findFile(db, leasedDaq.experiment.id, staged.path)),
-      ).catch((error: unknown) => refuseTake(staged, error));
+        await files.stagedRequest(
+          leasedDaq,
+          staged,
+          await findFile(db, leasedDaq.experiment.id, staged.path),
+        ),
+      ).catch((error: unknown) => files.refuseTake(staged, error));
       await stagingStore.deleteStaging(db, [staged.row.id]);
-      return takenOf(staged, outcome);
+      return files.takenOf(staged, outcome);
     },
 
     /** Direct copy: the agent wrote the file into mounted storage; re-read and verified before cataloging. */
     async catalogCopied(actor: Actor, id: number, body: ChecksumsBody): Promise<TakenResponse> {
       const leasedDaq = await leased(actor, id, body.owner);
-      const copied = await verifyCopied(leasedDaq, body);
+      const copied = await files.verifyCopied(leasedDaq, body);
       const existing = await findFile(db, leasedDaq.experiment.id, copied.path);
       await catalogStored(
         context,
-        copiedRequest(leasedDaq, copied, existing),
+        files.copiedRequest(leasedDaq, copied, existing),
         copied.destination,
         copied.file,
       );
