@@ -24,16 +24,17 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { type AgentProcess, startAgentProcess } from '../packages/server/test/support/agent-process.ts';
 import { api, startServerProcess } from '../packages/server/test/support/server-process.ts';
-import { findPostgresBinaries, startPostgresCluster } from '../scripts/postgres-cluster.ts';
 import {
   ascending,
   cpuSeconds,
   DaqApi,
+  describeMachine,
+  eachDatabase,
   fmt,
   percentile,
   writeLargeFiles,
@@ -209,29 +210,13 @@ async function measure(label: string, databaseUrl: string | undefined, root: str
 
 const root = await mkdtemp(join(tmpdir(), 'dm-bench-daq-agent-'));
 try {
-  const { stdout } = await run('df', ['-B1', '--output=source,fstype,avail', root]);
-  const [source, fstype, avail] = stdout.trim().split('\n')[1]!.trim().split(/\s+/);
+  const machine = await describeMachine(root);
   console.log(
-    `machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-      `Node ${process.version}, disk ${source} ${fstype}, ${fmt(Number(avail) / 2 ** 30)} GiB free; ` +
-      `DAQs with settleSeconds ${settleSeconds}, default discovery (watch hints, 15 s rescans); ` +
-      `modes ${modes.join(', ')}`,
+    `${machine.text}; DAQs with settleSeconds ${settleSeconds}, default discovery (watch hints, 15 s ` +
+      `rescans); modes ${modes.join(', ')}`,
   );
-  if (values.only !== 'postgres') await measure('sqlite', undefined, root);
-  if (values.only !== 'sqlite') {
-    const binaries = findPostgresBinaries();
-    if ('missing' in binaries) {
-      console.log(`daq-agent postgres: skipped (${binaries.missing})`);
-    } else {
-      const cluster = await startPostgresCluster();
-      try {
-        console.log(`postgres: ${cluster.version} (throwaway cluster, fsync off)`);
-        await measure('postgres', cluster.url, root);
-      } finally {
-        await cluster.stop();
-      }
-    }
-  }
+
+  await eachDatabase('daq-agent', values.only, (label, url) => measure(label, url, root));
 } finally {
   await rm(root, { recursive: true, force: true });
 }

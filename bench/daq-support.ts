@@ -2,12 +2,16 @@
  * What the DAQ benches share (bench/daq.ts, bench/daq-agent.ts): a client of the real server's API that
  * starts DAQs and waits for their files, the detector's writers, the CPU a process used, and formatting.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { api } from '../packages/server/test/support/server-process.ts';
+import { findPostgresBinaries, startPostgresCluster } from '../scripts/postgres-cluster.ts';
 
 export const MB = 2 ** 20;
 /** How often the benches ask the server how far a DAQ is. */
@@ -178,3 +182,40 @@ export const ascending = (numbers: number[]) => [...numbers].sort((a, b) => a - 
 export const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 export const percent = (part: number, whole: number) => `${fmt((100 * part) / whole)}%`;
+
+/** The machine and the disk under `directory`, for a bench's first line, and the bytes free there. */
+export async function describeMachine(directory: string): Promise<{ text: string; freeBytes: number }> {
+  const { stdout } = await promisify(execFile)('df', ['-B1', '--output=source,fstype,avail', directory]);
+  const [source, fstype, avail] = stdout.trim().split('\n')[1]!.trim().split(/\s+/);
+  return {
+    text:
+      `machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
+      `Node ${process.version}, disk ${source} ${fstype}, ${fmt(Number(avail) / 2 ** 30)} GiB free`,
+    freeBytes: Number(avail),
+  };
+}
+
+/**
+ * Runs `measure` on SQLite, then on a throwaway PostgreSQL cluster (fsync off, as in the tests) when its
+ * binaries are installed, or on one of them with `only`.
+ */
+export async function eachDatabase(
+  bench: string,
+  only: string | undefined,
+  measure: (label: 'sqlite' | 'postgres', databaseUrl: string | undefined) => Promise<void>,
+): Promise<void> {
+  if (only !== 'postgres') await measure('sqlite', undefined);
+  if (only === 'sqlite') return;
+  const binaries = findPostgresBinaries();
+  if ('missing' in binaries) {
+    console.log(`${bench} postgres: skipped (${binaries.missing})`);
+    return;
+  }
+  const cluster = await startPostgresCluster();
+  try {
+    console.log(`postgres: ${cluster.version} (throwaway cluster, fsync off)`);
+    await measure('postgres', cluster.url);
+  } finally {
+    await cluster.stop();
+  }
+}

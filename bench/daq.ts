@@ -30,7 +30,7 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
@@ -40,12 +40,13 @@ import {
   type ServerProcess,
   startServerProcess,
 } from '../packages/server/test/support/server-process.ts';
-import { findPostgresBinaries, startPostgresCluster } from '../scripts/postgres-cluster.ts';
 import {
   ascending,
   type CatalogFile,
   cpuSeconds,
   DaqApi,
+  describeMachine,
+  eachDatabase,
   fmt,
   MB,
   percent,
@@ -308,38 +309,23 @@ async function measure(label: string, databaseUrl: string | undefined, root: str
 
 const root = await mkdtemp(join(tmpdir(), 'dm-bench-daq-'));
 try {
-  const { stdout } = await run('df', ['-B1', '--output=source,fstype,avail', root]);
-  const [source, fstype, avail] = stdout.trim().split('\n')[1]!.trim().split(/\s+/);
+  const machine = await describeMachine(root);
   console.log(
-    `machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-      `Node ${process.version}, disk ${source} ${fstype}, ${fmt(Number(avail) / 2 ** 30)} GiB free; ` +
-      `DAQs with settleSeconds ${settleSeconds}, the server's default discovery (watch hints, 15 s rescans)`,
+    `${machine.text}; DAQs with settleSeconds ${settleSeconds}, the server's default discovery ` +
+      '(watch hints, 15 s rescans)',
   );
+
   // One database at a time holds the large sources, the DAQ's copies and cp's copy: three times the data,
   // plus the small files three times over; 2 GiB kept free.
   if (cases.has('large')) {
-    const spare = Number(avail) - 3 * smallCount * smallKb * 1024 - 2 * 2 ** 30;
+    const spare = machine.freeBytes - 3 * smallCount * smallKb * 1024 - 2 * 2 ** 30;
     const fits = Math.floor(spare / (3 * largeMb * MB));
     if (fits < largeCount) {
       console.log(`note: only room for ${fits} large files of ${largeMb} MB, not ${largeCount}: fewer taken`);
       largeCount = Math.max(1, fits);
     }
   }
-  if (values.only !== 'postgres') await measure('sqlite', undefined, root);
-  if (values.only !== 'sqlite') {
-    const binaries = findPostgresBinaries();
-    if ('missing' in binaries) {
-      console.log(`daq postgres: skipped (${binaries.missing})`);
-    } else {
-      const cluster = await startPostgresCluster();
-      try {
-        console.log(`postgres: ${cluster.version} (throwaway cluster, fsync off)`);
-        await measure('postgres', cluster.url, root);
-      } finally {
-        await cluster.stop();
-      }
-    }
-  }
+  await eachDatabase('daq', values.only, (label, url) => measure(label, url, root));
 } finally {
   await rm(root, { recursive: true, force: true });
 }
