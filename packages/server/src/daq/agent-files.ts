@@ -90,21 +90,10 @@ export function createAgentFiles(context: ServiceContext, writer: StagingWriter)
         }
       : undefined;
 
-  /** The staging of a version the catalog lacks: made if new, older versions' bytes dropped; bytes held. */
-  async function stage(leasedDaq: Leased, version: stagingStore.FileVersion): Promise<number> {
-    const { experiment } = leasedDaq;
-    const row = await stagingStore.ensureStaging(db, version, context.now());
-    const stale = await stagingStore.otherVersions(db, version.daqId, version.path, row.id);
-    for (const old of stale)
-      await writer.discard(stagingPath(context, experiment, version.daqId, old.id), old.id);
-    await stagingStore.deleteStaging(
-      db,
-      stale.map((old) => old.id),
-    );
-    return writer.held(stagingPath(context, experiment, version.daqId, row.id), row.id);
-  }
-
-  /** `stage` for many versions at once: their rows made together, the bytes held of each by path. */
+  /**
+   * The staging of versions the catalog lacks, by path: rows made if new (together, in one statement), the
+   * bytes of other versions of the same paths dropped; the bytes held of each.
+   */
   async function stageMany(leasedDaq: Leased, versions: readonly stagingStore.FileVersion[]) {
     const { experiment, daq } = leasedDaq;
     const { rows, stale } = await stagingStore.ensureStagings(db, daq.id, versions, context.now());
@@ -120,6 +109,11 @@ export function createAgentFiles(context: ServiceContext, writer: StagingWriter)
       }),
     );
     return new Map(held);
+  }
+
+  /** `stageMany` for one version: the bytes held of it. */
+  async function stage(leasedDaq: Leased, version: stagingStore.FileVersion): Promise<number> {
+    return (await stageMany(leasedDaq, [version])).get(version.path)!;
   }
 
   /**

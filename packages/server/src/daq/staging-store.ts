@@ -9,29 +9,10 @@ export interface FileVersion {
   mtime: string;
 }
 
-/** The staging row of this version, made if it is new. Idempotent, so a resent offer finds the same row. */
-export async function ensureStaging(
-  db: Kysely<Database>,
-  version: FileVersion,
-  now: string,
-): Promise<DaqStagingRow> {
-  await db
-    .insertInto('daq_staging')
-    .values({
-      daq_id: version.daqId,
-      path: version.path,
-      size: version.size,
-      mtime: version.mtime,
-      created_at: now,
-    })
-    .onConflict((oc) => oc.columns(['daq_id', 'path', 'size', 'mtime']).doNothing())
-    .execute();
-  return (await findStaging(db, version))!;
-}
-
 /**
  * The staging rows of many versions of one DAQ, made if new in one statement (one commit, where one per
  * file would be one WAL fsync each on SQLite), and the rows of other versions of the same paths (stale).
+ * Idempotent, so a resent offer finds the same rows.
  */
 export async function ensureStagings(
   db: Kysely<Database>,
@@ -82,22 +63,6 @@ export async function findStaging(
     .where('size', '=', version.size)
     .where('mtime', '=', version.mtime)
     .executeTakeFirst();
-}
-
-/** Older versions of the same path (the file changed while it was being sent): their bytes are useless. */
-export async function otherVersions(
-  db: Kysely<Database>,
-  daqId: number,
-  path: string,
-  keepId: number,
-): Promise<DaqStagingRow[]> {
-  return db
-    .selectFrom('daq_staging')
-    .selectAll()
-    .where('daq_id', '=', daqId)
-    .where('path', '=', path)
-    .where('id', '!=', keepId)
-    .execute();
 }
 
 export async function deleteStaging(db: Kysely<Database>, ids: number[]): Promise<void> {
