@@ -101,6 +101,39 @@ describe('settings', () => {
     );
   });
 
+  it('runs stages as an unprivileged account, never as root unless allowed, switching as the server can', () => {
+    const defaults = loadSettings({ env: {} });
+    assert.equal(defaults.stageSwitch, process.getuid?.() === 0 ? 'direct' : 'none');
+    assert.equal(defaults.stageAccount, 'nobody');
+    assert.equal(defaults.allowRootStages, false);
+    assert.equal(defaults.minStageUid, 1000);
+    assert.deepEqual(defaults.forbiddenAccounts, []);
+    const given = loadSettings({
+      env: {
+        DM_STAGE_SWITCH: 'sudo',
+        DM_STAGE_ACCOUNT: 'dmstage',
+        DM_ALLOW_ROOT_STAGES: 'yes',
+        DM_MIN_STAGE_UID: '500',
+        DM_FORBIDDEN_ACCOUNTS: 'dmsvc, backup',
+      },
+    });
+    assert.equal(given.stageSwitch, 'sudo');
+    assert.equal(given.stageAccount, 'dmstage');
+    assert.equal(given.allowRootStages, true);
+    assert.equal(given.minStageUid, 500);
+    assert.deepEqual(given.forbiddenAccounts, ['dmsvc', 'backup']);
+    assert.throws(
+      () =>
+        loadSettings({
+          env: { DM_STAGE_SWITCH: 'setuid', DM_STAGE_ACCOUNT: '-x', DM_FORBIDDEN_ACCOUNTS: 'ok,b a d' },
+        }),
+      (error: unknown) =>
+        error instanceof SettingsError &&
+        error.problems.length === 3 &&
+        error.message.includes('DM_STAGE_SWITCH: "setuid" is not one of direct, sudo, none'),
+    );
+  });
+
   it('takes a fractional DAQ settle time, for detectors whose files are complete within a second', () => {
     assert.equal(loadSettings({ env: {} }).daqSettleSeconds, 5);
     assert.equal(loadSettings({ env: { DM_DAQ_SETTLE_SECONDS: '0.5' } }).daqSettleSeconds, 0.5);

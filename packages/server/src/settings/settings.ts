@@ -42,10 +42,28 @@ export interface Settings {
   partialFileMaxAgeMinutes: number;
   /** Minutes between two sweeps of those temp files (each walks every ready experiment's tree). */
   partialSweepMinutes: number;
+  /**
+   * How a stage gets the unix account it must run as: `direct` (the server runs as root and switches to the
+   * account itself), `sudo` (the server runs as an unprivileged service account and switches through the
+   * narrow sudo rule of docs/operations.md), `none` (every stage runs as the server's own account: a
+   * personal installation only, never a facility's).
+   */
+  stageSwitch: StageSwitch;
+  /** The unprivileged account a stage runs as when its workflow names no unix account. */
+  stageAccount: string;
+  /** Whether an admin may allow a workflow to run as root at all (each workflow still needs its own leave). */
+  allowRootStages: boolean;
+  /** Accounts below this uid are system accounts: no workflow runs as one, no station lists one. */
+  minStageUid: number;
+  /** Accounts no workflow may run as, whatever their uid (e.g. a shared service account above 1000). */
+  forbiddenAccounts: string[];
   /** The built portal (`vite build` of packages/web), served at `/`; absent means the API alone is served. */
   webDir: string;
   configFile: string | undefined;
 }
+
+export const stageSwitches = ['direct', 'sudo', 'none'] as const;
+export type StageSwitch = (typeof stageSwitches)[number];
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -178,6 +196,42 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     defaultText: '60',
   },
   {
+    key: 'stageSwitch',
+    env: 'DM_STAGE_SWITCH',
+    flag: '--stage-switch <mode>',
+    description:
+      'how stages run as their unix account: direct (server is root), sudo (through the sudo rule), none (as the server)',
+    defaultText: 'direct as root, none otherwise',
+  },
+  {
+    key: 'stageAccount',
+    env: 'DM_STAGE_ACCOUNT',
+    flag: '--stage-account <name>',
+    description: 'unprivileged unix account of stages whose workflow names none',
+    defaultText: 'nobody',
+  },
+  {
+    key: 'allowRootStages',
+    env: 'DM_ALLOW_ROOT_STAGES',
+    flag: '--allow-root-stages <yes|no>',
+    description: 'whether admins may let single workflows run as root at all',
+    defaultText: 'no',
+  },
+  {
+    key: 'minStageUid',
+    env: 'DM_MIN_STAGE_UID',
+    flag: '--min-stage-uid <number>',
+    description: 'accounts below this uid are system accounts, which no stage runs as',
+    defaultText: '1000',
+  },
+  {
+    key: 'forbiddenAccounts',
+    env: 'DM_FORBIDDEN_ACCOUNTS',
+    flag: '--forbidden-accounts <names>',
+    description: 'comma-separated unix accounts no stage runs as, whatever their uid',
+    defaultText: 'none',
+  },
+  {
     key: 'webDir',
     env: 'DM_WEB_DIR',
     flag: '--web-dir <path>',
@@ -301,6 +355,28 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
     problems.push('DM_ADMIN_PASSWORD: must have at least 8 characters');
   }
 
+  const switchGiven = raw('stageSwitch');
+  const stageSwitch = (switchGiven?.value.trim() ??
+    (process.getuid?.() === 0 ? 'direct' : 'none')) as StageSwitch;
+  if (!stageSwitches.includes(stageSwitch)) {
+    problems.push(
+      `${switchGiven?.origin}: "${switchGiven?.value}" is not one of ${stageSwitches.join(', ')}`,
+    );
+  }
+  const accountName = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/;
+  const stageAccount = raw('stageAccount')?.value.trim() ?? 'nobody';
+  if (!accountName.test(stageAccount)) {
+    problems.push(`${raw('stageAccount')?.origin}: "${stageAccount}" is not a unix account name`);
+  }
+  const forbiddenGiven = raw('forbiddenAccounts');
+  const forbiddenAccounts = (forbiddenGiven?.value ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  for (const name of forbiddenAccounts.filter((name) => !accountName.test(name))) {
+    problems.push(`${forbiddenGiven?.origin}: "${name}" is not a unix account name`);
+  }
+
   const settings: Settings = {
     host: raw('host')?.value ?? '127.0.0.1',
     port: integer('port', 8080, 0, 65_535),
@@ -318,6 +394,11 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
     daqWatch: yesNo('daqWatch', true),
     partialFileMaxAgeMinutes: integer('partialFileMaxAgeMinutes', 60, 1, 10_080),
     partialSweepMinutes: integer('partialSweepMinutes', 60, 1, 10_080),
+    stageSwitch,
+    stageAccount,
+    allowRootStages: yesNo('allowRootStages', false),
+    minStageUid: integer('minStageUid', 1000, 1, 4_294_967_294),
+    forbiddenAccounts,
     webDir: resolve(cwd, raw('webDir')?.value ?? builtPortal),
     logLevel,
     sessionTtl: sessionTtl ?? 0,
