@@ -152,3 +152,37 @@ export function commandEnvironment(
     );
   return env;
 }
+
+/** One argument's value, in bytes: ample for a path or a parameter, far below what a process can be given. */
+export const maximumArgumentBytes = 64 * 1024;
+/** All of a job's arguments together. */
+export const maximumArgumentsBytes = 256 * 1024;
+
+/**
+ * What is wrong with arguments a job (or a DAQ's jobs) would pass to its stages: a NUL (no process can be
+ * given one), a value or a whole too long. Fields are named as the client wrote them, `arguments/<name>`.
+ *
+ * @example
+ * argumentProblems({ msg: 'a\u0000b' }, 'arguments') // [{ field: 'arguments/msg', message: '...NUL...' }]
+ */
+export function argumentProblems(
+  values: Record<string, string>,
+  field: string,
+): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  let total = 0;
+  for (const [name, value] of Object.entries(values)) {
+    const bytes = Buffer.byteLength(value);
+    total += Buffer.byteLength(name) + bytes;
+    if (value.includes('\u0000'))
+      problems.push({ field: `${field}/${name}`, message: 'must not contain a NUL character' });
+    else if (bytes > maximumArgumentBytes)
+      problems.push({
+        field: `${field}/${name}`,
+        message: `must be at most ${maximumArgumentBytes} bytes (UTF-8), not ${bytes}`,
+      });
+  }
+  if (total > maximumArgumentsBytes)
+    problems.push({ field, message: `must total at most ${maximumArgumentsBytes} bytes, not ${total}` });
+  return problems;
+}
