@@ -182,6 +182,59 @@ describe('shell commands with values as data', () => {
     assert.equal(shellScript("cat <<'EOF'\n\\$v\nEOF\necho $v").script.endsWith('"${DM_VAR_v}"'), true);
   });
 
+  it('never fails on any template but with a ShellTemplateError (property)', () => {
+    const fragment = fc.constantFrom(
+      ...["'", '"', '`', '$(', '$((', '${', ')', '))', '}', '<<', '<<-', "<<'E'", 'E', '\n', '\\', '#'],
+      ...['case ', ' in ', 'esac', '[[ ', ' ]]', '((', ' ', ';', '$v', '${v}', '\\$v', '$', 'x', '\t'],
+    );
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 30 }), (fragments) => {
+        try {
+          shellScript(fragments.join(''));
+        } catch (error) {
+          if (!(error instanceof ShellTemplateError)) throw error;
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    assert.throws(() => shellScript(`${'$('.repeat(10_000)}$v`), ShellTemplateError);
+    assert.equal(run('cat <<<$v', { v: 'a b' }, '/bin/bash'), 'a b\n');
+  });
+
+  it('runs nothing of a value in any command made of shell constructs (property)', () => {
+    const marker = join(scratch, 'fuzz-ran');
+    const value = `$(touch ${marker})\`touch ${marker}\`;touch ${marker}\n'"touch ${marker}`;
+    const fragment = fc.constantFrom(
+      ...["'", '"', '`', '$(', '${UNSET_NAME:-', ')', '}', '<<E\n', '\nE\n', '\n', ' ', ';', '|', '&&'],
+      ...['case ', ' in ', ' esac', '*) ', ';;', 'echo ', 'printf %s ', 'x=', 'cat', '#', '\\', '$v', '$v'],
+    );
+    for (const shell of shells)
+      fc.assert(
+        fc.property(fc.array(fragment, { maxLength: 16 }), (fragments) => {
+          let command: ReturnType<typeof shellScript>;
+          try {
+            command = shellScript(fragments.join(''));
+          } catch (error) {
+            if (error instanceof ShellTemplateError) return;
+            throw error;
+          }
+          const env = { PATH: '/usr/bin:/bin', ...commandEnvironment(command, () => value) };
+          try {
+            execFileSync(shell, ['-c', command.script], {
+              env,
+              cwd: scratch,
+              stdio: 'ignore',
+              timeout: 5_000,
+            });
+          } catch {
+            // a random command may well be a syntax error: what matters is what it ran
+          }
+          assert.equal(existsSync(marker), false, `${shell} ran a value of: ${command.script}`);
+        }),
+        { numRuns: 150 },
+      );
+  });
+
   it('fails on a value too long to give a process, or holding NUL, naming the variable', () => {
     const command = shellScript('printf %s $big');
     const atLimit = 'x'.repeat(maximumValueBytes - 'DM_VAR_big='.length - 1);

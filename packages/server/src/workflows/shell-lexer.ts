@@ -109,8 +109,9 @@ export class Lexer {
         commandStart = true;
         continue;
       }
-      if (item === '<' && this.at(index + 1) === '<' && this.at(index + 2) !== '<') {
-        index = this.heredocOperator(index + 2, heredocs);
+      if (item === '<' && this.at(index + 1) === '<') {
+        // bash's `<<<` here-string takes an ordinary word; `<<` starts a here-document.
+        index = this.at(index + 2) === '<' ? index + 3 : this.heredocOperator(index + 2, heredocs);
         wordStart = true;
         continue;
       }
