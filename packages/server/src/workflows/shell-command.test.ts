@@ -147,9 +147,17 @@ describe('shell commands with values as data', () => {
 
   it('takes only integers in arithmetic, where bash would run a value as code', () => {
     const marker = join(scratch, 'arithmetic-ran');
-    for (const template of ['printf %s $(( $n + 1 ))', 'printf %s $(( ${UNSET_NAME:-$n} + 1 ))']) {
-      assert.equal(run(template, { n: '41' }), '42');
-      assert.equal(run(template, { n: '-0x10' }), '-15');
+    const bash = [
+      'printf %s $(( $n + 1 ))',
+      'printf %s $(( ${UNSET_NAME:-$n} + 1 ))',
+      'printf %s $(( "$n" + 1 ))',
+      'printf %s $[$n + 1]',
+      "x=$(printf '%041d42' 0); printf %s ${x:$n:2}",
+      'a=(); a[$n]=42; printf %s "${a[$n]}"',
+      'for ((i = $n; i < 42; i++)); do :; done; printf %s \\$i',
+    ];
+    for (const template of bash) {
+      assert.equal(run(template, { n: '41' }, '/bin/bash'), '42', template);
       assert.throws(
         () => run(template, { n: `a[$(touch ${marker})]` }, '/bin/bash'),
         (error: unknown) => error instanceof StageValueError && /\$n .*integer/.test(error.message),
@@ -170,6 +178,9 @@ describe('shell commands with values as data', () => {
       ["echo $'a$v'", /\$v inside \$'\.\.\.'/],
       ['[[ $v -eq 1 ]] && echo', /inside \[\[ \.\.\. \]\]/],
       ['echo `echo \\`echo $v\\``', /nested backquotes/],
+      ['let x=$v', /let evaluates its arguments as arithmetic/],
+      ['declare -i n; n=$v', /declare -i makes assignments arithmetic/],
+      ['f() { local -ri n=$v; }', /local -ri/],
     ];
     for (const [template, reason] of refused)
       assert.throws(

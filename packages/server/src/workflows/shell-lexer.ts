@@ -25,7 +25,21 @@ const blank = new Set([' ', '\t']);
 const operatorCharacters = new Set([';', '&', '|', '<', '>', '(', ')', '\n']);
 const wordEnd = new Set([...blank, ...operatorCharacters]);
 /** Words after which the next word is a command again (for `case`, `((` and `[[`). */
-const commandPrefixes = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{', 'time']);
+const commandPrefixes = new Set([
+  'if',
+  'then',
+  'else',
+  'elif',
+  'do',
+  'while',
+  'until',
+  '!',
+  '{',
+  'time',
+  'for',
+]);
+/** bash builtins whose `-i` makes later assignments arithmetic. */
+const declaring = new Set(['declare', 'typeset', 'local', 'export', 'readonly']);
 
 /** Records the context of every reference; each method starts after its opening and returns after its end. */
 export class Lexer {
@@ -62,7 +76,13 @@ export class Lexer {
     let word = '';
     let inDoubleBracket = false;
     const heredocs: Heredoc[] = [];
+    let command = '';
     const endWord = () => {
+      if (commandStart && word === 'let')
+        throw new ShellTemplateError("bash's let evaluates its arguments as arithmetic code; use $((...))");
+      if (declaring.has(command) && /^-[A-Za-z]*i/.test(word))
+        throw new ShellTemplateError(`bash's ${command} ${word} makes assignments arithmetic code`);
+      if (commandStart && word !== '') command = word;
       if (commandStart && word === 'case') cases++;
       else if (word === 'esac' && cases > 0) cases--;
       else if (commandStart && word === '[[') inDoubleBracket = true;
@@ -128,6 +148,12 @@ export class Lexer {
         word += '\u0000';
         continue;
       }
+      if (item === '[' && /[A-Za-z0-9_]$/.test(word)) {
+        // bash: `a[i]=...`, `unset a[i]`: an array subscript, evaluated as arithmetic.
+        index = this.nested(true).arithmetic(index + 1, ']');
+        word += '[]';
+        continue;
+      }
       if (item === '(') parens++;
       else if (item === ')' && parens > 0) parens--;
       if (blank.has(item) || operatorCharacters.has(item)) {
@@ -155,6 +181,7 @@ export class Lexer {
     if (next === '(' && this.at(index + 2) === '(') return this.nested(true).arithmetic(index + 3);
     if (next === '(') return this.nested().script(')', index + 2);
     if (next === '{') return this.parameter(index + 2, context === 'double-quoted');
+    if (next === '[') return this.nested(true).arithmetic(index + 2, ']');
     if (next === "'" && context !== 'double-quoted') return this.ansiQuoted(index + 2);
     if (next === '"' && context !== 'double-quoted') return this.doubleQuoted(index + 2);
     return index + 1;
@@ -199,6 +226,14 @@ export class Lexer {
   /** `${...}` after its `${`: a reference may be in its word (`${x:-$y}`), never its name. */
   private parameter(start: number, quoted: boolean): number {
     let index = this.parameterName(start);
+    // bash: `${a[i]}` subscripts and `${x:offset:length}` are arithmetic, names and subscripts evaluated.
+    if (this.at(index) === '[') index = this.nested(true).arithmetic(index + 1, ']');
+    const substring = this.at(index) === ':' && !['-', '=', '?', '+'].includes(String(this.at(index + 1)));
+    return (substring ? this.nested(true) : this).parameterWord(index, quoted);
+  }
+
+  private parameterWord(start: number, quoted: boolean): number {
+    let index = start;
     let braces = 0;
     while (index < this.items.length) {
       const item = this.items[index] as Item;
@@ -240,10 +275,14 @@ export class Lexer {
     return index;
   }
 
-  /** `$((...))` or `((...))` after its opening: up to the `))` that closes it. */
-  private arithmetic(start: number): number {
+  /**
+   * `$((...))`, `((...))` (closed by `))`), bash's `$[...]` or a subscript `a[...]` (closed by `]`), after
+   * the opening: up to the close that matches.
+   */
+  private arithmetic(start: number, closer: '))' | ']' = '))'): number {
     let index = start;
-    let parens = 0;
+    let depth = 0;
+    const [open, close] = closer === '))' ? ['(', ')'] : ['[', ']'];
     while (index < this.items.length) {
       const item = this.items[index] as Item;
       if (typeof item !== 'string') {
@@ -251,9 +290,10 @@ export class Lexer {
         index++;
         continue;
       }
-      if (item === ')' && parens === 0 && this.at(index + 1) === ')') return index + 2;
-      if (item === '(') parens++;
-      else if (item === ')') parens--;
+      if (item === close && depth === 0 && (closer === ']' || this.at(index + 1) === ')'))
+        return index + closer.length;
+      if (item === open) depth++;
+      else if (item === close) depth--;
       if (item === '\\') {
         index += 2;
         continue;
