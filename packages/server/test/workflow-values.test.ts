@@ -227,6 +227,20 @@ describeBackends('values reach stages as data', (backend) => {
       job.errorMessage,
       /stage use failed: \$big is 200000 bytes, more than a process can be given/,
     );
+    await upsertWorkflow(t, {
+      name: 'too-long-env',
+      owner: 'admin',
+      stages: {
+        produce: {
+          command: "head -c 200000 /dev/zero | tr '\\0' x",
+          outputVariableRegexList: ['(?P<big>x+)'],
+        },
+        use: { command: 'printf %s "\\$BIG" | wc -c', env: { BIG: '$big' } },
+      },
+    });
+    const viaEnv = await finishedJob(t, await startJob(t, { workflow: 'too-long-env' }));
+    assert.equal(viaEnv.status, 'failed');
+    assert.match(viaEnv.errorMessage, /stage use failed: env\.BIG is 200005 bytes with its name, more than/);
   });
 
   it('refuses at upsert a command where a value could not be data, naming the stage', async () => {

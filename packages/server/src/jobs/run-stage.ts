@@ -12,7 +12,12 @@ import { evaluateCondition, parseCondition, UnknownVariableError } from '../work
 import type { WorkflowStage } from '../workflows/definition.ts';
 import type { OutputMatcher } from '../workflows/output-variables.ts';
 import { RegexTimeoutError } from '../workflows/output-variables.ts';
-import { commandEnvironment, ShellTemplateError, shellScript } from '../workflows/shell-command.ts';
+import {
+  checkStageEnvironment,
+  commandEnvironment,
+  ShellTemplateError,
+  shellScript,
+} from '../workflows/shell-command.ts';
 import { substituteVariables } from '../workflows/variables.ts';
 import { runChildProcess } from './child-process.ts';
 import { type JobContext, stageEnvironment, variableLookup } from './job-context.ts';
@@ -117,6 +122,7 @@ async function runOnce(
     stage.workingDir === undefined ? job.defaultWorkingDir : substituteVariables(stage.workingDir, lookup);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(stage.env ?? {})) env[name] = substituteVariables(value, lookup);
+  checkStageEnvironment(env);
   await mkdir(job.logDirectory, { recursive: true });
   if (stage.workingDir === undefined) await mkdir(workingDir, { recursive: true });
   const logFile = join(job.logDirectory, `${encodeURIComponent(run.key)}-${number}.log`);

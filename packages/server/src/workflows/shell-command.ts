@@ -153,6 +153,26 @@ export function commandEnvironment(
   return env;
 }
 
+/**
+ * A stage's own `env` values, after substitution, checked as the values are: a captured variable placed in
+ * one must fail the stage naming it, not with E2BIG.
+ */
+export function checkStageEnvironment(env: Record<string, string>): void {
+  for (const [name, value] of Object.entries(env)) {
+    const bytes = Buffer.byteLength(`${name}=${value}`) + 1;
+    if (value.includes('\u0000'))
+      throw new StageValueError(
+        undefined,
+        `env.${name} holds a NUL character, which no process can be given`,
+      );
+    if (bytes > maximumValueBytes)
+      throw new StageValueError(
+        undefined,
+        `env.${name} is ${bytes} bytes with its name, more than a process can be given (${maximumValueBytes})`,
+      );
+  }
+}
+
 /** One argument's value, in bytes: ample for a path or a parameter, far below what a process can be given. */
 export const maximumArgumentBytes = 64 * 1024;
 /** All of a job's arguments together. */
