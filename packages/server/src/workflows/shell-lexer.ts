@@ -2,6 +2,7 @@
  * The lexer behind shell-command.ts: POSIX sh quoting, with nesting, enough to know where each `$name` of a
  * command template stands (its context), and to refuse the places where a value cannot be passed as data.
  */
+import { findHeredocBody, type Heredoc, readHeredocOperator } from './shell-heredoc.ts';
 import type { TemplatePart } from './variables.ts';
 
 export type ShellContext = 'unquoted' | 'double-quoted' | 'single-quoted' | 'word' | 'arithmetic';
@@ -304,56 +305,22 @@ export class Lexer {
     return index;
   }
 
-  /** After `<<`: the `-` and the delimiter word; a quoted delimiter keeps the body literal. */
+  /** After `<<`: the `-` and the delimiter word, noted for the next line; the index after it. */
   private heredocOperator(start: number, heredocs: Heredoc[]): number {
-    let index = start;
-    const stripTabs = this.at(index) === '-';
-    if (stripTabs) index++;
-    while (blank.has(String(this.at(index)))) index++;
-    let delimiter = '';
-    let quoted = false;
-    let quote: string | undefined;
-    for (; index < this.items.length; index++) {
-      const item = this.items[index] as Item;
-      if (typeof item !== 'string')
-        throw new ShellTemplateError(`$${item.variable} in a here-document's delimiter`);
-      if (quote !== undefined) {
-        if (item === quote) quote = undefined;
-        else delimiter += item;
-      } else if (item === "'" || item === '"') {
-        quote = item;
-        quoted = true;
-      } else if (item === '\\') {
-        quoted = true;
-        delimiter += String(this.at(++index));
-      } else if (wordEnd.has(item)) break;
-      else delimiter += item;
-    }
-    heredocs.push({ delimiter, quoted, stripTabs });
-    return index;
+    const read = readHeredocOperator(this.items, start);
+    if ('reference' in read)
+      throw new ShellTemplateError(`$${read.reference.variable} in a here-document's delimiter`);
+    heredocs.push(read.heredoc);
+    return read.index;
   }
 
   /** The bodies of the here-documents opened on the line that ended at `start`; the index after them. */
   private heredocBodies(start: number, heredocs: Heredoc[]): number {
     let index = start;
     for (const heredoc of heredocs) {
-      const bodyStart = index;
-      let bodyEnd = this.items.length;
-      while (index < this.items.length) {
-        let lineEnd = index;
-        while (lineEnd < this.items.length && this.items[lineEnd] !== '\n') lineEnd++;
-        const line = this.items.slice(index, lineEnd);
-        const text = line.every((item) => typeof item === 'string') ? line.join('') : undefined;
-        const stripped = heredoc.stripTabs ? text?.replace(/^\t+/, '') : text;
-        const next = Math.min(lineEnd + 1, this.items.length);
-        if (stripped === heredoc.delimiter) {
-          bodyEnd = index;
-          index = next;
-          break;
-        }
-        index = next;
-      }
-      this.heredocBody(bodyStart, Math.min(bodyEnd, index), heredoc);
+      const body = findHeredocBody(this.items, index, heredoc);
+      this.heredocBody(index, body.end, heredoc);
+      index = body.next;
     }
     return index;
   }
@@ -376,10 +343,4 @@ export class Lexer {
       else index = body.opening(index, 'double-quoted') ?? index + 1;
     }
   }
-}
-
-interface Heredoc {
-  delimiter: string;
-  quoted: boolean;
-  stripTabs: boolean;
 }
