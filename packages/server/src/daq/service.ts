@@ -2,12 +2,13 @@ import { auditWho, recordAudit } from '../audit/store.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
-import { AppError } from '../errors/app-error.ts';
+import { AppError, validationFailed } from '../errors/app-error.ts';
 import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
 import { decodeCursor } from '../http/pagination.ts';
 import { requireAcceptingWork } from '../storage/lifecycle.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
+import { argumentProblems } from '../workflows/shell-command.ts';
 import type { CreateDaqBody, Daq, DaqListQuery } from './schemas.ts';
 import { removeDaqStaging } from './staging.ts';
 import { publishDaqStatus } from './status-events.ts';
@@ -75,6 +76,9 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
      * rights. An agent's directory is on another machine, so only the agent can check it.
      */
     async start(actor: Actor, body: CreateDaqBody): Promise<Daq> {
+      // Its jobs would refuse these arguments one by one, file after file: refuse the DAQ instead.
+      const argumentsWrong = argumentProblems(body.workflowArgs ?? {}, 'workflowArgs');
+      if (argumentsWrong.length > 0) throw validationFailed(argumentsWrong);
       const experiment = await loadManageable(context, actor, body.experiment);
       const destDirectory = await checkTransferDirectories(context, experiment, body, {
         sourceOnServer: body.agent === undefined,

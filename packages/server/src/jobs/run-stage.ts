@@ -12,6 +12,12 @@ import { evaluateCondition, parseCondition, UnknownVariableError } from '../work
 import type { WorkflowStage } from '../workflows/definition.ts';
 import type { OutputMatcher } from '../workflows/output-variables.ts';
 import { RegexTimeoutError } from '../workflows/output-variables.ts';
+import {
+  checkStageEnvironment,
+  commandEnvironment,
+  ShellTemplateError,
+  shellScript,
+} from '../workflows/shell-command.ts';
 import { substituteVariables } from '../workflows/variables.ts';
 import { runChildProcess } from './child-process.ts';
 import { type JobContext, stageEnvironment, variableLookup } from './job-context.ts';
@@ -39,6 +45,8 @@ export interface StageRun {
 
 function describe(error: unknown): string {
   if (error instanceof UnknownVariableError) return `unknown variable $${error.variable}`;
+  if (error instanceof ShellTemplateError)
+    return `the command cannot take its values as data: ${error.message}`;
   if (error instanceof RegexTimeoutError)
     return `output regex ${error.regex} took too long (catastrophic backtracking?)`;
   return error instanceof Error ? error.message : String(error);
@@ -105,11 +113,16 @@ async function runOnce(
   lookup: (name: string) => string | undefined,
 ): Promise<StageOutcome> {
   const { stage, job } = run;
+  // For people only (job records, the portal): the command as it reads with the values in place. What runs
+  // is the script, which expands the values from its environment, so no value is ever parsed as shell.
   const command = substituteVariables(stage.command, lookup);
+  const script = shellScript(stage.command);
+  const values = commandEnvironment(script, lookup);
   const workingDir =
     stage.workingDir === undefined ? job.defaultWorkingDir : substituteVariables(stage.workingDir, lookup);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(stage.env ?? {})) env[name] = substituteVariables(value, lookup);
+  checkStageEnvironment(env);
   await mkdir(job.logDirectory, { recursive: true });
   if (stage.workingDir === undefined) await mkdir(workingDir, { recursive: true });
   const logFile = join(job.logDirectory, `${encodeURIComponent(run.key)}-${number}.log`);
@@ -122,9 +135,10 @@ async function runOnce(
     throw new Error(`working directory ${workingDir} does not exist`);
   }
   const result = await runChildProcess({
-    command,
+    command: script.script,
     workingDir,
-    env: stageEnvironment(run.account, job, run.key, env),
+    // The values last: a stage's own `env` cannot replace what `$name` expands to.
+    env: { ...stageEnvironment(run.account, job, run.key, env), ...values },
     logFile,
     uid: run.account?.uid,
     gid: run.account?.gid,

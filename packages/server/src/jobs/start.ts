@@ -10,6 +10,7 @@ import type { Database } from '../db/tables.ts';
 import { AppError, type FieldProblem, validationFailed } from '../errors/app-error.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
 import { pathsOf, requireAcceptingWork } from '../storage/lifecycle.ts';
+import { argumentProblems } from '../workflows/shell-command.ts';
 import type { WorkflowRecord } from '../workflows/store.ts';
 import { recordFieldNames } from './job-context.ts';
 import { publishJobStatus } from './job-events.ts';
@@ -43,7 +44,7 @@ function definedReserved(job: Pick<NewJob, 'experiment' | 'filePath'>): string[]
 export function checkArguments(job: Pick<NewJob, 'experiment' | 'filePath' | 'arguments'>): void {
   const defined = new Set(definedReserved(job));
   const fields = new Set<string>(recordFieldNames);
-  const problems: FieldProblem[] = [];
+  const problems: FieldProblem[] = argumentProblems(job.arguments, 'arguments');
   for (const name of Object.keys(job.arguments)) {
     if (defined.has(name))
       problems.push({

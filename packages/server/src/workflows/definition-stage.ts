@@ -5,6 +5,7 @@ import { ConditionSyntaxError, parseCondition } from './conditions.ts';
 import type { WorkflowStage } from './definition.ts';
 import { describe, isPlainObject, joinPath, type ProblemList } from './definition-problems.ts';
 import { PythonRegexError, toJavaScriptRegex } from './python-regex.ts';
+import { ShellTemplateError, shellScript } from './shell-command.ts';
 
 export const reservedVariables: readonly string[] = [
   'id',
@@ -44,7 +45,7 @@ export function checkStage(path: string, input: unknown, problems: ProblemList):
   problems.checkKeys(path, input, stageKeyOrder);
   const at = (key: string) => joinPath(path, key);
   const stage: Partial<WorkflowStage> = {
-    command: problems.string(at('command'), input.command, { required: true, nonEmpty: true }),
+    command: checkCommand(at('command'), input.command, problems),
     workingDir: problems.string(at('workingDir'), input.workingDir, { nonEmpty: true }),
     outputVariableRegexList: checkRegexList(
       at('outputVariableRegexList'),
@@ -66,6 +67,20 @@ export function checkStage(path: string, input: unknown, problems: ProblemList):
   const result: Record<string, unknown> = {};
   for (const key of stageKeyOrder) if (stage[key] !== undefined) result[key] = stage[key];
   return result as unknown as WorkflowStage;
+}
+
+/** A command whose `$name` references cannot all be passed as data is refused now, not when a job runs. */
+function checkCommand(path: string, value: unknown, problems: ProblemList): string | undefined {
+  const command = problems.string(path, value, { required: true, nonEmpty: true });
+  if (command === undefined) return undefined;
+  try {
+    shellScript(command);
+    return command;
+  } catch (error) {
+    if (error instanceof ShellTemplateError)
+      return problems.add(path, `a value cannot be passed to the shell as data here: ${error.message}`);
+    throw error;
+  }
 }
 
 /** A stage repeats every repeatPeriod seconds until repeatUntil holds, at most maxRepeats times: all or none. */
