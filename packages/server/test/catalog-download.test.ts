@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { pino } from 'pino';
 import { extract } from 'tar-stream';
-import { downloadSecretFileName, loadDownloadSecret, signDownload } from '../src/catalog/download-links.ts';
+import { signDownload } from '../src/catalog/download-links.ts';
+import { currentDownloadKey } from '../src/secrets/service.ts';
 import { type TempDir, tempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
@@ -105,8 +106,10 @@ describeBackends('download links', (backend) => {
     assert.ok(logged.length >= 2, 'each download is logged');
     assert.ok(!logged.some((line) => line.includes(link.url.split('link=')[1])), 'but never the link itself');
 
-    const secretFile = join(t.dataDir, downloadSecretFileName);
-    assert.equal(statSync(secretFile).mode & 0o777, 0o600, 'the secret is readable by the service only');
+    assert.ok(
+      !existsSync(join(t.dataDir, 'download-secret')),
+      'the key lives in the database, not in a file',
+    );
   });
 
   it('streams a selection as one tar archive of exactly those files', async () => {
@@ -124,7 +127,7 @@ describeBackends('download links', (backend) => {
   });
 
   it('refuses an expired link and a tampered one', async () => {
-    const secret = await loadDownloadSecret(t.dataDir);
+    const secret = await currentDownloadKey(t.app.context);
     const grant = { experimentName: 'xpcs-dl', paths: ['scan_1/frame_1.bin'], userId: await doraId() };
     const expired = signDownload(secret, { ...grant, expiresAt: Math.floor(Date.now() / 1000) - 1 });
     const gone = await follow(`/api/v1/downloads?link=${expired}`);
@@ -175,7 +178,7 @@ describeBackends('download links', (backend) => {
     assert.equal((await links([])).status, 400);
 
     // Even a link the server signed by mistake for a path outside reaches nothing: only catalog records are served.
-    const secret = await loadDownloadSecret(t.dataDir);
+    const secret = await currentDownloadKey(t.app.context);
     const forged = signDownload(secret, {
       experimentName: 'xpcs-dl',
       paths: ['../../../../etc/passwd'],

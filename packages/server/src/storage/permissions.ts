@@ -116,6 +116,8 @@ export async function applyExperimentPermissions(
   tree: { storageDirectory: string },
   access: ExperimentAccess,
   support: PermissionSupport,
+  /** Directories above the storage root readers must also traverse (the data directory, 0700, holding it). */
+  alsoTraverse: readonly string[] = [],
 ): Promise<AppliedPermissions> {
   const accounts = await resolveAccounts([...access.readers, ...access.writers]);
   const directory = tree.storageDirectory;
@@ -141,7 +143,8 @@ export async function applyExperimentPermissions(
       await mustRun('setfacl', ['-R', '-P', '-b', '-k', '-m', entries.join(','), directory]);
       // An ACL on a file is useless if a directory above it cannot be traversed.
       const station = dirname(directory);
-      for (const ancestor of [station, dirname(station)]) await ensureTraversable(ancestor, accounts);
+      for (const ancestor of [station, dirname(station), ...alsoTraverse])
+        await ensureTraversable(ancestor, accounts);
       return { warnings: [] };
     }
     case 'group':
