@@ -205,8 +205,10 @@ export async function applyFilePermissions(filePath: string, support: Permission
     case 'acl': {
       const inherited = parseAcl((await mustRun('getfacl', aclReadArgs('--default', parent))).stdout);
       if (inherited.size === 0) return; // the directory was never given permissions: nothing to inherit
+      // The owner's bits are the file's own; a named entry for its owner (the service account, named as a
+      // writer of its tree) would only widen the mask that `ls` shows.
       const entries = [...inherited]
-        .filter(([key]) => key !== 'user:' && key !== 'mask:') // the owner's bits are the file's own
+        .filter(([key]) => key !== 'user:' && key !== 'mask:' && key !== `user:${file.uid}`)
         .map(([key, perms]) => `${key}:${perms.replaceAll('x', 'X')}`);
       await mustRun('setfacl', ['-b', '-m', entries.join(','), filePath]);
       return;
