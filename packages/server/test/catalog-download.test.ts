@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { pino } from 'pino';
 import { extract } from 'tar-stream';
+import { createApp } from '../src/app.ts';
 import { signDownload } from '../src/catalog/download-links.ts';
 import { currentDownloadKey } from '../src/secrets/service.ts';
 import { type TempDir, tempDir } from './support/temp-dir.ts';
@@ -188,6 +189,43 @@ describeBackends('download links', (backend) => {
     const outside = await follow(`/api/v1/downloads?link=${forged}`);
     assert.equal(outside.statusCode, 404);
     assert.equal(outside.json().error.code, 'file_not_found');
+  });
+
+  it('stops honouring links made before the key is rotated, on every api process', async () => {
+    // A second api process on the same database, with its own data directory, as on another host.
+    const otherDataDir = await tempDir('dm-download-other-host-');
+    const other = await createApp({
+      settings: { ...t.app.context.settings, dataDir: otherDataDir.path },
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      const old = (await links(['scan_1/frame_1.bin'])).body.files[0].url as string;
+      assert.equal((await follow(old)).statusCode, 200);
+      assert.equal((await other.http.inject({ method: 'GET', url: old })).statusCode, 200, 'hosts agree');
+
+      const refused = await t.call('POST', '/api/v1/secrets/download-key/rotate', { token: dora });
+      assert.equal(refused.status, 403, 'only admins rotate the key');
+      const rotated = await t.call('POST', '/api/v1/secrets/download-key/rotate');
+      assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+      assert.ok(Date.parse(rotated.body.rotatedAt) > 0);
+
+      for (const [host, answer] of [
+        ['this host', await follow(old)],
+        ['the other host', await other.http.inject({ method: 'GET', url: old })],
+      ] as const) {
+        assert.equal(answer.statusCode, 403, host);
+        assert.equal(answer.json().error.code, 'download_link_invalid', host);
+      }
+      const fresh = (await links(['scan_1/frame_1.bin'])).body.files[0].url as string;
+      assert.equal((await other.http.inject({ method: 'GET', url: fresh })).statusCode, 200);
+      const audit = await t.call('GET', '/api/v1/audit?action=secret.rotate');
+      assert.equal(audit.body.items.length, 1);
+      assert.equal(audit.body.items[0].actor, 'admin');
+      assert.deepEqual(audit.body.items[0].details, {}, 'the key itself is never logged');
+    } finally {
+      await other.close();
+      await otherDataDir.remove();
+    }
   });
 
   async function doraId(): Promise<number> {
