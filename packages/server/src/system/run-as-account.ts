@@ -14,7 +14,7 @@
  * service account may not signal. So a group is signalled twice: directly (sudo itself, and anything of our
  * own), and as the stage's account through the same sudo rule (everything the stage started).
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import type { Settings, StageSwitch } from '../settings/settings.ts';
 import { runsAsRoot, type UnixAccount } from './unix-accounts.ts';
@@ -152,20 +152,4 @@ export async function killLostGroup(pgid: number, how: StageSwitch): Promise<voi
   }
   await signalStageGroup(pgid, 'SIGKILL', undefined);
   for (const uid of owners) await signalStageGroup(pgid, 'SIGKILL', `#${uid}`);
-}
-
-/** Runs a program through sudo as `account` without a shell; resolves with its exit code and stderr. */
-export function runAs(account: string, file: string, args: readonly string[]) {
-  return new Promise<{ exitCode: number; stderr: string }>((resolve, reject) => {
-    execFile(
-      sudoPath,
-      ['-n', '-u', account, '--', stageShell, '-c', 'exec "$@"', 'dm-run', file, ...args],
-      { env: { LC_ALL: 'C' }, maxBuffer: 16 * 1024 * 1024 },
-      (error, _stdout, stderr) => {
-        if (error === null) resolve({ exitCode: 0, stderr });
-        else if (typeof error.code === 'number') resolve({ exitCode: error.code, stderr });
-        else reject(error);
-      },
-    );
-  });
 }
