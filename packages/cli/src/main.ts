@@ -16,8 +16,10 @@ import { registerExperimentTypeCommands } from './commands/experiment-type.ts';
 import { registerFileCommands } from './commands/file.ts';
 import { registerJobCommands } from './commands/job.ts';
 import { registerLoginCommands } from './commands/login.ts';
+import { registerSecretsCommands } from './commands/secrets.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import type { ServerModule } from './commands/settings-options.ts';
+import { registerSetupCommands } from './commands/setup.ts';
 import { registerStationCommands } from './commands/station.ts';
 import { registerStorageCommands } from './commands/storage.ts';
 import { registerTokenCommands } from './commands/token.ts';
@@ -60,6 +62,8 @@ export function buildProgram(runtime: Runtime, server?: ServerModule): Command {
   registerDaqCommands(program, runtime);
   registerDaqAgentCommand(program, runtime);
   registerStorageCommands(program, runtime);
+  registerSecretsCommands(program, runtime);
+  registerSetupCommands(program, runtime, server);
   registerWorkflowCommands(program, runtime);
   registerJobCommands(program, runtime);
   registerAuditCommands(program, runtime);
@@ -78,7 +82,9 @@ export function buildProgram(runtime: Runtime, server?: ServerModule): Command {
 export async function main(argv: readonly string[], runtime: Runtime = processRuntime()): Promise<number> {
   try {
     // Loading the server costs a second; only the commands that run it pay (`dm help serve` included).
-    const wantsServer = argv.slice(2).some((argument) => argument === 'serve' || argument === 'db');
+    const wantsServer = argv
+      .slice(2)
+      .some((argument) => argument === 'serve' || argument === 'db' || argument === 'setup');
     const server = wantsServer ? await import('@photon-dm/server') : undefined;
     await buildProgram(runtime, server).parseAsync([...argv]);
     return 0;

@@ -3,6 +3,7 @@
  * processes, real credentials files. What is asserted is what a person or a script would see.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -286,6 +287,25 @@ describe('the five-minute tour through dm', { timeout: 300_000 }, () => {
     const bad = await dm(['usage', '--from', 'last-week']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /from/);
+  });
+
+  it('should rotate the download-link key (admins) and print the sudo rules of a service account', async () => {
+    const refused = await dm(['secrets', 'rotate-download-key'], { home: carolHome });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /only admins may rotate the download-link key/);
+    const { stdout } = await ok(['secrets', 'rotate-download-key']);
+    assert.match(stdout, /^download-link key replaced at \S+: links made before then no longer work$/m);
+
+    const rules = (await ok(['setup', 'sudoers', '--service-account', 'dmsvc', '--stage-group', 'dm-stages']))
+      .stdout;
+    assert.match(rules, /^dmsvc ALL = \(%dm-stages, !root, !#0\) NOPASSWD: \/bin\/sh$/m);
+    assert.match(rules, /^Defaults:dmsvc .*env_keep = "DM_JOB_COMMAND DM_JOB_ENV_NAMES DM_JOB_ENV_\*"$/m);
+    const file = join(root, 'sudoers');
+    writeFileSync(file, rules);
+    if (process.getuid?.() === 0) execFileSync('visudo', ['-cf', file], { stdio: 'pipe' });
+    const bad = await dm(['setup', 'sudoers', '--service-account', 'root']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /serviceAccount: "root" is not a usable name/);
   });
 
   it('should log out: the token is revoked and the session file removed', async () => {

@@ -3,7 +3,7 @@ import { DaqAgentsApi } from './resources/daq-agents.ts';
 import { DaqsApi } from './resources/daqs.ts';
 import { EventsApi } from './resources/events.ts';
 import { ExperimentsApi } from './resources/experiments.ts';
-import { AuditApi, ExperimentTypesApi, StationsApi } from './resources/facility.ts';
+import { AuditApi, ExperimentTypesApi, SecretsApi, StationsApi } from './resources/facility.ts';
 import { FilesApi, StorageApi, UploadsApi } from './resources/files.ts';
 import { JobsApi } from './resources/jobs.ts';
 import { UsageApi } from './resources/usage.ts';
@@ -46,6 +46,7 @@ export class PhotonClient {
   readonly jobs: JobsApi;
   readonly events: EventsApi;
   readonly usage: UsageApi;
+  readonly secrets: SecretsApi;
   private readonly transport: Transport;
 
   constructor(options: PhotonClientOptions) {
@@ -65,6 +66,7 @@ export class PhotonClient {
     this.jobs = new JobsApi(this.transport);
     this.events = new EventsApi(this.transport);
     this.usage = new UsageApi(this.transport);
+    this.secrets = new SecretsApi(this.transport);
   }
 
   /** The server URL as requests use it (without a trailing slash). */

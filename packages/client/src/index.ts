@@ -2,6 +2,7 @@
 export { PhotonClient, type PhotonClientOptions } from './client.ts';
 export { ApiError } from './errors.ts';
 export { collectPages, maxPageSize, type PageFetcher, type PaginateOptions, paginate } from './paginate.ts';
+export type { KeyRotation } from './resources/facility.ts';
 export type { PermissionsReport } from './resources/files.ts';
 export { isJobFinished, JobWaitTimeoutError, type WaitOptions } from './resources/jobs.ts';
 export { type SseMessage, SseParser } from './sse-parser.ts';

@@ -37,6 +37,7 @@ import { createJobService } from './jobs/service.ts';
 import { registerMetrics } from './metrics/metrics.ts';
 import { registerOpenApi } from './openapi/openapi.ts';
 import { registerPortalRoutes } from './portal/routes.ts';
+import { registerSecretRoutes } from './secrets/routes.ts';
 import type { Settings } from './settings/settings.ts';
 import { registerStationRoutes } from './stations/routes.ts';
 import { createStationService } from './stations/service.ts';
@@ -45,6 +46,7 @@ import { type PartialSweep, type PartialSweepOptions, startPartialSweep } from '
 import { probePermissionSupport } from './storage/permissions.ts';
 import { reconcileStorage } from './storage/reconcile.ts';
 import { registerStorageRoutes } from './storage/routes.ts';
+import { securePrivateFiles } from './system/private-files.ts';
 import { createCopyWorker } from './transfer/copy-worker.ts';
 import { registerUploadRoutes } from './uploads/routes.ts';
 import { startUploadRunner } from './uploads/runner.ts';
@@ -87,6 +89,8 @@ export interface AppOptions {
 export async function createApp(options: AppOptions): Promise<App> {
   const { settings } = options;
   const logger = options.logger ?? pino({ level: settings.logLevel, redact: ['req.headers.authorization'] });
+  // Before the database is opened: SQLite makes its -wal and -shm with the database file's mode.
+  await securePrivateFiles(settings, logger);
   const database = openDatabase({ url: settings.databaseUrl, poolSize: settings.databasePoolSize });
   try {
     await migrateToLatest(database.db, database.profile);
@@ -133,6 +137,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     registerCatalogRoutes(http, catalog, context);
     registerDownloadRoutes(http, createDownloadService(context));
     registerStorageRoutes(http, context);
+    registerSecretRoutes(http, context);
     registerEventRoutes(http, context, (authorization) => auth.authenticate(authorization));
     const eventRetention = startEventRetention(context);
     // Walks every experiment's tree (minutes on a storage root of millions of files): never during the start.

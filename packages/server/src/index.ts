@@ -8,3 +8,4 @@ export {
   SettingsError,
   settingDefinitions,
 } from './settings/settings.ts';
+export { sudoersPaths, sudoersRules } from './system/sudoers.ts';

@@ -4,6 +4,7 @@ import { openDatabase } from './db/connection.ts';
 import { type MigrationReport, migrateToLatest } from './db/migrate.ts';
 import type { Settings } from './settings/settings.ts';
 import { reconcileStorage } from './storage/reconcile.ts';
+import { securePrivateFiles } from './system/private-files.ts';
 
 export interface RunningServer {
   /** Where the API listens, with the real port when 0 was asked for. */
@@ -57,6 +58,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
 
 /** `dm db migrate`: brings the database schema up to date without starting the server. */
 export async function migrateDatabase(settings: Settings): Promise<MigrationReport> {
+  await securePrivateFiles(settings, pino({ level: settings.logLevel }));
   const database = openDatabase({ url: settings.databaseUrl, poolSize: 1 });
   try {
     return await migrateToLatest(database.db, database.profile);

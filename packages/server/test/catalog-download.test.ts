@@ -5,13 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { pino } from 'pino';
 import { extract } from 'tar-stream';
-import { downloadSecretFileName, loadDownloadSecret, signDownload } from '../src/catalog/download-links.ts';
+import { createApp } from '../src/app.ts';
+import { signDownload } from '../src/catalog/download-links.ts';
+import { currentDownloadKey } from '../src/secrets/service.ts';
 import { type TempDir, tempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
@@ -105,8 +107,10 @@ describeBackends('download links', (backend) => {
     assert.ok(logged.length >= 2, 'each download is logged');
     assert.ok(!logged.some((line) => line.includes(link.url.split('link=')[1])), 'but never the link itself');
 
-    const secretFile = join(t.dataDir, downloadSecretFileName);
-    assert.equal(statSync(secretFile).mode & 0o777, 0o600, 'the secret is readable by the service only');
+    assert.ok(
+      !existsSync(join(t.dataDir, 'download-secret')),
+      'the key lives in the database, not in a file',
+    );
   });
 
   it('streams a selection as one tar archive of exactly those files', async () => {
@@ -124,7 +128,7 @@ describeBackends('download links', (backend) => {
   });
 
   it('refuses an expired link and a tampered one', async () => {
-    const secret = await loadDownloadSecret(t.dataDir);
+    const secret = await currentDownloadKey(t.app.context);
     const grant = { experimentName: 'xpcs-dl', paths: ['scan_1/frame_1.bin'], userId: await doraId() };
     const expired = signDownload(secret, { ...grant, expiresAt: Math.floor(Date.now() / 1000) - 1 });
     const gone = await follow(`/api/v1/downloads?link=${expired}`);
@@ -175,7 +179,7 @@ describeBackends('download links', (backend) => {
     assert.equal((await links([])).status, 400);
 
     // Even a link the server signed by mistake for a path outside reaches nothing: only catalog records are served.
-    const secret = await loadDownloadSecret(t.dataDir);
+    const secret = await currentDownloadKey(t.app.context);
     const forged = signDownload(secret, {
       experimentName: 'xpcs-dl',
       paths: ['../../../../etc/passwd'],
@@ -185,6 +189,43 @@ describeBackends('download links', (backend) => {
     const outside = await follow(`/api/v1/downloads?link=${forged}`);
     assert.equal(outside.statusCode, 404);
     assert.equal(outside.json().error.code, 'file_not_found');
+  });
+
+  it('stops honouring links made before the key is rotated, on every api process', async () => {
+    // A second api process on the same database, with its own data directory, as on another host.
+    const otherDataDir = await tempDir('dm-download-other-host-');
+    const other = await createApp({
+      settings: { ...t.app.context.settings, dataDir: otherDataDir.path },
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      const old = (await links(['scan_1/frame_1.bin'])).body.files[0].url as string;
+      assert.equal((await follow(old)).statusCode, 200);
+      assert.equal((await other.http.inject({ method: 'GET', url: old })).statusCode, 200, 'hosts agree');
+
+      const refused = await t.call('POST', '/api/v1/secrets/download-key/rotate', { token: dora });
+      assert.equal(refused.status, 403, 'only admins rotate the key');
+      const rotated = await t.call('POST', '/api/v1/secrets/download-key/rotate');
+      assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+      assert.ok(Date.parse(rotated.body.rotatedAt) > 0);
+
+      for (const [host, answer] of [
+        ['this host', await follow(old)],
+        ['the other host', await other.http.inject({ method: 'GET', url: old })],
+      ] as const) {
+        assert.equal(answer.statusCode, 403, host);
+        assert.equal(answer.json().error.code, 'download_link_invalid', host);
+      }
+      const fresh = (await links(['scan_1/frame_1.bin'])).body.files[0].url as string;
+      assert.equal((await other.http.inject({ method: 'GET', url: fresh })).statusCode, 200);
+      const audit = await t.call('GET', '/api/v1/audit?action=secret.rotate');
+      assert.equal(audit.body.items.length, 1);
+      assert.equal(audit.body.items[0].actor, 'admin');
+      assert.deepEqual(audit.body.items[0].details, {}, 'the key itself is never logged');
+    } finally {
+      await other.close();
+      await otherDataDir.remove();
+    }
   });
 
   async function doraId(): Promise<number> {

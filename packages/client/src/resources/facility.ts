@@ -79,3 +79,22 @@ export class AuditApi {
     return this.transport.request('GET', `${base}/audit`, { query: { ...query } });
   }
 }
+
+/** When the download-link key was replaced: links signed before then no longer work. */
+export interface KeyRotation {
+  rotatedAt: string;
+}
+
+/**
+ * `/secrets`: the server's shared secrets (admins).
+ *
+ * @example
+ * const { rotatedAt } = await client.secrets.rotateDownloadKey();
+ */
+export class SecretsApi {
+  constructor(private readonly transport: Transport) {}
+
+  rotateDownloadKey(): Promise<KeyRotation> {
+    return this.transport.request('POST', `${base}/secrets/download-key/rotate`);
+  }
+}

@@ -16,7 +16,8 @@ export interface AuditEntry {
     | 'upload'
     | 'daq'
     | 'workflow'
-    | 'job';
+    | 'job'
+    | 'secret';
   targetName: string;
   stationName?: string | null;
   experimentName?: string | null;

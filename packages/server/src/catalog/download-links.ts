@@ -5,19 +5,15 @@
  * - link: `<payload>.<signature>`, both base64url. The payload names the experiment, the paths, the user who
  *   asked and the expiry (seconds since the epoch); the signature is an HMAC-SHA256 of the payload with the
  *   download secret. Changing one byte of either makes the link invalid.
- * - download secret: 32 random bytes in `<data-dir>/download-secret` (0600), made on first use like the admin
- *   password file. API processes on several hosts share it (copy the file) so a link signed by one is
- *   honoured by the others; replacing it invalidates every link handed out.
+ * - download secret: 32 random bytes kept in the database (secrets/service.ts), so API processes on several
+ *   hosts share it and a link signed by one is honoured by the others; `dm secrets rotate-download-key`
+ *   replaces it, which invalidates every link handed out, on every host at once.
  *
  * A valid signature only says who asked and for what: the download itself checks again that the user may
  * still read the experiment (see download-service.ts).
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
-
-export const downloadSecretFileName = 'download-secret';
 
 export interface DownloadGrant {
   experimentName: string;
@@ -25,27 +21,6 @@ export interface DownloadGrant {
   userId: number;
   /** Seconds since the epoch. */
   expiresAt: number;
-}
-
-/**
- * The secret of this data directory, made once. Two processes starting together on one data directory agree:
- * each writes its own temp file, and `link` (which never replaces) lets only the first become the secret.
- */
-export async function loadDownloadSecret(dataDir: string): Promise<Buffer> {
-  const file = join(dataDir, downloadSecretFileName);
-  const existing = await readFile(file, 'utf8').catch(() => undefined);
-  if (existing !== undefined) return Buffer.from(existing.trim(), 'hex');
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
-  try {
-    await link(temp, file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-    });
-  } finally {
-    await rm(temp, { force: true });
-  }
-  return Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
 }
 
 /**

@@ -4,11 +4,12 @@ import type { Actor } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { loadReadable } from '../experiments/access.ts';
+import { currentDownloadKey } from '../secrets/service.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
 import { findUserById } from '../users/store.ts';
 import { type FileContent, openFileContent } from './content.ts';
-import { type DownloadGrant, loadDownloadSecret, signDownload, verifyDownload } from './download-links.ts';
+import { type DownloadGrant, signDownload, verifyDownload } from './download-links.ts';
 import type { DownloadLinks } from './schemas.ts';
 import { findFile } from './store.ts';
 import { type ArchiveMember, tarArchive } from './tar-archive.ts';
@@ -23,11 +24,8 @@ export type Download =
 
 /** Signed links for browsers (download-links.ts), and what following one yields. */
 export function createDownloadService(context: ServiceContext) {
-  let secret: Promise<Buffer> | undefined;
-  const secretOf = () => {
-    secret ??= loadDownloadSecret(context.settings.dataDir);
-    return secret;
-  };
+  // Read for every link, not kept: another host may have rotated it (secrets/service.ts).
+  const secretOf = () => currentDownloadKey(context);
   const nowSeconds = () => Math.floor(Date.parse(context.now()) / 1000);
   const urlOf = (link: string) => `${downloadRoute}?link=${encodeURIComponent(link)}`;
 

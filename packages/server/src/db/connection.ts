@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -44,7 +44,10 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   }
   if (url.startsWith('sqlite:')) {
     const path = resolve(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''));
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Made 0600 by us before SQLite opens it: SQLite would make it 0644, and gives its -wal and -shm the
+    // database file's mode, so all three stay private to the server's account (system/private-files.ts).
+    closeSync(openSync(path, 'a', 0o600));
     const sqlite = new SqliteDatabase(path);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = FULL');

@@ -279,6 +279,16 @@ export interface EventsTable {
   created_at: string;
 }
 
+/**
+ * server secret: a value every API process must share (the download-link key, as hex), kept here so that
+ * hosts on one database agree and a rotation reaches them all.
+ */
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+  updated_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -302,6 +312,7 @@ export interface Database {
   job_stages: JobStagesTable;
   job_processes: JobProcessesTable;
   events: EventsTable;
+  server_secrets: ServerSecretsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

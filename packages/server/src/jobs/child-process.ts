@@ -2,11 +2,20 @@
  * Runs one stage command with `/bin/sh -c` in its own process group, so that stopping it (a stop, a
  * timeout) also ends everything it started. The whole output goes to the log file; the record keeps the
  * tails, and the variables are captured from the head of stdout (APS matches from the start).
+ *
+ * How the shell becomes the stage's unix account (directly as root, through sudo, or not at all) is
+ * system/run-as-account.ts; through sudo, the group is also signalled as that account, which alone may.
+ * The log file is created 0600: it is the server's, and readers get it only through the ACL entries that
+ * jobs/log-permissions.ts gives it.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { constants } from 'node:os';
+import type { StageSwitch } from '../settings/settings.ts';
+import { applyFilePermissions, type PermissionSupport } from '../storage/permissions.ts';
+import { killLostGroup, type StageLaunch, signalStageGroup, stageLaunch } from '../system/run-as-account.ts';
+import type { UnixAccount } from '../system/unix-accounts.ts';
 
 /** Output kept for `outputVariableRegexList`: enough for any real tool's report, bounded for a runaway one. */
 export const capturedStdoutBytes = 1024 * 1024;
@@ -21,8 +30,15 @@ export interface ChildProcessSpec {
   workingDir: string;
   env: Record<string, string>;
   logFile: string;
-  uid?: number;
-  gid?: number;
+  /**
+   * When given, the log gets the permissions of its directory once created (the experiment's readers, in
+   * an experiment tree): created 0600, its inherited ACL entries would be masked to nothing.
+   */
+  logPermissions?: PermissionSupport;
+  /** The account the stage runs as; undefined: the server's own. */
+  account?: Pick<UnixAccount, 'name' | 'uid' | 'gid'>;
+  /** How the shell becomes `account` (settings.stageSwitch); `direct` when not said. */
+  stageSwitch?: StageSwitch;
   timeoutMs?: number;
   signal: AbortSignal;
   onSpawn?: (pid: number) => void;
@@ -58,8 +74,10 @@ class Tail {
 }
 
 export async function runChildProcess(spec: ChildProcessSpec): Promise<ChildProcessResult> {
-  const log = createWriteStream(spec.logFile, { flags: 'a' });
+  const log = createWriteStream(spec.logFile, { flags: 'a', mode: 0o600 });
   await once(log, 'open');
+  // A log that cannot be shared stays private to the server: the job runs all the same.
+  if (spec.logPermissions) await applyFilePermissions(spec.logFile, spec.logPermissions).catch(() => {});
   const head: Buffer[] = [];
   let headSize = 0;
   const stdoutTail = new Tail(tailBytes);
@@ -72,13 +90,20 @@ export async function runChildProcess(spec: ChildProcessSpec): Promise<ChildProc
     stdoutTail: stdoutTail.text(),
     stderrTail: stderrTail.text(),
   });
-  const child = spawn('/bin/sh', ['-c', spec.command], {
+  let launch: StageLaunch;
+  try {
+    launch = stageLaunch(spec.stageSwitch ?? 'direct', spec.account, spec.command, spec.env);
+  } catch (error) {
+    log.end();
+    return result('spawn-failed', null, `could not start the command: ${(error as Error).message}`);
+  }
+  const child = spawn(launch.file, launch.args, {
     cwd: spec.workingDir,
-    env: spec.env,
+    env: launch.env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    uid: spec.uid,
-    gid: spec.gid,
+    uid: launch.uid,
+    gid: launch.gid,
   });
   const spawned = await new Promise<Error | undefined>((resolve) => {
     child.once('spawn', () => resolve(undefined));
@@ -111,8 +136,8 @@ export async function runChildProcess(spec: ChildProcessSpec): Promise<ChildProc
   const stop = (why: 'timed-out' | 'aborted') => {
     if (outcome !== 'exited') return;
     outcome = why;
-    killGroup(pid, 'SIGTERM');
-    setTimeout(() => killGroup(pid, 'SIGKILL'), killGraceMs).unref();
+    void signalStageGroup(pid, 'SIGTERM', launch.signalAs);
+    setTimeout(() => void signalStageGroup(pid, 'SIGKILL', launch.signalAs), killGraceMs).unref();
   };
   const timer =
     spec.timeoutMs === undefined ? undefined : setTimeout(() => stop('timed-out'), spec.timeoutMs);
@@ -132,17 +157,9 @@ export async function runChildProcess(spec: ChildProcessSpec): Promise<ChildProc
   return result(outcome, exitStatus);
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // the group has already gone
-  }
-}
-
 /** Ends what a worker that died left running, when it ran on this host. */
-export function killProcessGroup(pid: number): void {
-  killGroup(pid, 'SIGKILL');
+export async function killProcessGroup(pid: number, how: StageSwitch = 'direct'): Promise<void> {
+  await killLostGroup(pid, how);
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

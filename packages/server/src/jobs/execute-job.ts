@@ -8,7 +8,8 @@ import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
 import { isDeadLocalOwner } from '../leases.ts';
-import { lookupUnixAccount, runsAsRoot, type UnixAccount } from '../system/unix-accounts.ts';
+import { switchesAccounts } from '../system/run-as-account.ts';
+import { lookupUnixAccount, type UnixAccount } from '../system/unix-accounts.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
 import type { OutputMatcher } from '../workflows/output-variables.ts';
 import { findRevisionById } from '../workflows/store.ts';
@@ -114,7 +115,7 @@ async function runClaimedJob(
 
   let account: UnixAccount | undefined;
   if (revision.run_as !== null) {
-    if (!runsAsRoot())
+    if (!switchesAccounts(context.settings))
       return await end(
         'failed',
         `stages must run as "${revision.run_as}", but this worker does not run as root`,
@@ -229,7 +230,8 @@ async function recoverLostStage(
     'the worker running it was lost',
   );
   if (isDeadLocalOwner(previousOwner))
-    for (const process of lost) if (process.pid) killProcessGroup(process.pid);
+    for (const process of lost)
+      if (process.pid) await killProcessGroup(process.pid, context.settings.stageSwitch);
   const recovered: Recovered = { processes: new Map(), lost: new Map() };
   for (const process of lost)
     recovered.lost.set(process.stage_key, (recovered.lost.get(process.stage_key) ?? 0) + 1);

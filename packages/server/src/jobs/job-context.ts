@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { findExperimentById } from '../experiments/store.ts';
+import type { StageSwitch } from '../settings/settings.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
+import type { PermissionSupport } from '../storage/permissions.ts';
 import type { WorkflowDefinition } from '../workflows/definition.ts';
 import type { JobRecord } from './store.ts';
 
@@ -20,6 +22,10 @@ export interface JobContext {
   variables: Record<string, string>;
   logDirectory: string;
   defaultWorkingDir: string;
+  /** How stages become their unix account (settings.stageSwitch). */
+  stageSwitch: StageSwitch;
+  /** How the storage shares files, for the logs: ACL entries, or the experiment's group. */
+  permissions: PermissionSupport;
 }
 
 /** Names of job record fields: an argument may not take one, since arguments are also spread in the record. */
@@ -95,6 +101,8 @@ export async function loadJobContext(
     variables: decodeJson<Record<string, string>>(context.profile, job.variables),
     logDirectory: reserved.logDirectory,
     defaultWorkingDir: reserved.defaultWorkingDir,
+    stageSwitch: context.settings.stageSwitch,
+    permissions: context.permissions,
   };
 }
 

@@ -140,8 +140,9 @@ async function runOnce(
     // The values last: a stage's own `env` cannot replace what `$name` expands to.
     env: { ...stageEnvironment(run.account, job, run.key, env), ...values },
     logFile,
-    uid: run.account?.uid,
-    gid: run.account?.gid,
+    logPermissions: job.permissions,
+    account: run.account,
+    stageSwitch: job.stageSwitch,
     timeoutMs: stage.timeout === undefined ? undefined : stage.timeout * 1000,
     signal: run.signal,
     onSpawn: (pid) => run.recorder.processSpawned(run.key, number, pid),

@@ -3,6 +3,7 @@
  * members and of its station's managers. Run when the tree is made, when membership changes, and on
  * `dm storage restore-permissions`.
  */
+import { dirname, relative, sep } from 'node:path';
 import type { ServiceContext } from '../context.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
 import { pathsOf } from './lifecycle.ts';
@@ -35,6 +36,21 @@ export async function readerAccounts(
   return [...new Set(rows.map((row) => row.unix_account!))].sort();
 }
 
+/**
+ * The private data directory (0700) and those between it and the storage root, when the storage root lies
+ * inside it (the default layout): readers get a traverse-only entry there, nothing they could list or read.
+ */
+function directoriesAboveStorage(settings: { dataDir: string; storageRoot: string }): string[] {
+  const inside = relative(settings.dataDir, settings.storageRoot);
+  if (inside === '' || inside.startsWith('..') || inside.startsWith(sep)) return [];
+  const directories: string[] = [];
+  for (let d = dirname(settings.storageRoot); d.startsWith(settings.dataDir); d = dirname(d)) {
+    directories.push(d);
+    if (d === settings.dataDir) break;
+  }
+  return directories;
+}
+
 export interface PermissionsReport extends AppliedPermissions {
   mode: 'acl' | 'group';
   readers: string[];
@@ -50,6 +66,7 @@ export async function applyPermissionsOf(
     pathsOf(context, record),
     { readers, writers: [] },
     context.permissions,
+    directoriesAboveStorage(context.settings),
   );
   return { ...applied, mode: context.permissions.mode, readers };
 }

@@ -116,6 +116,8 @@ export async function applyExperimentPermissions(
   tree: { storageDirectory: string },
   access: ExperimentAccess,
   support: PermissionSupport,
+  /** Directories above the storage root readers must also traverse (the data directory, 0700, holding it). */
+  alsoTraverse: readonly string[] = [],
 ): Promise<AppliedPermissions> {
   const accounts = await resolveAccounts([...access.readers, ...access.writers]);
   const directory = tree.storageDirectory;
@@ -141,7 +143,8 @@ export async function applyExperimentPermissions(
       await mustRun('setfacl', ['-R', '-P', '-b', '-k', '-m', entries.join(','), directory]);
       // An ACL on a file is useless if a directory above it cannot be traversed.
       const station = dirname(directory);
-      for (const ancestor of [station, dirname(station)]) await ensureTraversable(ancestor, accounts);
+      for (const ancestor of [station, dirname(station), ...alsoTraverse])
+        await ensureTraversable(ancestor, accounts);
       return { warnings: [] };
     }
     case 'group':
@@ -202,8 +205,10 @@ export async function applyFilePermissions(filePath: string, support: Permission
     case 'acl': {
       const inherited = parseAcl((await mustRun('getfacl', aclReadArgs('--default', parent))).stdout);
       if (inherited.size === 0) return; // the directory was never given permissions: nothing to inherit
+      // The owner's bits are the file's own; a named entry for its owner (the service account, named as a
+      // writer of its tree) would only widen the mask that `ls` shows.
       const entries = [...inherited]
-        .filter(([key]) => key !== 'user:' && key !== 'mask:') // the owner's bits are the file's own
+        .filter(([key]) => key !== 'user:' && key !== 'mask:' && key !== `user:${file.uid}`)
         .map(([key, perms]) => `${key}:${perms.replaceAll('x', 'X')}`);
       await mustRun('setfacl', ['-b', '-m', entries.join(','), filePath]);
       return;

@@ -12,7 +12,8 @@
 import { managesAnyStation } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
-import { lookupUnixAccount, runsAsRoot } from '../system/unix-accounts.ts';
+import { switchesAccounts } from '../system/run-as-account.ts';
+import { lookupUnixAccount } from '../system/unix-accounts.ts';
 import type { WorkflowProblem } from './definition.ts';
 
 export type RunAs = { ok: true; account: string | null } | { ok: false; problem: WorkflowProblem };
@@ -34,7 +35,7 @@ export async function resolveRunAs(
     .executeTakeFirst();
   const ownAccount = own?.unix_account ?? null;
   if (userAccount === undefined) {
-    if (!runsAsRoot()) return { ok: true, account: null };
+    if (!switchesAccounts(context.settings)) return { ok: true, account: null };
     if (ownAccount !== null) return await existing(ownAccount);
     if (principal.isAdmin) return { ok: true, account: null };
     return refuse(
@@ -42,7 +43,7 @@ export async function resolveRunAs(
         'to your unix account, or ask an admin to record your unix account',
     );
   }
-  if (!runsAsRoot()) {
+  if (!switchesAccounts(context.settings)) {
     return refuse(
       `stages cannot run as "${userAccount}": the workers do not run as root. Remove userAccount to run ` +
         "stages as the workers' own account",

@@ -20,10 +20,14 @@ export interface ServerProcess {
 export async function startServerProcess(
   args: string[],
   env: Record<string, string> = {},
+  /** Another account to run as (a service account), as root only. */
+  as: { uid: number; gid: number } = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [dmBin, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    uid: as.uid,
+    gid: as.gid,
   });
   let output = '';
   child.stdout!.on('data', (chunk) => {

@@ -17,6 +17,18 @@ export function ensureUnixAccount(name: string): void {
   }
 }
 
+/** Creates the group unless it exists, and makes `members` members of it. */
+export function ensureUnixGroup(name: string, members: readonly string[] = []): void {
+  execFileSync('groupadd', ['-f', name], { stdio: 'ignore' });
+  for (const member of members) execFileSync('usermod', ['-a', '-G', name, member], { stdio: 'ignore' });
+}
+
+/** The uid and gid of an account. */
+export function accountIds(name: string): { uid: number; gid: number; home: string } {
+  const [, , uid, gid, , home] = execFileSync('getent', ['passwd', name], { encoding: 'utf8' }).split(':');
+  return { uid: Number(uid), gid: Number(gid), home: home ?? '/' };
+}
+
 function accountExists(name: string): boolean {
   try {
     execFileSync('getent', ['passwd', name], { stdio: 'ignore' });
