@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -166,13 +167,21 @@ describeBackends('running without root: a service account, sudo for stages', (ba
               `cat ${dataDir}/photon-dm.sqlite >/dev/null 2>&1 && echo database-read || echo database-refused`,
               `ls ${dataDir} >/dev/null 2>&1 && echo listed || echo listing-refused`,
               'echo "msg=$(printenv DM_JOB_STAGE)"',
+              'echo "note=$note"',
+              'printf "%s\\n" $note',
             ].join('; '),
           },
         },
       },
     });
     assert.ok([200, 201].includes(upsert.status), JSON.stringify(upsert.body));
-    const started = await call('POST', '/api/v1/jobs', { workflow: 'who', experiment: 'svc-1' });
+    // A hostile value: through sudo it must still reach the stage as one word of data.
+    const note = `x; touch ${dataDir}/../injected $(id -u) \`whoami\` '"*`;
+    const started = await call('POST', '/api/v1/jobs', {
+      workflow: 'who',
+      experiment: 'svc-1',
+      arguments: { note },
+    });
     assert.equal(started.status, 201, JSON.stringify(started.body));
     const job = await finished(started.body.id);
     assert.equal(job.status, 'done', JSON.stringify(job));
@@ -180,6 +189,10 @@ describeBackends('running without root: a service account, sudo for stages', (ba
     assert.equal(output.split('\n')[0], stageAccount, 'the stage ran as the stage account');
     assert.match(output, /^listing-refused$/m);
     assert.match(output, /^msg=A$/m, "the job's variables reach the stage through sudo");
+    const lines = output.split('\n');
+    assert.ok(lines.includes(`note=${note}`), `$note reached the stage as data through sudo: ${output}`);
+    assert.ok(lines.includes(note), 'an unquoted $note is one word, not split or globbed');
+    assert.equal(existsSync(join(dataDir, '..', 'injected')), false, 'nothing in the value ran');
     if (backend === 'sqlite') assert.match(output, /^database-refused$/m);
 
     // The job's log: 0600 for the server, its reader through the experiment's ACL, no one else.
