@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
 import { parseDuration } from '../settings/duration.ts';
 import { findUserByName } from '../users/store.ts';
 import { createLoginThrottle } from './login-throttle.ts';
@@ -125,7 +125,7 @@ export function createAuthService(context: ServiceContext) {
         throw new AppError('forbidden', 'only admins list all tokens');
       const rows = await store.listTokens(db, {
         userId: query.all ? undefined : actor.principal.userId,
-        afterId: decodeCursor<number>(query.cursor, 'number'),
+        afterId: decodeCursor(query.cursor, CursorShape.id),
         limit: query.limit,
       });
       return toPage(rows, query.limit, (row) => row.id, present);

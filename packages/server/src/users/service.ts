@@ -7,7 +7,7 @@ import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { UserRow, UserUpdate } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
 import { refreshPermissionsLater } from '../storage/experiment-permissions.ts';
 import type { CreateUserBody, UpdateUserBody, User, UserListQuery } from './schemas.ts';
 import * as store from './store.ts';
@@ -82,7 +82,7 @@ export function createUserService(context: ServiceContext) {
       const rows = await store.listUsers(db, context.profile, {
         search: query.search,
         onlyUserId: seesEveryone ? undefined : principal.userId,
-        afterName: decodeCursor<string>(query.cursor, 'string'),
+        afterName: decodeCursor(query.cursor, CursorShape.name),
         limit: query.limit,
       });
       const page = toPage(
