@@ -6,7 +6,8 @@ import Fastify, {
   type FastifyInstance,
   LogController,
 } from 'fastify';
-import { AppError, validationFailed } from '../errors/app-error.ts';
+import { AppError, invalidField, validationFailed } from '../errors/app-error.ts';
+import { findShapeProblem } from './input-bounds.ts';
 import { describeValidationErrors, validatorCompiler } from './validation.ts';
 
 export type HttpServer = FastifyInstance<
@@ -42,6 +43,13 @@ export function createHttpServer(logger: FastifyBaseLogger): HttpServer {
   app.setValidatorCompiler(validatorCompiler);
   app.setSchemaErrorFormatter((errors, dataVar) => {
     return validationFailed(describeValidationErrors(dataVar, errors as never));
+  });
+
+  // Before the schemas look at it: a body nested thousands of levels deep would overflow the stack of
+  // whatever walks it later (a response, a JSONB write), and no request needs more than a few levels.
+  app.addHook('preValidation', async (request) => {
+    const problem = findShapeProblem(request.body);
+    if (problem) throw invalidField(problem.path === '' ? 'body' : problem.path, problem.message);
   });
 
   app.addHook('onSend', async (request, reply) => {

@@ -16,6 +16,7 @@
  *   runs once per file of a list, `$filePath` set to each).
  */
 import { parseDocument } from 'yaml';
+import { findShapeProblem } from '../http/input-bounds.ts';
 import { isPlainObject, ProblemList, type WorkflowProblem } from './definition-problems.ts';
 import { checkStage, reservedVariables } from './definition-stage.ts';
 import { PythonLiteralError, parsePythonLiteral } from './python-literal.ts';
@@ -152,6 +153,19 @@ export function readWorkflowText(text: string, format: WorkflowFormat): unknown 
 }
 
 function parseText(text: string, format: WorkflowFormat): unknown {
+  const value = parseAnyText(text, format);
+  // Nested deeper than any workflow, or containing itself through a YAML alias: refused before anything
+  // walks it (the checks below, the answer's `definition`), which would overflow the stack.
+  const problem = findShapeProblem(value, maxWorkflowDepth);
+  if (problem)
+    throw new WorkflowInvalidError([{ path: problem.path.replaceAll('/', '.'), message: problem.message }]);
+  return value;
+}
+
+/** A workflow is four levels deep (stages, a stage, env, a value); room to spare for what editors add. */
+const maxWorkflowDepth = 32;
+
+function parseAnyText(text: string, format: WorkflowFormat): unknown {
   const syntaxError = (message: string) => new WorkflowInvalidError([{ path: '', message }]);
   switch (format) {
     case 'json':
@@ -177,7 +191,17 @@ function parseText(text: string, format: WorkflowFormat): unknown {
 }
 
 function parseYaml(text: string, syntaxError: (message: string) => WorkflowInvalidError): unknown {
-  const document = parseDocument(text);
+  // The YAML parser recurses once per level of `[[[...` or `{{{...`: a deep enough text overflows its stack.
+  // Counting brackets outside quotes and comments refuses such a text before it is parsed.
+  if (flowDepth(text) > maxWorkflowDepth)
+    throw syntaxError(`YAML error: nested more than ${maxWorkflowDepth} levels deep`);
+  let document: ReturnType<typeof parseDocument>;
+  try {
+    document = parseDocument(text);
+  } catch (problem) {
+    if (problem instanceof RangeError) throw syntaxError('YAML error: nested too deeply');
+    throw problem;
+  }
   const error = document.errors[0];
   // The message ends with "at line L, column C:" and an excerpt of the file; the excerpt is left out.
   if (error !== undefined) throw syntaxError(`YAML syntax error: ${error.message.split(':\n')[0]}`);
@@ -187,6 +211,31 @@ function parseYaml(text: string, syntaxError: (message: string) => WorkflowInval
   } catch (problem) {
     throw syntaxError(`YAML error: ${problem instanceof Error ? problem.message : String(problem)}`);
   }
+}
+
+/** The deepest nesting of flow brackets, outside quoted strings and comments. */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let quote: string | undefined;
+  for (let index = 0; index < text.length; index += 1) {
+    const character = text[index];
+    if (quote !== undefined) {
+      if (character === '\\' && quote === '"') index += 1;
+      else if (character === quote || character === '\n') quote = undefined;
+    } else if (character === '"' || character === "'") {
+      quote = character;
+    } else if (character === '#') {
+      const end = text.indexOf('\n', index);
+      index = end === -1 ? text.length : end;
+    } else if (character === '[' || character === '{') {
+      depth += 1;
+      deepest = Math.max(deepest, depth);
+    } else if (character === ']' || character === '}') {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return deepest;
 }
 
 function jsonErrorPlace(text: string, error: unknown): string {
