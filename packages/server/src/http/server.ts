@@ -7,7 +7,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { AppError, invalidField, validationFailed } from '../errors/app-error.ts';
-import { findShapeProblem } from './input-bounds.ts';
+import { declaredCharset, findShapeProblem } from './input-bounds.ts';
 import { describeValidationErrors, validatorCompiler } from './validation.ts';
 
 export type HttpServer = FastifyInstance<
@@ -45,6 +45,16 @@ export function createHttpServer(logger: FastifyBaseLogger): HttpServer {
     return validationFailed(describeValidationErrors(dataVar, errors as never));
   });
 
+  // The body is read as UTF-8 whatever it declares: a body in another charset would be misread (or pass
+  // a check in one encoding and mean something else in another), so it is refused before it is parsed.
+  app.addHook('preParsing', async (request) => {
+    const charset = declaredCharset(request.headers['content-type']);
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      throw new AppError('unsupported_media_type', `send the request body as UTF-8, not "${charset}"`, {
+        charset,
+      });
+    }
+  });
   // Before the schemas look at it: a body nested thousands of levels deep would overflow the stack of
   // whatever walks it later (a response, a JSONB write), and no request needs more than a few levels.
   app.addHook('preValidation', async (request) => {
