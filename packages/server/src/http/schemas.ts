@@ -39,8 +39,8 @@ export const Timestamp = Type.String({ format: 'date-time' });
 /** APS dates are days or full timestamps; both are accepted. */
 export const DateOrTimestamp = Type.String({
   maxLength: 40,
-  pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9:]+)?)?$',
-  description: 'a date (2026-11-21) or timestamp (2026-11-21T08:00:00Z)',
+  format: 'date-or-timestamp',
+  description: 'a date (2026-11-21) or timestamp (2026-11-21T08:00:00Z) that exists on the calendar',
 });
 
 export const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
