@@ -30,7 +30,7 @@ export const CreateTokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     expiresIn: Type.Optional(
-      Type.String({ pattern: durationPattern, description: 'a duration like 12h, 90d or 2w' }),
+      Type.String({ maxLength: 20, pattern: durationPattern, description: 'a duration like 12h, 90d or 2w' }),
     ),
   },
   { additionalProperties: false },
