@@ -21,7 +21,7 @@ export interface ShapeProblem {
 
 /**
  * Walks the value without recursion (so the check itself cannot overflow the stack) and reports the first
- * place nested too deep, or a value with too many parts.
+ * place nested too deep, a value with too many parts, or a string (or key) holding a NUL character.
  *
  * @example
  * findShapeProblem({ a: [[[1]]] }, 2) // { path: 'a/0/0', message: 'is nested more than 2 levels deep' }
@@ -37,6 +37,10 @@ export function findShapeProblem(
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     nodes += 1;
     if (nodes > maxNodes) return { path: '', message: `has more than ${maxNodes} values` };
+    if (typeof next.value === 'string' && next.value.includes('\u0000')) {
+      // PostgreSQL cannot store NUL in text or JSONB: refused here, on both databases alike, with its name.
+      return { path: shortPath(next.path), message: 'must not contain a NUL character' };
+    }
     // Only what JSON, YAML and Python literals make: a Buffer or stream body is data, not structure.
     if (!isArrayOrRecord(next.value)) continue;
     if (next.depth >= maxDepth) {
@@ -50,6 +54,8 @@ export function findShapeProblem(
       ? next.value.map((item, index) => [String(index), item] as const)
       : Object.entries(next.value);
     for (const [key, item] of entries) {
+      if (key.includes('\u0000'))
+        return { path: shortPath([...next.path, key]), message: 'must not contain a NUL character' };
       pending.push({ value: item, depth: next.depth + 1, path: [...next.path.slice(0, 8), key] });
     }
   }
@@ -60,7 +66,8 @@ function isArrayOrRecord(value: unknown): value is unknown[] | Record<string, un
   if (Array.isArray(value)) return true;
   if (typeof value !== 'object' || value === null) return false;
   const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
+  // Fastify's params and query are instances of a class whose prototype has no prototype (NullObject).
+  return prototype === Object.prototype || prototype === null || Object.getPrototypeOf(prototype) === null;
 }
 
 function shortPath(path: string[]): string {

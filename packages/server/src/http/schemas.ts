@@ -43,4 +43,7 @@ export const DateOrTimestamp = Type.String({
   description: 'a date (2026-11-21) or timestamp (2026-11-21T08:00:00Z) that exists on the calendar',
 });
 
+/** A row id in a path or a query: ids are 32-bit on PostgreSQL, so a larger number would fail there. */
+export const RowId = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+
 export const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });

@@ -56,10 +56,17 @@ export function createHttpServer(logger: FastifyBaseLogger): HttpServer {
     }
   });
   // Before the schemas look at it: a body nested thousands of levels deep would overflow the stack of
-  // whatever walks it later (a response, a JSONB write), and no request needs more than a few levels.
+  // whatever walks it later (a response, a JSONB write), and no request needs more than a few levels. A NUL
+  // in any value (path, query or body) is refused too: PostgreSQL cannot store it, SQLite would.
   app.addHook('preValidation', async (request) => {
-    const problem = findShapeProblem(request.body);
-    if (problem) throw invalidField(problem.path === '' ? 'body' : problem.path, problem.message);
+    for (const [part, value] of [
+      ['params', request.params],
+      ['querystring', request.query],
+      ['body', request.body],
+    ] as const) {
+      const problem = findShapeProblem(value);
+      if (problem) throw invalidField(problem.path === '' ? part : problem.path, problem.message);
+    }
   });
 
   app.addHook('onSend', async (request, reply) => {
