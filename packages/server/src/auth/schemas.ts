@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { RowId } from '../http/schemas.ts';
 import { durationPattern } from '../settings/duration.ts';
 
 export const LoginBody = Type.Object(
@@ -45,4 +46,4 @@ export const TokenListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const TokenParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const TokenParams = Type.Object({ id: RowId });
