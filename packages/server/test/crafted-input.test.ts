@@ -84,6 +84,23 @@ describeBackends('crafted input', (backend) => {
     assertRefused(bySize, 'cursor');
   });
 
+  it('should refuse NUL characters, ids past 32 bits and non-numeric size conditions with a 400', async () => {
+    assertRefused(await t.call('GET', '/api/v1/users/%00'), 'username');
+    assertRefused(await t.call('GET', '/api/v1/experiments/a%00b'), 'name');
+    assertRefused(await t.call('GET', '/api/v1/experiments?search=a%00'), 'search');
+    assertRefused(
+      await t.call('PATCH', '/api/v1/experiments/crafted', { body: { description: 'a\u0000b' } }),
+      'description',
+    );
+    for (const path of ['/api/v1/jobs/2147483648', '/api/v1/daqs/1e160', '/api/v1/uploads/9007199254740993'])
+      assertRefused(await t.call('GET', path), 'id');
+    for (const condition of ['size="quoted"', "size~'*'", 'fileSize>1e300'])
+      assertRefused(
+        await t.call('GET', `/api/v1/experiments/crafted/files?where=${encodeURIComponent(condition)}`),
+        'where/0',
+      );
+  });
+
   it('should page through workflows with the cursors it hands out', async () => {
     const names = ['page-a', 'page-b', 'page-c'];
     for (const name of names) {
