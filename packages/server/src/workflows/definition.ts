@@ -162,6 +162,8 @@ function parseText(text: string, format: WorkflowFormat): unknown {
   return value;
 }
 
+const maxStages = 1_000;
+
 /** A workflow is four levels deep (stages, a stage, env, a value); room to spare for what editors add. */
 const maxWorkflowDepth = 32;
 
@@ -282,6 +284,8 @@ function checkStages(value: unknown, problems: ProblemList): Record<string, Work
   if (stages === undefined) return undefined;
   const keys = Object.keys(stages).sort();
   if (keys.length === 0) return problems.add('stages', 'must have at least one stage');
+  // APS workflows have a handful of stages; thousands would make every job record and log view huge.
+  if (keys.length > maxStages) return problems.add('stages', `must have at most ${maxStages} stages`);
   const result: Record<string, WorkflowStage> = {};
   for (const key of keys) {
     const path = `stages.${key}`;
