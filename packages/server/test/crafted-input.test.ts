@@ -94,11 +94,36 @@ describeBackends('crafted input', (backend) => {
     );
     for (const path of ['/api/v1/jobs/2147483648', '/api/v1/daqs/1e160', '/api/v1/uploads/9007199254740993'])
       assertRefused(await t.call('GET', path), 'id');
+    // An event stream would open, fail its replay on PostgreSQL and be reconnected to with the same id forever.
+    assertRefused(await t.call('GET', '/api/v1/events?after=3000000000'), 'after');
+    const lastEventId = await t.app.http.inject({
+      method: 'GET',
+      url: '/api/v1/events',
+      headers: { authorization: `Bearer ${t.adminToken}`, 'last-event-id': '99999999999' },
+    });
+    assert.equal(lastEventId.statusCode, 400);
+    assert.equal(JSON.parse(lastEventId.body).error.details.fields[0].field, 'Last-Event-ID');
     for (const condition of ['size="quoted"', "size~'*'", 'fileSize>1e300'])
       assertRefused(
         await t.call('GET', `/api/v1/experiments/crafted/files?where=${encodeURIComponent(condition)}`),
         'where/0',
       );
+  });
+
+  it('should refuse a workflow of thousands of stages and metadata of thousands of keys', async () => {
+    const stages = Object.fromEntries(
+      Array.from({ length: 1001 }, (_, index) => [`s${index}`, { command: 'date' }]),
+    );
+    const checked = await t.call('POST', '/api/v1/workflows/validate', {
+      body: { definition: { name: 'many', owner: 'admin', stages } },
+    });
+    assert.equal(checked.body.valid, false);
+    assert.deepEqual(checked.body.problems, [{ path: 'stages', message: 'must have at most 1000 stages' }]);
+    const metadata = Object.fromEntries(Array.from({ length: 1001 }, (_, index) => [`k${index}`, index]));
+    assertRefused(
+      await t.call('PATCH', '/api/v1/experiments/crafted/file?path=a.h5', { body: { metadata } }),
+      'metadata',
+    );
   });
 
   it('should page through workflows with the cursors it hands out', async () => {
