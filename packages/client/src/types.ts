@@ -96,6 +96,12 @@ export interface User {
   updatedAt: string;
 }
 
+/** `users.update`'s answer: the user, and what a new password did to their other sessions. */
+export interface UpdatedUser extends User {
+  /** Present when the password changed: how many sessions were signed out (API tokens stay valid). */
+  sessionsRevoked?: number;
+}
+
 export interface CreateUserInput {
   username: string;
   email?: string;

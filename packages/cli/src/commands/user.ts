@@ -1,5 +1,5 @@
 /** `dm user`: accounts. */
-import type { UpdateUserInput, User } from '@photon-dm/client';
+import type { UpdatedUser, UpdateUserInput, User } from '@photon-dm/client';
 import type { Command } from 'commander';
 import {
   addClientOptions,
@@ -39,6 +39,13 @@ export function renderUser(user: User): string {
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   });
+}
+
+/** The account, and after a new password how many of its sessions were signed out. */
+export function renderUpdatedUser(user: UpdatedUser): string {
+  if (user.sessionsRevoked === undefined) return renderUser(user);
+  const sessions = user.sessionsRevoked === 1 ? '1 other session' : `${user.sessionsRevoked} other sessions`;
+  return `${renderUser(user)}\nPassword changed: ${sessions} signed out; API tokens stay valid (dm token list).`;
 }
 
 interface ProfileOptions extends ClientOptions {
@@ -130,7 +137,7 @@ export function registerUserCommands(program: Command, runtime: Runtime): void {
     }
     const context = createContext(runtime, options);
     if (options.passwordStdin) changes.password = await readPasswordFromStdin(runtime.stdin);
-    context.emit(await context.client.users.update(name, changes), renderUser);
+    context.emit(await context.client.users.update(name, changes), renderUpdatedUser);
   });
 
   addClientOptions(

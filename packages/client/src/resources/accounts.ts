@@ -6,6 +6,7 @@ import type {
   Page,
   Token,
   TokenListQuery,
+  UpdatedUser,
   UpdateUserInput,
   User,
   UserListQuery,
@@ -60,7 +61,8 @@ export class UsersApi {
     return this.transport.request('GET', base + path`/users/${username}`);
   }
 
-  update(username: string, changes: UpdateUserInput): Promise<User> {
+  /** A new password signs out the user's other sessions; the answer's `sessionsRevoked` says how many. */
+  update(username: string, changes: UpdateUserInput): Promise<UpdatedUser> {
     return this.transport.request('PATCH', base + path`/users/${username}`, { body: changes });
   }
 }

@@ -5,7 +5,7 @@ import { decodeJson } from '../db/profile.ts';
 import type { AuditEventRow } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
 import { actorOf } from '../http/actor.ts';
-import { decodeCursor, Page, toPage } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, Page, toPage } from '../http/pagination.ts';
 import type { HttpServer } from '../http/server.ts';
 import { listAuditEvents } from './store.ts';
 
@@ -61,7 +61,7 @@ export function registerAuditRoutes(app: HttpServer, context: ServiceContext): v
         actor: query.user,
         action: query.action,
         stationNames,
-        beforeId: decodeCursor<number>(query.cursor, 'number'),
+        beforeId: decodeCursor(query.cursor, CursorShape.id),
         limit: query.limit,
       });
       return toPage(

@@ -5,6 +5,9 @@ import type { HttpServer } from '../http/server.ts';
 import { CreateTokenBody, IssuedToken, LoginBody, Token, TokenListQuery, TokenParams } from './schemas.ts';
 import type { AuthService } from './service.ts';
 
+/** An answer carrying a token must not be kept by a browser's or a proxy's cache (RFC 6749 §5.1). */
+const noStore = 'no-store';
+
 export function registerAuthRoutes(app: HttpServer, auth: AuthService): void {
   app.post(
     '/api/v1/auth/login',
@@ -20,6 +23,7 @@ export function registerAuthRoutes(app: HttpServer, auth: AuthService): void {
     },
     async (request, reply) => {
       const { username, password, tokenName } = request.body;
+      void reply.header('cache-control', noStore);
       try {
         return await auth.login(username, password, tokenName ?? 'login', request.ip);
       } catch (error) {
@@ -61,7 +65,11 @@ export function registerAuthRoutes(app: HttpServer, auth: AuthService): void {
     {
       schema: { tags, summary: 'Create an API token', body: CreateTokenBody, response: { 201: IssuedToken } },
     },
-    async (request, reply) => reply.status(201).send(await auth.createToken(actorOf(request), request.body)),
+    async (request, reply) =>
+      reply
+        .status(201)
+        .header('cache-control', noStore)
+        .send(await auth.createToken(actorOf(request), request.body)),
   );
 
   app.delete(

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { RowId } from '../http/schemas.ts';
 import { durationPattern } from '../settings/duration.ts';
 
 export const LoginBody = Type.Object(
@@ -30,7 +31,7 @@ export const CreateTokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     expiresIn: Type.Optional(
-      Type.String({ pattern: durationPattern, description: 'a duration like 12h, 90d or 2w' }),
+      Type.String({ maxLength: 20, pattern: durationPattern, description: 'a duration like 12h, 90d or 2w' }),
     ),
   },
   { additionalProperties: false },
@@ -45,4 +46,4 @@ export const TokenListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const TokenParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const TokenParams = Type.Object({ id: RowId });

@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit/store.ts';
 import type { ServiceContext } from '../context.ts';
-import { AppError } from '../errors/app-error.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { AppError, invalidField } from '../errors/app-error.ts';
+import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
 import { parseDuration } from '../settings/duration.ts';
 import { findUserByName } from '../users/store.ts';
 import { createLoginThrottle } from './login-throttle.ts';
@@ -9,6 +9,9 @@ import { hashPassword, verifyPassword } from './passwords.ts';
 import type { Actor, Principal } from './principal.ts';
 import * as store from './store.ts';
 import { generateToken, hashToken } from './tokens.ts';
+
+/** Past this a date would leave the calendar (years beyond 9999); no one needs a longer one than "never". */
+const maxTokenLifetimeMs = 3650 * 86_400_000;
 
 /** Only touch `last_used_at` once a minute per token: a write per request would cap the read rate. */
 const touchIntervalMs = 60_000;
@@ -114,8 +117,12 @@ export function createAuthService(context: ServiceContext) {
 
     async createToken(actor: Actor, input: { name: string; expiresIn?: string }): Promise<IssuedToken> {
       const ttl = input.expiresIn === undefined ? null : parseDuration(input.expiresIn);
-      if (ttl === undefined)
-        throw new AppError('validation_failed', 'expiresIn: must be a duration like 90d');
+      if (ttl === undefined) throw invalidField('expiresIn', 'must be a duration like 90d');
+      if (ttl !== null && ttl > maxTokenLifetimeMs)
+        throw invalidField(
+          'expiresIn',
+          'must be at most 3650d (ten years); omit it for a token that never expires',
+        );
       return issue(actor.principal.userId, actor.principal.username, input.name, 'api', ttl);
     },
 
@@ -125,7 +132,7 @@ export function createAuthService(context: ServiceContext) {
         throw new AppError('forbidden', 'only admins list all tokens');
       const rows = await store.listTokens(db, {
         userId: query.all ? undefined : actor.principal.userId,
-        afterId: decodeCursor<number>(query.cursor, 'number'),
+        afterId: decodeCursor(query.cursor, CursorShape.id),
         limit: query.limit,
       });
       return toPage(rows, query.limit, (row) => row.id, present);

@@ -68,6 +68,7 @@ export const UpdateFileBody = Type.Object(
       Type.Union([MetadataValue, Type.Null()]),
       {
         description: 'keys to set; null removes a key',
+        maxProperties: 1_000,
       },
     ),
   },

@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { type TSchema, Type } from '@sinclair/typebox';
 import { auditWho, recordAudit } from '../audit/store.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
@@ -8,6 +9,7 @@ import type { FileRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { loadManageable, loadReadable } from '../experiments/access.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
+import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
 import type { CatalogFile, FileListQuery } from './schemas.ts';
@@ -59,15 +61,12 @@ export function createCatalogService(context: ServiceContext) {
         conditions: parseConditions(query.where ?? []),
         sort,
         descending,
-        after: decodeFileCursor(query.cursor),
+        after: decodeFileCursor(query.cursor, sort),
         limit: query.limit,
       });
       const page = rows.length > query.limit ? rows.slice(0, query.limit) : rows;
       const last = page.at(-1);
-      const nextCursor =
-        rows.length > query.limit && last
-          ? Buffer.from(JSON.stringify([last[sort], last.id])).toString('base64url')
-          : null;
+      const nextCursor = rows.length > query.limit && last ? encodeCursor([last[sort], last.id]) : null;
       return { items: page.map((row) => present(experiment, row)), nextCursor };
     },
 
@@ -155,13 +154,13 @@ export function createCatalogService(context: ServiceContext) {
 
 export type CatalogService = ReturnType<typeof createCatalogService>;
 
-function decodeFileCursor(cursor: string | undefined): Cursor | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[1] === 'number') return value as Cursor;
-  } catch {
-    // reported below
-  }
-  throw invalidField('cursor', 'is not a cursor returned by this list');
+/** The sort value of the last row shown (its type follows the sort key), then its id, which breaks ties. */
+const fileCursorShapes: Record<store.SortKey, TSchema> = {
+  path: Type.Tuple([Type.String({ maxLength: 4096 }), CursorShape.id]),
+  size: Type.Tuple([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), CursorShape.id]),
+  mtime: Type.Tuple([Type.String({ maxLength: 64 }), CursorShape.id]),
+};
+
+function decodeFileCursor(cursor: string | undefined, sort: store.SortKey): Cursor | undefined {
+  return decodeCursor(cursor, fileCursorShapes[sort]) as Cursor | undefined;
 }

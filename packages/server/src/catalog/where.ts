@@ -8,6 +8,12 @@ export interface Condition {
   value: string | number | undefined;
 }
 
+/**
+ * The file's own integer column under its names (search-store.ts compares it in SQL, not as metadata):
+ * text, a glob or a number past 2^53 there would be a database error, not an empty result.
+ */
+const integerColumns = new Set(['size', 'fileSize']);
+
 const conditionPattern = /^\s*([^\s=!<>~]+)\s*(<=|>=|!=|=|<|>|~)\s*(.*?)\s*$/;
 const existsPattern = /^\s*(\S+)\s+exists\s*$/;
 
@@ -33,7 +39,18 @@ export function parseConditions(texts: string[], field = 'where'): Condition[] {
       return [];
     }
     const [, key, operator, raw] = match as unknown as [string, string, MetadataOperator, string];
-    return [{ key, operator, value: parseValue(raw, operator) }];
+    const value = parseValue(raw, operator);
+    if (
+      integerColumns.has(key) &&
+      !(typeof value === 'number' && Math.abs(value) <= Number.MAX_SAFE_INTEGER)
+    ) {
+      problems.push({
+        field: `${field}/${index}`,
+        message: `${key} is a number of bytes: compare it with a number`,
+      });
+      return [];
+    }
+    return [{ key, operator, value }];
   });
   if (problems.length > 0) throw validationFailed(problems);
   return conditions;

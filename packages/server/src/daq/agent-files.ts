@@ -3,6 +3,7 @@
  * (agent-batches.ts): where a file goes in the experiment, its staging (bytes held of a version), the checks
  * of staged or directly copied bytes against the agent's checksums, and the requests that catalog them.
  */
+import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { StagedRequest } from '../catalog/ingest.ts';
 import type { ServiceContext } from '../context.ts';
@@ -189,9 +190,17 @@ export function createAgentFiles(context: ServiceContext, writer: StagingWriter)
   /** A file the agent copied into storage, re-read: its size and SHA-256 must be the ones sent. */
   async function verifyCopied(leasedDaq: Leased, body: Omit<ChecksumsBody, 'owner'>): Promise<Copied> {
     const { path, destination, source } = await placeOf(leasedDaq, body.relativePath);
+    // A FIFO or device there would block the read (or never end): only a regular file is read.
+    const kind = await stat(destination).catch(() => undefined);
+    if (kind !== undefined && !kind.isFile() && !kind.isDirectory())
+      throw invalidField('relativePath', `${path} is not a regular file`);
     const digest = await digestFile(destination, { md5: false, expectedSize: body.size }).catch(
       (error: unknown) => {
-        if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+        const code = (error as { code?: unknown }).code;
+        // The agent names the path, so a directory there (or a file where a directory should be) is its
+        // mistake to hear about, not a server error.
+        if (code === 'EISDIR') throw invalidField('relativePath', `${path} is a directory, not a file`);
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
         throw new AppError('file_not_found', `${path} is not in the experiment's storage`, { path });
       },
     );

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { RowId } from '../http/schemas.ts';
 
 export const DaqStatus = Type.Union([
   Type.Literal('pending'),
@@ -84,4 +85,4 @@ export const DaqListQuery = Type.Object(
 );
 export type DaqListQuery = Static<typeof DaqListQuery>;
 
-export const DaqParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const DaqParams = Type.Object({ id: RowId });

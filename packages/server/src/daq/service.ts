@@ -5,7 +5,7 @@ import { decodeJson } from '../db/profile.ts';
 import { AppError, validationFailed } from '../errors/app-error.ts';
 import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
-import { decodeCursor } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
 import { requireAcceptingWork } from '../storage/lifecycle.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
 import { argumentProblems } from '../workflows/shell-command.ts';
@@ -128,13 +128,12 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
           : await visibleExperimentIds(db, actor.principal.userId),
         experimentName: query.experiment,
         status: query.status,
-        beforeId: decodeCursor<number>(query.cursor, 'number'),
+        beforeId: decodeCursor(query.cursor, CursorShape.id),
         limit: query.limit,
       });
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
-      const nextCursor =
-        rows.length > query.limit && last ? Buffer.from(JSON.stringify(last.id)).toString('base64url') : null;
+      const nextCursor = rows.length > query.limit && last ? encodeCursor(last.id) : null;
       return { items: await present(page), nextCursor };
     },
 

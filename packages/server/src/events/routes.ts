@@ -66,7 +66,9 @@ function parseLastEventId(header: string | string[] | undefined): number | undef
   if (header === undefined || header === '') return undefined;
   const text = Array.isArray(header) ? header[0] : header;
   const id = Number(text);
-  if (!/^\d{1,15}$/.test(text ?? '') || !Number.isSafeInteger(id))
+  // Event ids are 32-bit (a larger one would fail the replay on PostgreSQL, and the client would reconnect
+  // with it forever).
+  if (!/^\d{1,10}$/.test(text ?? '') || id > 2_147_483_647)
     throw invalidField('Last-Event-ID', 'must be the id of an event (a whole number)');
   return id;
 }

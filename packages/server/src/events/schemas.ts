@@ -21,6 +21,8 @@ export const EventStreamQuery = Type.Object(
     after: Type.Optional(
       Type.Integer({
         minimum: 0,
+        // Event ids are 32-bit: a larger one would fail the replay query on PostgreSQL.
+        maximum: 2_147_483_647,
         description: 'replay the events after this id first (the `Last-Event-ID` header wins over it)',
       }),
     ),

@@ -13,6 +13,8 @@ import type { Visibility } from './visibility.ts';
 /** Past this many unsent live events, the stream drops them and reads them back from the table. */
 const maxQueued = 5_000;
 const pageSize = 500;
+/** How often a quiet stream checks its token again (visibility.ts re-reads it at most this often too). */
+const tokenCheckMs = 1_000;
 
 export interface StreamOptions {
   filter: EventQuery;
@@ -57,6 +59,7 @@ export async function streamEvents(
   const heartbeat = setInterval(() => writeHeartbeat(response), hub.heartbeatMs);
   const log = request.log.child({ stream: 'events' });
   let cursor = options.after ?? subscription.lastId;
+  let timer: NodeJS.Timeout | undefined;
 
   const send = async (records: EventRecord[]) => {
     if (records.length === 0) return;
@@ -91,8 +94,13 @@ export async function streamEvents(
       if (queue.length === 0) {
         await new Promise<void>((resolve) => {
           notify = resolve;
+          // A quiet stream wakes anyway: a token revoked (here or by another process), a disabled account
+          // or an expired token must end it within seconds, not at the next event, which may never come.
+          timer = setTimeout(resolve, tokenCheckMs);
         });
+        clearTimeout(timer);
         notify = undefined;
+        await visibility.refresh();
         continue;
       }
       const batch = queue.splice(0).filter((record) => record.id > cursor);
@@ -106,6 +114,7 @@ export async function streamEvents(
       log.info('event stream ended: token refused');
     else log.error({ err: error }, 'event stream failed');
   } finally {
+    clearTimeout(timer);
     clearInterval(heartbeat);
     subscription.unsubscribe();
     if (!response.destroyed && !response.writableEnded) response.end();

@@ -6,7 +6,7 @@ import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { ExperimentTypeRow } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
-import { decodeCursor, type PageQuery, toPage } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, type PageQuery, toPage } from '../http/pagination.ts';
 import { Description, Timestamp } from '../http/schemas.ts';
 
 export const ExperimentType = Type.Object({
@@ -64,7 +64,7 @@ export function createExperimentTypeService(context: ServiceContext) {
     },
 
     async list(_actor: Actor, query: PageQuery) {
-      const after = decodeCursor<string>(query.cursor, 'string');
+      const after = decodeCursor(query.cursor, CursorShape.name);
       let select = db
         .selectFrom('experiment_types')
         .selectAll()

@@ -5,8 +5,8 @@ import { countExperimentFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { ExperimentStatus } from '../db/tables.ts';
-import { AppError, type FieldProblem, invalidField, validationFailed } from '../errors/app-error.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { AppError, type FieldProblem, validationFailed } from '../errors/app-error.ts';
+import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
 import { refreshPermissions } from '../storage/experiment-permissions.ts';
 import { treeHoldsFiles } from '../storage/experiment-tree.ts';
 import {
@@ -29,20 +29,6 @@ import type {
   UpdateExperimentBody,
 } from './schemas.ts';
 import * as store from './store.ts';
-
-/** A list cursor is the sort value and the name of the last row shown (see `listExperiments`). */
-function decodeListCursor(cursor: string | undefined): [string, string] | undefined {
-  const text = decodeCursor<string>(cursor, 'string');
-  if (text === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string'))
-      return value as [string, string];
-  } catch {
-    // fall through to the error below
-  }
-  throw invalidField('cursor', 'is not a cursor returned by this list');
-}
 
 /** The experiment life cycle: which status may follow which. */
 const transitions: Record<ExperimentStatus, readonly ExperimentStatus[]> = {
@@ -196,13 +182,14 @@ export function createExperimentService(context: ServiceContext) {
         status: query.status,
         search: query.search,
         sort: query.sort,
-        after: decodeListCursor(query.cursor),
+        // The sort value and the name of the last row shown (see `listExperiments`).
+        after: decodeCursor(query.cursor, CursorShape.valueAndName),
         limit: query.limit,
       });
       const page = toPage(
         rows,
         query.limit,
-        (row) => JSON.stringify([sortValue(row, query.sort), row.name]),
+        (row) => [sortValue(row, query.sort), row.name],
         (row) => row,
       );
       return { items: await presentExperiments(context, page.items), nextCursor: page.nextCursor };

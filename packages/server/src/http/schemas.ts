@@ -39,8 +39,11 @@ export const Timestamp = Type.String({ format: 'date-time' });
 /** APS dates are days or full timestamps; both are accepted. */
 export const DateOrTimestamp = Type.String({
   maxLength: 40,
-  pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9:]+)?)?$',
-  description: 'a date (2026-11-21) or timestamp (2026-11-21T08:00:00Z)',
+  format: 'date-or-timestamp',
+  description: 'a date (2026-11-21) or timestamp (2026-11-21T08:00:00Z) that exists on the calendar',
 });
+
+/** A row id in a path or a query: ids are 32-bit on PostgreSQL, so a larger number would fail there. */
+export const RowId = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 
 export const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });

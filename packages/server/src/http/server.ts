@@ -6,7 +6,8 @@ import Fastify, {
   type FastifyInstance,
   LogController,
 } from 'fastify';
-import { AppError, validationFailed } from '../errors/app-error.ts';
+import { AppError, invalidField, validationFailed } from '../errors/app-error.ts';
+import { declaredCharset, findShapeProblem } from './input-bounds.ts';
 import { describeValidationErrors, validatorCompiler } from './validation.ts';
 
 export type HttpServer = FastifyInstance<
@@ -42,6 +43,30 @@ export function createHttpServer(logger: FastifyBaseLogger): HttpServer {
   app.setValidatorCompiler(validatorCompiler);
   app.setSchemaErrorFormatter((errors, dataVar) => {
     return validationFailed(describeValidationErrors(dataVar, errors as never));
+  });
+
+  // The body is read as UTF-8 whatever it declares: a body in another charset would be misread (or pass
+  // a check in one encoding and mean something else in another), so it is refused before it is parsed.
+  app.addHook('preParsing', async (request) => {
+    const charset = declaredCharset(request.headers['content-type']);
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      throw new AppError('unsupported_media_type', `send the request body as UTF-8, not "${charset}"`, {
+        charset,
+      });
+    }
+  });
+  // Before the schemas look at it: a body nested thousands of levels deep would overflow the stack of
+  // whatever walks it later (a response, a JSONB write), and no request needs more than a few levels. A NUL
+  // in any value (path, query or body) is refused too: PostgreSQL cannot store it, SQLite would.
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [
+      ['params', request.params],
+      ['querystring', request.query],
+      ['body', request.body],
+    ] as const) {
+      const problem = findShapeProblem(value);
+      if (problem) throw invalidField(problem.path === '' ? part : problem.path, problem.message);
+    }
   });
 
   app.addHook('onSend', async (request, reply) => {

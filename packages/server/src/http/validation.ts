@@ -19,7 +19,41 @@ function makeAjv(coerceTypes: boolean | 'array'): Ajv {
     verbose: true,
   });
   addFormats.default(ajv);
+  ajv.addFormat('date-or-timestamp', { type: 'string', validate: isCalendarDateOrTimestamp });
   return ajv;
+}
+
+const dateOrTimestamp =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2})(?::?(\d{2}))?)?)?$/;
+
+/**
+ * A day or a time that exists on the calendar: the pattern alone would let `2026-02-30` or
+ * `2026-13-45T99:99:99Z` through, and they would be stored and sorted as if they were dates.
+ *
+ * @example
+ * isCalendarDateOrTimestamp('2028-02-29') // true (a leap year)
+ * isCalendarDateOrTimestamp('2026-02-30') // false
+ */
+export function isCalendarDateOrTimestamp(text: string): boolean {
+  const match = dateOrTimestamp.exec(text);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second, , offsetHours, offsetMinutes] = match
+    .slice(1)
+    .map((part) => (part === undefined ? 0 : Number(part)));
+  if (year === undefined || month === undefined || day === undefined) return false;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return (
+    year >= 1 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    (hour ?? 0) <= 23 &&
+    (minute ?? 0) <= 59 &&
+    (second ?? 0) <= 59 &&
+    (offsetHours ?? 0) <= 23 &&
+    (offsetMinutes ?? 0) <= 59
+  );
 }
 
 const strictAjv = makeAjv(false);
@@ -44,7 +78,10 @@ export function describeValidationErrors(part: string, errors: ErrorObject[]): F
       const missing = String((error.params as { missingProperty: string }).missingProperty);
       field = field ? `${field}/${missing}` : missing;
       message = 'is required';
-    } else if (error.keyword === 'pattern' && error.parentSchema?.description) {
+    } else if (
+      (error.keyword === 'pattern' || error.keyword === 'format') &&
+      error.parentSchema?.description
+    ) {
       message = `must be ${error.parentSchema.description}`;
     }
     // anyOf/oneOf repeat the branch errors; keep one problem per field and message.

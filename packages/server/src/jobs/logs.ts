@@ -3,8 +3,9 @@
  * time), so the cursor holds a byte offset per file; a reader that comes back with it gets only what is new.
  */
 import { open } from 'node:fs/promises';
+import { Type } from '@sinclair/typebox';
 import type { JobProcessRow } from '../db/job-tables.ts';
-import { invalidField } from '../errors/app-error.ts';
+import { decodeCursor, encodeCursor } from '../http/pagination.ts';
 import { cleanText } from './child-process.ts';
 import type { JobLog } from './schemas.ts';
 
@@ -13,19 +14,14 @@ const maxBytesPerAnswer = 1024 * 1024;
 
 type Offsets = Record<string, number>;
 
+/** A byte offset per log file name (the process' own file, see readJobLogs). */
+const OffsetsShape = Type.Record(
+  Type.String({ maxLength: 255 }),
+  Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+);
+
 function decode(cursor: string | undefined): Offsets {
-  if (cursor === undefined) return {};
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      const offsets = value as Record<string, unknown>;
-      if (Object.values(offsets).every((v) => Number.isSafeInteger(v) && (v as number) >= 0))
-        return offsets as Offsets;
-    }
-  } catch {
-    // reported below
-  }
-  throw invalidField('cursor', 'not a cursor returned by this endpoint');
+  return decodeCursor(cursor, OffsetsShape) ?? {};
 }
 
 /** Bytes up to the last complete UTF-8 character, so a character split between two reads is not mangled. */
@@ -82,7 +78,7 @@ export async function readJobLog(
   }
   return {
     entries,
-    cursor: Buffer.from(JSON.stringify(offsets)).toString('base64url'),
+    cursor: encodeCursor(offsets),
     complete: jobEnded && exhausted && processes.every((p) => p.end_time !== null),
   };
 }

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { RowId } from '../http/schemas.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -137,7 +138,7 @@ export const JobListQuery = Type.Object(
 );
 export type JobListQuery = Static<typeof JobListQuery>;
 
-export const JobParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const JobParams = Type.Object({ id: RowId });
 
 export const JobLogQuery = Type.Object(
   {

@@ -9,7 +9,7 @@ import { decodeJson } from '../db/profile.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { canRead, loadReadable } from '../experiments/access.ts';
 import { type ExperimentRecord, findExperimentById, visibleExperimentIds } from '../experiments/store.ts';
-import { decodeCursor, encodeCursor } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
 import { mayUseOwner, workflowNotFound } from '../workflows/service.ts';
@@ -178,7 +178,7 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
         workflow: query.workflow,
         owner: query.owner,
         experimentId,
-        beforeId: decodeCursor<number>(query.cursor, 'number'),
+        beforeId: decodeCursor(query.cursor, CursorShape.id),
         limit: query.limit + 1,
       });
       const page = rows.slice(0, query.limit);

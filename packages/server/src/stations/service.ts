@@ -5,7 +5,7 @@ import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { StationRow } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
-import { decodeCursor, type PageQuery, toPage } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, type PageQuery, toPage } from '../http/pagination.ts';
 import { refreshPermissionsLater } from '../storage/experiment-permissions.ts';
 import { findUserByName } from '../users/store.ts';
 import type { CreateStationBody, Station } from './schemas.ts';
@@ -97,7 +97,7 @@ export function createStationService(context: ServiceContext) {
     /** Stations are not private: every signed-in user may list them. */
     async list(_actor: Actor, query: PageQuery) {
       const rows = await store.listStations(db, {
-        afterName: decodeCursor<string>(query.cursor, 'string'),
+        afterName: decodeCursor(query.cursor, CursorShape.name),
         limit: query.limit,
       });
       const page = toPage(

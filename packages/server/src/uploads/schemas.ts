@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { RowId } from '../http/schemas.ts';
 
 export const UploadStatus = Type.Union([
   Type.Literal('pending'),
@@ -60,4 +61,4 @@ export const UploadListQuery = Type.Object(
 );
 export type UploadListQuery = Static<typeof UploadListQuery>;
 
-export const UploadParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const UploadParams = Type.Object({ id: RowId });

@@ -5,7 +5,7 @@ import { decodeJson } from '../db/profile.ts';
 import { AppError } from '../errors/app-error.ts';
 import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
 import { requireAcceptingWork } from '../storage/lifecycle.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
 import type { CreateUploadBody, Upload, UploadListQuery } from './schemas.ts';
@@ -97,7 +97,7 @@ export function createUploadService(context: ServiceContext, wakeRunner: () => v
           : await visibleExperimentIds(db, actor.principal.userId),
         experimentName: query.experiment,
         status: query.status,
-        beforeId: decodeCursor<number>(query.cursor, 'number'),
+        beforeId: decodeCursor(query.cursor, CursorShape.id),
         limit: query.limit,
       });
       return toPage(rows, query.limit, (row) => row.id, present);

@@ -1,7 +1,14 @@
 import { actorOf } from '../http/actor.ts';
 import { Page } from '../http/pagination.ts';
 import type { HttpServer } from '../http/server.ts';
-import { CreateUserBody, UpdateUserBody, User, UserListQuery, UsernameParams } from './schemas.ts';
+import {
+  CreateUserBody,
+  UpdatedUser,
+  UpdateUserBody,
+  User,
+  UserListQuery,
+  UsernameParams,
+} from './schemas.ts';
 import type { UserService } from './service.ts';
 
 export function registerUserRoutes(app: HttpServer, users: UserService): void {
@@ -31,9 +38,12 @@ export function registerUserRoutes(app: HttpServer, users: UserService): void {
       schema: {
         tags,
         summary: 'Change a user; users may change their own email, display name and password',
+        description:
+          "A new password signs out the user's other sessions (`sessionsRevoked` says how many); the session " +
+          'making the change and API tokens stay valid. See docs/api.md, "Changing a password".',
         params: UsernameParams,
         body: UpdateUserBody,
-        response: { 200: User },
+        response: { 200: UpdatedUser },
       },
     },
     (request) => users.update(actorOf(request), request.params.username, request.body),

@@ -21,6 +21,18 @@ export const User = Type.Object({
 });
 export type User = Static<typeof User>;
 
+/** `PATCH /users/{username}`: the user, and what a new password did to their sessions. */
+export const UpdatedUser = Type.Object({
+  ...User.properties,
+  sessionsRevoked: Type.Optional(
+    Type.Integer({
+      description:
+        "set when the password changed: how many of the user's other sessions were signed out (API tokens stay valid)",
+    }),
+  ),
+});
+export type UpdatedUser = Static<typeof UpdatedUser>;
+
 export const CreateUserBody = Type.Object(
   {
     username: Username,

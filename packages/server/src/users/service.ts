@@ -2,14 +2,14 @@ import { auditWho, recordAudit } from '../audit/store.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { managesAnyStation, requireAdmin } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
-import { revokeTokensOfUser } from '../auth/store.ts';
+import { revokeSessionsOfUser, revokeTokensOfUser } from '../auth/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { UserRow, UserUpdate } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
 import { refreshPermissionsLater } from '../storage/experiment-permissions.ts';
-import type { CreateUserBody, UpdateUserBody, User, UserListQuery } from './schemas.ts';
+import type { CreateUserBody, UpdatedUser, UpdateUserBody, User, UserListQuery } from './schemas.ts';
 import * as store from './store.ts';
 
 /** Fields a user may change on their own account; everything else is an admin's call. */
@@ -82,7 +82,7 @@ export function createUserService(context: ServiceContext) {
       const rows = await store.listUsers(db, context.profile, {
         search: query.search,
         onlyUserId: seesEveryone ? undefined : principal.userId,
-        afterName: decodeCursor<string>(query.cursor, 'string'),
+        afterName: decodeCursor(query.cursor, CursorShape.name),
         limit: query.limit,
       });
       const page = toPage(
@@ -98,7 +98,7 @@ export function createUserService(context: ServiceContext) {
       return presentOne(await visibleUser(actor, username));
     },
 
-    async update(actor: Actor, username: string, patch: UpdateUserBody): Promise<User> {
+    async update(actor: Actor, username: string, patch: UpdateUserBody): Promise<UpdatedUser> {
       const row = await visibleUser(actor, username);
       const { principal } = actor;
       if (!principal.isAdmin) {
@@ -132,18 +132,37 @@ export function createUserService(context: ServiceContext) {
           throw new AppError('last_admin', `"${username}" is the last active admin`);
         }
         if (patch.disabled === true) await revokeTokensOfUser(trx, row.id, now);
+        // A new password is what someone does who fears the old one is known: whoever signed in with it
+        // is signed out. The session making the change stays (it just proved it holds the account), and
+        // API tokens stay too: they were never given the password, and DAQ agents and scripts run on them.
+        const sessionsRevoked =
+          patch.password !== undefined && patch.disabled !== true
+            ? await revokeSessionsOfUser(
+                trx,
+                row.id,
+                now,
+                principal.userId === row.id ? principal.tokenId : undefined,
+              )
+            : undefined;
         await recordAudit(trx, auditWho(actor, now), {
           action: patch.disabled === true ? 'user.disable' : 'user.update',
           targetType: 'user',
           targetName: username,
-          details: { ...patch, password: patch.password === undefined ? undefined : '(set)' },
+          details: {
+            ...patch,
+            password: patch.password === undefined ? undefined : '(set)',
+            sessionsRevoked,
+          },
         });
-        return result;
+        return { result, sessionsRevoked };
       });
       // Who may read which experiment tree on disk follows the unix account and the disabled flag.
       if (patch.unixAccount !== undefined || patch.disabled !== undefined)
         refreshPermissionsLater(context, { userId: row.id });
-      return presentOne(updated);
+      const user = await presentOne(updated.result);
+      return updated.sessionsRevoked === undefined
+        ? user
+        : { ...user, sessionsRevoked: updated.sessionsRevoked };
     },
   };
 }

@@ -108,13 +108,26 @@ function checkCondition(path: string, value: unknown, problems: ProblemList): st
   }
 }
 
+/** Output regexes are short (`MD5: (?P<md5>[0-9a-f]+)`); a huge one only costs compile time and memory. */
+const maxRegexLength = 2_000;
+const maxRegexes = 100;
+
 function checkRegexList(path: string, value: unknown, problems: ProblemList): string[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) return problems.add(path, `must be a list of regexes, not ${describe(value)}`);
+  if (value.length > maxRegexes) return problems.add(path, `must have at most ${maxRegexes} regexes`);
   const before = problems.problems.length;
   value.forEach((item, index) => {
     const regex = problems.string(joinPath(path, index), item, { required: true });
-    if (regex !== undefined) checkRegex(joinPath(path, index), regex, problems);
+    if (regex === undefined) return;
+    if (regex.length > maxRegexLength) {
+      problems.add(
+        joinPath(path, index),
+        `must be at most ${maxRegexLength} characters, not ${regex.length}`,
+      );
+    } else {
+      checkRegex(joinPath(path, index), regex, problems);
+    }
   });
   return problems.problems.length === before ? [...(value as string[])] : undefined;
 }
@@ -125,6 +138,9 @@ function checkRegex(path: string, source: string, problems: ProblemList): void {
     regex = toJavaScriptRegex(source);
   } catch (error) {
     if (error instanceof PythonRegexError) problems.add(path, `invalid regex: ${error.reason}`);
+    // What the translation lets through but JavaScript refuses (too many groups, too large).
+    else if (error instanceof SyntaxError)
+      problems.add(path, `invalid regex: ${error.message.slice(error.message.lastIndexOf(': ') + 2)}`);
     else throw error;
     return;
   }

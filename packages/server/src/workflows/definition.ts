@@ -16,6 +16,7 @@
  *   runs once per file of a list, `$filePath` set to each).
  */
 import { parseDocument } from 'yaml';
+import { findShapeProblem } from '../http/input-bounds.ts';
 import { isPlainObject, ProblemList, type WorkflowProblem } from './definition-problems.ts';
 import { checkStage, reservedVariables } from './definition-stage.ts';
 import { PythonLiteralError, parsePythonLiteral } from './python-literal.ts';
@@ -152,6 +153,21 @@ export function readWorkflowText(text: string, format: WorkflowFormat): unknown 
 }
 
 function parseText(text: string, format: WorkflowFormat): unknown {
+  const value = parseAnyText(text, format);
+  // Nested deeper than any workflow, or containing itself through a YAML alias: refused before anything
+  // walks it (the checks below, the answer's `definition`), which would overflow the stack.
+  const problem = findShapeProblem(value, maxWorkflowDepth);
+  if (problem)
+    throw new WorkflowInvalidError([{ path: problem.path.replaceAll('/', '.'), message: problem.message }]);
+  return value;
+}
+
+const maxStages = 1_000;
+
+/** A workflow is four levels deep (stages, a stage, env, a value); room to spare for what editors add. */
+const maxWorkflowDepth = 32;
+
+function parseAnyText(text: string, format: WorkflowFormat): unknown {
   const syntaxError = (message: string) => new WorkflowInvalidError([{ path: '', message }]);
   switch (format) {
     case 'json':
@@ -177,7 +193,17 @@ function parseText(text: string, format: WorkflowFormat): unknown {
 }
 
 function parseYaml(text: string, syntaxError: (message: string) => WorkflowInvalidError): unknown {
-  const document = parseDocument(text);
+  // The YAML parser recurses once per level of `[[[...` or `{{{...`: a deep enough text overflows its stack.
+  // Counting brackets outside quotes and comments refuses such a text before it is parsed.
+  if (flowDepth(text) > maxWorkflowDepth)
+    throw syntaxError(`YAML error: nested more than ${maxWorkflowDepth} levels deep`);
+  let document: ReturnType<typeof parseDocument>;
+  try {
+    document = parseDocument(text);
+  } catch (problem) {
+    if (problem instanceof RangeError) throw syntaxError('YAML error: nested too deeply');
+    throw problem;
+  }
   const error = document.errors[0];
   // The message ends with "at line L, column C:" and an excerpt of the file; the excerpt is left out.
   if (error !== undefined) throw syntaxError(`YAML syntax error: ${error.message.split(':\n')[0]}`);
@@ -187,6 +213,31 @@ function parseYaml(text: string, syntaxError: (message: string) => WorkflowInval
   } catch (problem) {
     throw syntaxError(`YAML error: ${problem instanceof Error ? problem.message : String(problem)}`);
   }
+}
+
+/** The deepest nesting of flow brackets, outside quoted strings and comments. */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let quote: string | undefined;
+  for (let index = 0; index < text.length; index += 1) {
+    const character = text[index];
+    if (quote !== undefined) {
+      if (character === '\\' && quote === '"') index += 1;
+      else if (character === quote || character === '\n') quote = undefined;
+    } else if (character === '"' || character === "'") {
+      quote = character;
+    } else if (character === '#') {
+      const end = text.indexOf('\n', index);
+      index = end === -1 ? text.length : end;
+    } else if (character === '[' || character === '{') {
+      depth += 1;
+      deepest = Math.max(deepest, depth);
+    } else if (character === ']' || character === '}') {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return deepest;
 }
 
 function jsonErrorPlace(text: string, error: unknown): string {
@@ -233,6 +284,8 @@ function checkStages(value: unknown, problems: ProblemList): Record<string, Work
   if (stages === undefined) return undefined;
   const keys = Object.keys(stages).sort();
   if (keys.length === 0) return problems.add('stages', 'must have at least one stage');
+  // APS workflows have a handful of stages; thousands would make every job record and log view huge.
+  if (keys.length > maxStages) return problems.add('stages', `must have at most ${maxStages} stages`);
   const result: Record<string, WorkflowStage> = {};
   for (const key of keys) {
     const path = `stages.${key}`;

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { RowId } from '../http/schemas.ts';
 
 const Name = Type.String({ minLength: 1, maxLength: 100 });
 
@@ -74,7 +75,7 @@ export const WorkflowProblems = Type.Object({
 export const WorkflowParams = Type.Object({ owner: Name, name: Name });
 
 export const WorkflowRevisionQuery = Type.Object(
-  { revision: Type.Optional(Type.Integer({ minimum: 1 })) },
+  { revision: Type.Optional(RowId) },
   { additionalProperties: false },
 );
 

@@ -4,7 +4,7 @@ import type { Actor } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { AppError } from '../errors/app-error.ts';
-import { decodeCursor, encodeCursor } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
 import {
   parseWorkflowText,
   readWorkflowText,
@@ -136,18 +136,17 @@ export function createWorkflowService(context: ServiceContext) {
     },
 
     async list(_actor: Actor, query: WorkflowListQuery) {
-      const after = decodeCursor<string>(query.cursor, 'string');
       const rows = await store.listWorkflows(db, {
         owner: query.owner,
-        after: after === undefined ? undefined : (JSON.parse(after) as [string, string]),
+        // The owner and name of the last row shown.
+        after: decodeCursor(query.cursor, CursorShape.valueAndName),
         limit: query.limit + 1,
       });
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {
         items: page.map(present),
-        nextCursor:
-          rows.length > query.limit && last ? encodeCursor(JSON.stringify([last.owner, last.name])) : null,
+        nextCursor: rows.length > query.limit && last ? encodeCursor([last.owner, last.name]) : null,
       };
     },
 
