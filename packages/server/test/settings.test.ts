@@ -101,6 +101,16 @@ describe('settings', () => {
     );
   });
 
+  it('refuses a session lifetime past ten years, which no expiry date could hold', () => {
+    assert.equal(loadSettings({ env: { DM_SESSION_TTL: '3650d' } }).sessionTtl, 3650 * 86_400_000);
+    assert.throws(
+      () => loadSettings({ env: { DM_SESSION_TTL: '99999999999w' } }),
+      (error: unknown) =>
+        error instanceof SettingsError &&
+        error.message.includes('DM_SESSION_TTL: "99999999999w" is longer than 3650d'),
+    );
+  });
+
   it('runs stages as an unprivileged account, never as root unless allowed, switching as the server can', () => {
     const defaults = loadSettings({ env: {} });
     assert.equal(defaults.stageSwitch, process.getuid?.() === 0 ? 'direct' : 'none');

@@ -246,6 +246,8 @@ export const settingDefinitions: readonly SettingDefinition[] = [
   },
 ];
 
+const maxSessionTtl = parseDuration('3650d') ?? 0;
+
 export const configFileEnv = 'DM_CONFIG';
 
 /** Where `npm run build:web` puts the portal, found from this file so any working directory works. */
@@ -348,6 +350,9 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
     problems.push(
       `${ttlGiven?.origin}: "${ttlGiven?.value}" is not a duration like 12h or 30d (${durationPattern})`,
     );
+  } else if (sessionTtl > maxSessionTtl) {
+    // Beyond this a session's expiry is past the dates the databases store: every login would fail.
+    problems.push(`${ttlGiven?.origin}: "${ttlGiven?.value}" is longer than 3650d`);
   }
 
   const adminPassword = raw('adminPassword')?.value;
