@@ -334,6 +334,19 @@ describeBackends('who workflows run as, and whose they are', (backend) => {
     }
   });
 
+  it('refuses userAccount when every stage runs as the server (DM_STAGE_SWITCH=none)', { skip }, async () => {
+    const personal = await createTestApp(backend, { DM_STAGE_SWITCH: 'none' });
+    try {
+      const definition = { name: 'named', owner: 'admin', userAccount: 'dmra-s8i', stages: whoAmI };
+      const refused = await personal.call('POST', '/api/v1/workflows', { body: { definition } });
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error.details.problems[0].path, 'userAccount');
+      assert.match(refused.body.error.message, /DM_STAGE_SWITCH=none/);
+    } finally {
+      await personal.close();
+    }
+  });
+
   it('upserts the APS example unchanged for a manager of a station that lists s25idcuser', {
     skip,
   }, async () => {
