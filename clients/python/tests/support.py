@@ -40,6 +40,9 @@ class DmServer(object):
     def start(self, timeout: float = 120.0) -> "DmServer":
         env = dict((key, value) for key, value in os.environ.items() if not key.startswith("DM_"))
         env["DM_ADMIN_PASSWORD"] = ADMIN_PASSWORD
+        # The client's stories are not about who a stage runs as: stages run as the server itself (a personal
+        # installation), so they read the experiment's files like the test does.
+        env["DM_STAGE_SWITCH"] = "none"
         node = os.environ.get("DM_NODE") or shutil.which("node") or "node"
         command = [node, os.path.join(REPOSITORY, "packages", "cli", "bin", "dm.js"), "serve", "--host",
                    "127.0.0.1", "--port", "0", "--data-dir", os.path.join(self.root, "data"), "--log-level", "warn"]

@@ -82,15 +82,22 @@ describe('jobs through dm', { timeout: 600_000 }, () => {
   before(async () => {
     // mkdtemp gives 0700: the workflow's unix account must be able to walk down to storage, as on a real mount.
     chmodSync(root, 0o711);
+    // The admin's workflows name no account: their stages run as DM_STAGE_ACCOUNT, made a user of the
+    // experiment below so that it may work in its storage, as a facility's stage account would be.
+    const stageAccount = ensureUnixAccount('dmcli-stage') === undefined ? 'dmcli-stage' : 'nobody';
     server = await startDmServer(
       ['--port', '0', '--data-dir', join(root, 'data'), '--log-level', 'warn'],
-      cleanEnv({ DM_ADMIN_PASSWORD: adminPassword }),
+      cleanEnv({ DM_ADMIN_PASSWORD: adminPassword, DM_STAGE_ACCOUNT: stageAccount }),
     );
     await ok(['login', '--server', server.url, '--username', 'admin', '--password-stdin'], {
       input: `${adminPassword}\n`,
     });
     await ok(['station', 'add', '8-ID-I']);
     await ok(['experiment', 'add', experiment, '--station', '8-ID-I']);
+    if (stageAccount === 'dmcli-stage') {
+      await ok(['user', 'add', 'stager', '--unix-account', stageAccount]);
+      await ok(['experiment', 'add-user', experiment, 'stager', '--role', 'user']);
+    }
     const beamline = join(root, 'beamline');
     mkdirSync(join(beamline, 'scan_1'), { recursive: true });
     mkdirSync(join(beamline, 'scan_2'));
@@ -341,6 +348,7 @@ describe('jobs through dm', { timeout: 600_000 }, () => {
     skip: noAccount ?? false,
   }, async () => {
     await withApsExampleLock(async () => {
+      await ok(['station', 'add-account', '8-ID-I', 's25idcuser']);
       await ok(['workflow', 'upsert', '--file', apsExamplePath]);
       // The stages run as s25idcuser, who reads the experiment's files only as one of its users, as at the APS
       // where the beamline account is on the experiment.

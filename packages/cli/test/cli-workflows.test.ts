@@ -91,6 +91,14 @@ describe('workflows through dm', { timeout: 300_000 }, () => {
   it('should store the APS example workflow unchanged, and a new revision on each upsert', {
     skip: noAccount ?? false,
   }, async () => {
+    // Its userAccount must be on a station's list; admins may then upsert it, its station's managers too.
+    await ok(['station', 'add', '25-ID-C']);
+    const added = await ok(['station', 'add-account', '25-ID-C', 's25idcuser']);
+    assert.equal(added.stdout, 'station 25-ID-C runs workflows as: s25idcuser\n');
+    assert.match((await ok(['station', 'show', '25-ID-C'])).stdout, /^accounts: +s25idcuser$/m);
+    const system = await dm(['station', 'add-account', '25-ID-C', 'daemon']);
+    assert.equal(system.code, 1);
+    assert.match(system.stderr, /system account/);
     const first = await ok(['workflow', 'upsert', '--file', apsExample]);
     assert.equal(first.stdout, 'workflow s25idcuser/example-01 revision 1 stored\n');
     const second = await json<Workflow>(['workflow', 'upsert', '--file', apsExample]);

@@ -136,6 +136,12 @@ export interface Station {
   updatedAt: string;
 }
 
+/** `GET /stations/{name}/accounts`: the unix accounts its workflows may run as; admins keep the list. */
+export interface StationAccounts {
+  station: string;
+  accounts: { account: string; addedBy: string; addedAt: string }[];
+}
+
 export interface CreateStationInput {
   name: string;
   description?: string;
@@ -512,6 +518,8 @@ export interface Workflow {
   description?: string;
   userAccount?: string;
   version?: string;
+  /** Stage env variables whose values only admins and the owner see; others get `********`. */
+  secretEnv?: string[];
   stages: Record<string, WorkflowStage>;
   revision: number;
   createdBy: string;
@@ -525,7 +533,13 @@ export type WorkflowDefinition = Record<string, unknown>;
 export type WorkflowFormat = 'json' | 'yaml' | 'python';
 
 /** The body of `POST /workflows` and `/workflows/validate`: a JSON object, or a file's text for the server to parse. */
-export type WorkflowSource = { definition: WorkflowDefinition } | { format: WorkflowFormat; text: string };
+export type WorkflowSource = (
+  | { definition: WorkflowDefinition }
+  | { format: WorkflowFormat; text: string }
+) & {
+  /** Admins: let the workflow run as userAccount `root` (the server must allow it: DM_ALLOW_ROOT_STAGES). */
+  allowRoot?: boolean;
+};
 
 export interface WorkflowProblem {
   /** Where in the definition, e.g. `stages.02-MKDIR.command`; empty for the whole definition. */

@@ -39,6 +39,8 @@ import { registerOpenApi } from './openapi/openapi.ts';
 import { registerPortalRoutes } from './portal/routes.ts';
 import { registerSecretRoutes } from './secrets/routes.ts';
 import type { Settings } from './settings/settings.ts';
+import { registerStationAccountRoutes } from './stations/accounts-routes.ts';
+import { createStationAccountService } from './stations/accounts-service.ts';
 import { registerStationRoutes } from './stations/routes.ts';
 import { createStationService } from './stations/service.ts';
 import { prepareStorageRoot } from './storage/experiment-tree.ts';
@@ -130,6 +132,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     registerAuthRoutes(http, auth);
     registerUserRoutes(http, createUserService(context));
     registerStationRoutes(http, createStationService(context));
+    registerStationAccountRoutes(http, createStationAccountService(context));
     registerExperimentTypeRoutes(http, createExperimentTypeService(context));
     registerExperimentRoutes(http, createExperimentService(context));
     registerAuditRoutes(http, context);

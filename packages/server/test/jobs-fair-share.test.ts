@@ -13,7 +13,7 @@ describeBackends('fair share of the workers', (backend) => {
   let t: TestApp;
 
   before(async () => {
-    t = await createTestApp(backend, { DM_JOB_CONCURRENCY: '1' });
+    t = await createTestApp(backend, { DM_JOB_CONCURRENCY: '1', DM_STAGE_SWITCH: 'none' });
   });
   after(async () => {
     await t.close();

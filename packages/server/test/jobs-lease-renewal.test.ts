@@ -24,7 +24,7 @@ describeBackends('job lease renewal', (backend) => {
 
   before(async () => {
     marks = mkdtempSync(join(tmpdir(), 'dm-lease-renewal-'));
-    t = await createTestApp(backend, { DM_JOB_CONCURRENCY: '1' });
+    t = await createTestApp(backend, { DM_JOB_CONCURRENCY: '1', DM_STAGE_SWITCH: 'none' });
     matcher = createOutputMatcher();
     runner = startJobRunner(t.app.context, { matcher, concurrency: 4, checkMs: 1 });
   });

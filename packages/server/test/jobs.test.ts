@@ -34,7 +34,9 @@ describeBackends('processing jobs', (backend) => {
   let scratch: TempDir;
 
   before(async () => {
-    t = await createTestApp(backend);
+    // These stories are about the engine, not the account a stage runs as (run-as.test.ts): stages run as
+    // the server's own account, as in a personal installation, so they write where the test looks.
+    t = await createTestApp(backend, { DM_STAGE_SWITCH: 'none' });
     scratch = await tempDir('dm-jobs-');
   });
   after(async () => {
@@ -74,6 +76,11 @@ describeBackends('processing jobs', (backend) => {
       assert.match(refused.body.error.message, /userAccount/);
       return;
     }
+    // userAccount needs an app that switches accounts, and s25idcuser on a station's list.
+    const engine = t;
+    t = await createTestApp(backend);
+    await t.station('25-ID-C');
+    assert.equal((await t.call('PUT', '/api/v1/stations/25-ID-C/accounts/s25idcuser')).status, 200);
     await withApsExampleLock(async () => {
       const workflow = await upsert(fixture);
       assert.equal(workflow.revision, 1);
@@ -97,6 +104,9 @@ describeBackends('processing jobs', (backend) => {
         `/bin/mkdir -p /tmp/workflow.${job.timeStamp}`,
       );
       rmSync(`/tmp/workflow.${job.timeStamp}`, { recursive: true, force: true });
+    }).finally(async () => {
+      await t.close();
+      t = engine;
     });
   });
 
@@ -276,7 +286,7 @@ describeBackends('processing jobs', (backend) => {
       body: { workflow: 'talk', owner: 'ana' },
       token: otherToken,
     });
-    assert.equal(foreign.status, 403);
+    assert.equal(foreign.status, 404, 'a workflow outside their scope does not exist for them');
   });
 
   it('tells a waiting client every transition through the live event stream, in order', async () => {

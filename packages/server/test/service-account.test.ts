@@ -123,6 +123,9 @@ describeBackends('running without root: a service account, sudo for stages', (ba
       })
     ).body.token;
     assert.equal((await call('POST', '/api/v1/stations', { name: '9-ID' })).status, 201);
+    // The stage account is the beamline's: on its station's list, as an admin keeps it.
+    const listed = await call('PUT', `/api/v1/stations/9-ID/accounts/${stageAccount}`);
+    assert.ok([200, 201].includes(listed.status), JSON.stringify(listed.body));
     const reader = { username: 'rita', password: 'rita-password', unixAccount: readerAccount };
     assert.equal((await call('POST', '/api/v1/users', reader)).status, 201);
     const experiment = await call('POST', '/api/v1/experiments', {

@@ -59,7 +59,11 @@ describeBackends('usage', (backend) => {
   }
 
   before(async () => {
-    t = await createTestApp(backend, {}, { now: () => new Date(Date.now() + offset).toISOString() });
+    t = await createTestApp(
+      backend,
+      { DM_STAGE_SWITCH: 'none' },
+      { now: () => new Date(Date.now() + offset).toISOString() },
+    );
     beamline = await tempDir('dm-usage-');
     tokens.mia = await t.user('mia');
     tokens.ben = await t.user('ben');

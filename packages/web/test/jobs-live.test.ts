@@ -24,7 +24,8 @@ async function stillSamePage(page: Page): Promise<boolean> {
 describe('portal jobs, live', { skip: browserSkipReason() }, () => {
   let portal: Portal;
   before(async () => {
-    portal = await startPortal();
+    // Stages run as the server itself (a personal installation), so they see this test's temp files.
+    portal = await startPortal({ env: { DM_STAGE_SWITCH: 'none' } });
   });
   after(() => portal?.close());
 

@@ -149,7 +149,12 @@ describe('portal workflow editor', { skip: browserSkipReason() }, () => {
 
   it('loads the APS example workflow into the editor unchanged, and a .py spec as JSON', async () => {
     const fixture = readFileSync(fixturePath, 'utf8');
-    if (runningAsRoot()) ensureUnixAccount('s25idcuser');
+    if (runningAsRoot()) {
+      ensureUnixAccount('s25idcuser');
+      // Its userAccount must be on a station's list (docs/workflows.md) before anyone may upsert it.
+      await portal.call('POST', '/api/v1/stations', { name: '25-ID-C' });
+      await portal.call('PUT', '/api/v1/stations/25-ID-C/accounts/s25idcuser');
+    }
     const { context, page } = await portal.signedIn('admin');
     await page.goto(`${portal.url}/workflows/new`);
     await page.getByLabel('Load a file').setInputFiles(fixturePath.pathname);

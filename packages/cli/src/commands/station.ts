@@ -1,5 +1,5 @@
 /** `dm station`: beamlines and their managers. */
-import type { Station } from '@photon-dm/client';
+import type { Station, StationAccounts } from '@photon-dm/client';
 import type { Command } from 'commander';
 import {
   addClientOptions,
@@ -17,14 +17,20 @@ const stationColumns: Column<Station>[] = [
   { header: 'DESCRIPTION', value: (s) => s.description },
 ];
 
-function renderStation(station: Station): string {
+function renderStation(station: Station & { accounts?: string[] }): string {
   return formatRecord({
     name: station.name,
     description: station.description,
     managers: station.managers,
+    ...(station.accounts && { accounts: station.accounts }),
     createdAt: station.createdAt,
     updatedAt: station.updatedAt,
   });
+}
+
+function renderAccounts(list: StationAccounts): string {
+  if (list.accounts.length === 0) return `station ${list.station} lists no unix accounts`;
+  return `station ${list.station} runs workflows as: ${list.accounts.map((a) => a.account).join(', ')}`;
 }
 
 /**
@@ -69,7 +75,11 @@ export function registerStationCommands(program: Command, runtime: Runtime): voi
     station.command('show').description('show one station').argument('<name>', 'station name'),
   ).action(async (name: string, options: ClientOptions) => {
     const context = createContext(runtime, options);
-    context.emit(await context.client.stations.show(name), renderStation);
+    const [shown, accounts] = await Promise.all([
+      context.client.stations.show(name),
+      context.client.stations.accounts(name),
+    ]);
+    context.emit({ ...shown, accounts: accounts.accounts.map((a) => a.account) }, renderStation);
   });
 
   addClientOptions(
@@ -104,5 +114,30 @@ export function registerStationCommands(program: Command, runtime: Runtime): voi
   ).action(async (name: string, username: string, options: ClientOptions) => {
     const context = createContext(runtime, options);
     context.emit(await context.client.stations.removeManager(name, username), renderStation);
+  });
+
+  addClientOptions(
+    station
+      .command('add-account')
+      .description(
+        "let the station's workflows run as a unix account (admins; never root, a system account " +
+          'below DM_MIN_STAGE_UID, or one of DM_FORBIDDEN_ACCOUNTS)',
+      )
+      .argument('<station>', 'station name')
+      .argument('<account>', 'unix account, e.g. s8iduser'),
+  ).action(async (name: string, account: string, options: ClientOptions) => {
+    const context = createContext(runtime, options);
+    context.emit(await context.client.stations.addAccount(name, account), renderAccounts);
+  });
+
+  addClientOptions(
+    station
+      .command('remove-account')
+      .description("take a unix account off the station's list (admins); jobs running as it then fail")
+      .argument('<station>', 'station name')
+      .argument('<account>', 'unix account'),
+  ).action(async (name: string, account: string, options: ClientOptions) => {
+    const context = createContext(runtime, options);
+    context.emit(await context.client.stations.removeAccount(name, account), renderAccounts);
   });
 }

@@ -54,6 +54,7 @@ export function workflowFormat(file: string, pythonSpec: boolean): WorkflowForma
 interface SourceOptions {
   file?: string;
   pySpec?: string;
+  allowRoot?: boolean;
 }
 
 /** The file as written, for the server to parse: its problems then name lines the author can find. */
@@ -69,7 +70,7 @@ function readSource(options: SourceOptions): WorkflowSource {
   } catch (error) {
     throw new CliError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { format, text };
+  return options.allowRoot ? { format, text, allowRoot: true } : { format, text };
 }
 
 /** Stages in the order they run (the sorted order of their keys), one line each. */
@@ -81,6 +82,7 @@ function renderWorkflow(workflow: Workflow): string {
     description: workflow.description,
     userAccount: workflow.userAccount,
     version: workflow.version,
+    secretEnv: workflow.secretEnv,
     createdBy: workflow.createdBy,
     updated: workflow.updated,
   });
@@ -111,7 +113,11 @@ async function ownerOf(context: CommandContext, owner: string | undefined): Prom
 const sourceOptions = (command: Command) =>
   command
     .option('--file <path>', 'the workflow as JSON (.json) or YAML (.yaml, .yml)')
-    .option('--py-spec <path>', 'the workflow as a Python dict, as APS users write them');
+    .option('--py-spec <path>', 'the workflow as a Python dict, as APS users write them')
+    .option(
+      '--allow-root',
+      'admins: let this workflow run as userAccount root (the server must allow it: DM_ALLOW_ROOT_STAGES)',
+    );
 
 /**
  * @example

@@ -8,6 +8,7 @@ import type {
   Page,
   PageQuery,
   Station,
+  StationAccounts,
   UpdateStationInput,
 } from '../types.ts';
 
@@ -45,6 +46,20 @@ export class StationsApi {
 
   removeManager(name: string, username: string): Promise<Station> {
     return this.transport.request('DELETE', base + path`/stations/${name}/managers/${username}`);
+  }
+
+  /** The unix accounts the station's workflows may run as. */
+  accounts(name: string): Promise<StationAccounts> {
+    return this.transport.request('GET', base + path`/stations/${name}/accounts`);
+  }
+
+  /** Admins: never root, a system account (uid < DM_MIN_STAGE_UID) or a forbidden one. */
+  addAccount(name: string, account: string): Promise<StationAccounts> {
+    return this.transport.request('PUT', base + path`/stations/${name}/accounts/${account}`);
+  }
+
+  removeAccount(name: string, account: string): Promise<StationAccounts> {
+    return this.transport.request('DELETE', base + path`/stations/${name}/accounts/${account}`);
   }
 }
 

@@ -15,6 +15,9 @@
  */
 import type { ColumnType, Generated, Selectable } from 'kysely';
 
+/** Why a revision may run as its account: the author's own, a station's list, an admin's leave for root. */
+export type RunAsGrant = 'own' | 'station' | 'root';
+
 export type JobStatus = 'pending' | 'running' | 'done' | 'failed' | 'aborted';
 export type StageStatus = 'running' | 'done' | 'failed' | 'skipped' | 'aborted';
 
@@ -34,8 +37,15 @@ export interface WorkflowRevisionsTable {
   workflow_id: number;
   revision: number;
   definition: ColumnType<unknown, string, string>;
-  /** The unix account stages run as when the worker runs as root; null: the worker's own account. */
+  /**
+   * The unix account stages run as; null: none was named, so the configured stage account (DM_STAGE_ACCOUNT),
+   * or the server's own in `none` mode (workflows/run-as.ts).
+   */
   run_as: string | null;
+  /** Why run_as was allowed at upsert, checked again at run time: see workflows/run-as.ts. */
+  run_as_grant: RunAsGrant | null;
+  /** For grant 'station': the station whose list named the account. */
+  run_as_station_id: number | null;
   created_by: string;
   created_at: string;
 }

@@ -72,6 +72,14 @@ export interface StationManagersTable {
   created_at: string;
 }
 
+/** A unix account a station's workflows may run as; admins keep the list (stations/accounts-service.ts). */
+export interface StationAccountsTable {
+  station_id: number;
+  account: string;
+  added_by: string;
+  added_at: string;
+}
+
 export interface ExperimentTypesTable {
   id: Generated<number>;
   name: string;
@@ -294,6 +302,7 @@ export interface Database {
   api_tokens: ApiTokensTable;
   stations: StationsTable;
   station_managers: StationManagersTable;
+  station_accounts: StationAccountsTable;
   experiment_types: ExperimentTypesTable;
   experiments: ExperimentsTable;
   experiment_members: ExperimentMembersTable;

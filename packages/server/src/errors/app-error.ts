@@ -14,6 +14,7 @@ export const errorStatus = {
   route_not_found: 404,
   user_not_found: 404,
   station_not_found: 404,
+  station_account_not_found: 404,
   experiment_not_found: 404,
   experiment_type_not_found: 404,
   token_not_found: 404,

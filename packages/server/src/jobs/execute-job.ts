@@ -8,10 +8,9 @@ import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
 import { isDeadLocalOwner } from '../leases.ts';
-import { switchesAccounts } from '../system/run-as-account.ts';
-import { lookupUnixAccount, type UnixAccount } from '../system/unix-accounts.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
 import type { OutputMatcher } from '../workflows/output-variables.ts';
+import { accountForJob } from '../workflows/run-as.ts';
 import { findRevisionById } from '../workflows/store.ts';
 import { killProcessGroup } from './child-process.ts';
 import type { ClaimedJob } from './claim.ts';
@@ -113,17 +112,11 @@ async function runClaimedJob(
   let recovered: Recovered = { processes: new Map(), lost: new Map() };
   if (claimed.takenOver) recovered = await recoverLostStage(context, job.id, claimed.previousOwner);
 
-  let account: UnixAccount | undefined;
-  if (revision.run_as !== null) {
-    if (!switchesAccounts(context.settings))
-      return await end(
-        'failed',
-        `stages must run as "${revision.run_as}", but this worker does not run as root`,
-      );
-    account = await lookupUnixAccount(revision.run_as);
-    if (!account) return await end('failed', `there is no unix account "${revision.run_as}" on this worker`);
-  }
-  const jobContext = await loadJobContext(context, job, definition, revision.run_as);
+  // Checked before every job, not only at upsert: a station list or the settings may have changed since.
+  const runAs = await accountForJob(context, revision);
+  if (!runAs.ok) return await end('failed', runAs.message);
+  const account = runAs.account;
+  const jobContext = await loadJobContext(context, job, definition, account?.name ?? null);
   // Another account cannot enter the service's own directories: without an experiment, its home it is.
   if (account && job.experiment_id === null)
     jobContext.defaultWorkingDir = (await isDirectory(account.home)) ? account.home : '/';

@@ -10,6 +10,7 @@ import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { AppError } from '../errors/app-error.ts';
 import { findExperimentById } from '../experiments/store.ts';
+import { mayRun } from '../workflows/scope.ts';
 import { findWorkflow } from '../workflows/store.ts';
 import { insertJobs } from './start.ts';
 
@@ -31,6 +32,7 @@ export async function dispatchProcessingRequests(context: ServiceContext): Promi
       'r.origin_id',
       'd.created_by',
       'u.id as user_id',
+      'u.is_admin',
     ])
     .where('r.status', '=', 'waiting_for_engine')
     .orderBy('r.id')
@@ -41,13 +43,22 @@ export async function dispatchProcessingRequests(context: ServiceContext): Promi
     const slash = request.workflow.indexOf('/');
     const owner = slash > 0 ? request.workflow.slice(0, slash) : (request.created_by ?? '');
     const name = slash > 0 ? request.workflow.slice(slash + 1) : request.workflow;
-    const workflow = await findWorkflow(db, owner, name);
+    const found = await findWorkflow(db, owner, name);
     const experiment = await findExperimentById(db, request.experiment_id);
-    const problem = !workflow
-      ? `no workflow "${name}" of owner "${owner}"`
-      : !experiment || request.user_id === null
+    // The DAQ's creator must be allowed to run it on this experiment (workflows/scope.ts): a workflow
+    // outside their scope is reported as missing, as it is to them through the API.
+    const asker =
+      request.user_id === null || request.created_by === null
+        ? null
+        : { userId: request.user_id, username: request.created_by, isAdmin: request.is_admin === 1 };
+    const workflow =
+      found && asker && experiment && (await mayRun(db, asker, owner, experiment)) ? found : undefined;
+    const problem =
+      !experiment || asker === null
         ? 'the DAQ or experiment that asked for it is gone'
-        : undefined;
+        : !workflow
+          ? `no workflow "${name}" of owner "${owner}"`
+          : undefined;
     const jobId = await db
       .transaction()
       .execute(async (trx) => {

@@ -12,7 +12,8 @@ import { type ExperimentRecord, findExperimentById, visibleExperimentIds } from 
 import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
-import { mayUseOwner, workflowNotFound } from '../workflows/service.ts';
+import { mayRead, mayRun } from '../workflows/scope.ts';
+import { workflowNotFound } from '../workflows/service.ts';
 import { findWorkflow } from '../workflows/store.ts';
 import { publishJobStatus } from './job-events.ts';
 import { readJobLog } from './logs.ts';
@@ -59,15 +60,27 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
     );
   }
 
-  async function runnableWorkflow(actor: Actor, name: string, owner = actor.principal.username) {
+  /**
+   * A workflow the actor may run on the experiment (workflows/scope.ts). One they may not read does not
+   * exist for them; one they may read but not run there (a station's workflow without its experiment) is
+   * refused, saying why.
+   */
+  async function runnableWorkflow(
+    actor: Actor,
+    name: string,
+    owner: string,
+    experiment: ExperimentRecord | null,
+  ) {
     const workflow = await findWorkflow(db, owner, name);
     if (!workflow) throw workflowNotFound(owner, name);
-    if (!(await mayUseOwner(context, actor, owner)))
-      throw new AppError(
-        'forbidden',
-        `you may only run workflows you own (owner "${actor.principal.username}")`,
-      );
-    return workflow;
+    if (await mayRun(db, actor.principal, owner, experiment)) return workflow;
+    if (!(await mayRead(db, actor.principal, owner))) throw workflowNotFound(owner, name);
+    throw new AppError(
+      'forbidden',
+      `the workflows of "${owner}" run only on experiments of a station that lists that account` +
+        (experiment ? `, not on "${experiment.name}"` : ': give `experiment`'),
+      { owner, name },
+    );
   }
 
   async function create(actor: Actor, jobs: NewJob[], action: string, details: Record<string, unknown>) {
@@ -100,11 +113,12 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
   return {
     /** APS dm-start-processing-job: no input file is required. */
     async start(actor: Actor, body: StartJobBody): Promise<Job> {
-      const workflow = await runnableWorkflow(actor, body.workflow, body.owner);
       if (body.filePath !== undefined && body.experiment === undefined)
         throw invalidField('filePath', 'a file is named within an experiment: give `experiment` too');
       const experiment =
         body.experiment === undefined ? null : await loadReadable(context, actor, body.experiment);
+      const owner = body.owner ?? actor.principal.username;
+      const workflow = await runnableWorkflow(actor, body.workflow, owner, experiment);
       if (experiment && body.filePath !== undefined && !(await findFile(db, experiment.id, body.filePath)))
         throw new AppError(
           'file_not_found',
@@ -133,8 +147,9 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
 
     /** One job per cataloged file that matches, all in one transaction: all are started or none. */
     async startEachFile(actor: Actor, body: StartEachFileBody) {
-      const workflow = await runnableWorkflow(actor, body.workflow, body.owner);
       const experiment = await loadReadable(context, actor, body.experiment);
+      const owner = body.owner ?? actor.principal.username;
+      const workflow = await runnableWorkflow(actor, body.workflow, owner, experiment);
       const paths: string[] = [];
       let cursor: string | undefined;
       do {
@@ -227,8 +242,9 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
      */
     async resubmit(actor: Actor, id: number, fromStage: string | undefined): Promise<Job> {
       const original = await manageable(actor, id);
-      const workflow = await findWorkflow(db, original.owner, original.workflow_name);
-      if (!workflow) throw workflowNotFound(original.owner, original.workflow_name);
+      const experiment = (await experimentOf(original)) ?? null;
+      // The resubmitter's own right to run it: a manager resubmitting a member's job needs it too.
+      const workflow = await runnableWorkflow(actor, original.workflow_name, original.owner, experiment);
       const keys = stageKeys(decodeJson<WorkflowDefinition>(profile, workflow.definition));
       if (fromStage !== undefined && !keys.includes(fromStage))
         throw invalidField(
@@ -243,7 +259,6 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
           if (stage) Object.assign(variables, decodeJson<Record<string, string>>(profile, stage.captured));
         }
       }
-      const experiment = (await experimentOf(original)) ?? null;
       const filePath =
         experiment && original.file_path !== null
           ? relative(pathsOf(context, experiment).dataDirectory, original.file_path)

@@ -13,11 +13,12 @@
  *   runs again every period until the condition holds, and fails after maxRepeats runs.
  * - runIf: a condition; when false the stage is skipped.
  * - extras beyond APS: `timeout` (seconds), `retries`, `env`, `site` (where to run), `parallel` (the stage
- *   runs once per file of a list, `$filePath` set to each).
+ *   runs once per file of a list, `$filePath` set to each), and the top-level `secretEnv`: names of `env`
+ *   variables whose values only admins and the owner may see (secret-env.ts); the stage still gets them.
  */
 import { parseDocument } from 'yaml';
 import { findShapeProblem } from '../http/input-bounds.ts';
-import { isPlainObject, ProblemList, type WorkflowProblem } from './definition-problems.ts';
+import { isPlainObject, joinPath, ProblemList, type WorkflowProblem } from './definition-problems.ts';
 import { checkStage, reservedVariables } from './definition-stage.ts';
 import { PythonLiteralError, parsePythonLiteral } from './python-literal.ts';
 
@@ -53,6 +54,8 @@ export interface WorkflowDefinition {
   description?: string;
   userAccount?: string;
   version?: string;
+  /** Names of stage `env` variables whose values are shown only to admins and the owner. */
+  secretEnv?: string[];
   stages: Record<string, WorkflowStage>;
 }
 
@@ -67,7 +70,15 @@ export class WorkflowInvalidError extends Error {
   }
 }
 
-const topLevelKeys = ['name', 'owner', 'description', 'userAccount', 'version', 'stages'] as const;
+const topLevelKeys = [
+  'name',
+  'owner',
+  'description',
+  'userAccount',
+  'version',
+  'secretEnv',
+  'stages',
+] as const;
 // Carried by workflows exported from an APS server; they describe that server's record, not the workflow.
 const exportedKeys = ['id', 'created', 'updated', 'workflowId'];
 const accountName = /^[A-Za-z0-9._-]{1,100}$/;
@@ -98,11 +109,13 @@ export function validateWorkflow(input: unknown): WorkflowDefinition {
   const userAccount = checkAccount('userAccount', input.userAccount, problems, false);
   const version = checkVersion(input.version, problems);
   const stages = checkStages(input.stages, problems);
+  const secretEnv = checkSecretEnv(input.secretEnv, stages, problems);
   if (problems.problems.length > 0) throw new WorkflowInvalidError(problems.problems);
   const workflow: WorkflowDefinition = { name: name!, owner: owner! } as WorkflowDefinition;
   if (description !== undefined) workflow.description = description;
   if (userAccount !== undefined) workflow.userAccount = userAccount;
   if (version !== undefined) workflow.version = version;
+  if (secretEnv !== undefined) workflow.secretEnv = secretEnv;
   workflow.stages = stages!;
   return workflow;
 }
@@ -276,6 +289,27 @@ function checkAccount(
 function checkVersion(value: unknown, problems: ProblemList): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return problems.string('version', value, { nonEmpty: true });
+}
+
+/** Each name must be set by some stage's `env`: a misspelt name would leave the real one shown to all. */
+function checkSecretEnv(
+  value: unknown,
+  stages: Record<string, WorkflowStage> | undefined,
+  problems: ProblemList,
+): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value))
+    return problems.add('secretEnv', 'must be a list of names of stage env variables');
+  const names: string[] = [];
+  value.forEach((item, index) => {
+    const name = problems.string(joinPath('secretEnv', index), item, { required: true, nonEmpty: true });
+    if (name === undefined) return;
+    const set = Object.values(stages ?? {}).some((stage) => Object.hasOwn(stage.env ?? {}, name));
+    if (stages !== undefined && !set)
+      problems.add(joinPath('secretEnv', index), `no stage sets the env variable "${name}"`);
+    else if (!names.includes(name)) names.push(name);
+  });
+  return names;
 }
 
 function checkStages(value: unknown, problems: ProblemList): Record<string, WorkflowStage> | undefined {

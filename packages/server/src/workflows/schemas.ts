@@ -34,6 +34,11 @@ export const Workflow = Type.Object({
   description: Type.Optional(Type.String()),
   userAccount: Type.Optional(Type.String()),
   version: Type.Optional(Type.String({ description: "the author's own version label" })),
+  secretEnv: Type.Optional(
+    Type.Array(Type.String(), {
+      description: 'stage env variables whose values only admins and the owner see (others get ********)',
+    }),
+  ),
   stages: Type.Record(Type.String(), WorkflowStage),
   revision: Type.Integer({ description: 'incremented by every upsert; jobs record the revision they ran' }),
   createdBy: Type.String(),
@@ -54,6 +59,12 @@ export const UpsertWorkflowBody = Type.Object(
     format: Type.Optional(WorkflowFormat),
     text: Type.Optional(
       Type.String({ maxLength: 1_000_000, description: 'the workflow file as written, in `format`' }),
+    ),
+    allowRoot: Type.Optional(
+      Type.Boolean({
+        description:
+          'admins only: let this workflow run as userAccount "root" (needs DM_ALLOW_ROOT_STAGES; audit-logged)',
+      }),
     ),
   },
   { additionalProperties: false, description: 'either `definition`, or `format` and `text`' },

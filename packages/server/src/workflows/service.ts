@@ -1,5 +1,4 @@
 import { auditWho, recordAudit } from '../audit/store.ts';
-import { managesAnyStation } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
@@ -16,6 +15,8 @@ import {
 } from './definition.ts';
 import { resolveRunAs } from './run-as.ts';
 import type { UpsertWorkflowBody, Workflow, WorkflowListQuery } from './schemas.ts';
+import { type Asker, mayRead, mayWrite, readableOwners } from './scope.ts';
+import { hideSecretEnv, hideSecretEnvIn, keepHiddenSecrets } from './secret-env.ts';
 import * as store from './store.ts';
 
 export function workflowNotFound(owner: string, name: string): AppError {
@@ -30,17 +31,18 @@ export function workflowInvalid(problems: WorkflowProblem[]): AppError {
   );
 }
 
-/** Admins and station managers write workflows of any owner; other users only those they own. */
-export async function mayUseOwner(context: ServiceContext, actor: Actor, owner: string): Promise<boolean> {
-  const { principal } = actor;
-  return (
-    owner === principal.username || principal.isAdmin || (await managesAnyStation(context.db, principal))
-  );
+/** Secret env values are shown to admins and the workflow's owner only (secret-env.ts). */
+export function seesSecrets(asker: Asker, owner: string): boolean {
+  return asker.isAdmin || asker.username === owner;
 }
 
-export function presentWorkflow(record: store.WorkflowRecord, definition: WorkflowDefinition): Workflow {
+export function presentWorkflow(
+  record: store.WorkflowRecord,
+  definition: WorkflowDefinition,
+  asker: Asker,
+): Workflow {
   return {
-    ...definition,
+    ...(seesSecrets(asker, record.owner) ? definition : hideSecretEnv(definition)),
     id: record.id,
     owner: record.owner,
     name: record.name,
@@ -80,8 +82,15 @@ function readForEditor(body: UpsertWorkflowBody): { definition?: unknown } {
 
 export function createWorkflowService(context: ServiceContext) {
   const { db, profile } = context;
-  const present = (record: store.WorkflowRecord) =>
-    presentWorkflow(record, decodeJson<WorkflowDefinition>(profile, record.definition));
+  const present = (asker: Asker) => (record: store.WorkflowRecord) =>
+    presentWorkflow(record, decodeJson<WorkflowDefinition>(profile, record.definition), asker);
+
+  /** The workflow if the actor may read it; to anyone else it does not exist. */
+  async function readable(actor: Actor, owner: string, name: string) {
+    const record = await store.findWorkflow(db, owner, name);
+    if (!record || !(await mayRead(db, actor.principal, owner))) throw workflowNotFound(owner, name);
+    return record;
+  }
 
   return {
     /** Every problem at once, for editors: a definition that parses but names a missing account is invalid. */
@@ -89,9 +98,19 @@ export function createWorkflowService(context: ServiceContext) {
       const read = readForEditor(body);
       try {
         const definition = definitionOf(body);
-        const runAs = await resolveRunAs(context, actor, definition.userAccount);
+        const runAs = await resolveRunAs(context, actor.principal, definition.userAccount, {
+          allowRoot: body.allowRoot ?? false,
+        });
         const problems = runAs.ok ? [] : [runAs.problem];
-        return { valid: problems.length === 0, problems, stageOrder: stageKeys(definition), ...read };
+        const echo = seesSecrets(actor.principal, definition.owner)
+          ? read
+          : { definition: hideSecretEnvIn(read.definition) };
+        return {
+          valid: problems.length === 0,
+          problems,
+          stageOrder: stageKeys(definition),
+          ...(read.definition === undefined ? {} : echo),
+        };
       } catch (error) {
         if (error instanceof AppError && error.code === 'workflow_invalid') {
           const problems = error.details.problems as WorkflowProblem[];
@@ -103,22 +122,28 @@ export function createWorkflowService(context: ServiceContext) {
 
     async upsert(actor: Actor, body: UpsertWorkflowBody): Promise<{ created: boolean; workflow: Workflow }> {
       const definition = definitionOf(body);
-      if (!(await mayUseOwner(context, actor, definition.owner))) {
+      if (!(await mayWrite(db, actor.principal, definition.owner))) {
         throw new AppError(
           'forbidden',
-          `you may only write workflows you own (owner "${actor.principal.username}")`,
+          `you may not write workflows of owner "${definition.owner}": yours ("${actor.principal.username}"), ` +
+            "and a station manager's station accounts only",
           { owner: definition.owner },
         );
       }
-      const runAs = await resolveRunAs(context, actor, definition.userAccount);
+      const allowRoot = body.allowRoot ?? false;
+      const runAs = await resolveRunAs(context, actor.principal, definition.userAccount, { allowRoot });
       if (!runAs.ok) throw workflowInvalid([runAs.problem]);
+      const previous = await store.findWorkflow(db, definition.owner, definition.name);
+      if (previous)
+        keepHiddenSecrets(definition, decodeJson<WorkflowDefinition>(profile, previous.definition));
+      const { decision } = runAs;
       const now = context.now();
       const saved = await db.transaction().execute(async (trx) => {
         const result = await store.saveRevision(trx, {
           owner: definition.owner,
           name: definition.name,
           definition,
-          runAs: runAs.account,
+          runAs: decision,
           by: actor.principal.username,
           now,
         });
@@ -126,18 +151,26 @@ export function createWorkflowService(context: ServiceContext) {
           action: 'workflow.upsert',
           targetType: 'workflow',
           targetName: `${definition.owner}/${definition.name}`,
-          details: { revision: result.revision, runAs: runAs.account },
+          details: {
+            revision: result.revision,
+            runAs: decision.account,
+            runAsGrant: decision.grant,
+            ...(allowRoot ? { allowRoot: true } : {}),
+          },
         });
         return result;
       });
       const record = await store.findWorkflow(db, definition.owner, definition.name);
       if (!record) throw workflowNotFound(definition.owner, definition.name);
-      return { created: saved.created, workflow: present(record) };
+      return { created: saved.created, workflow: present(actor.principal)(record) };
     },
 
-    async list(_actor: Actor, query: WorkflowListQuery) {
+    /** Only the workflows the actor may read (scope.ts). */
+    async list(actor: Actor, query: WorkflowListQuery) {
+      const owners = await readableOwners(db, actor.principal);
       const rows = await store.listWorkflows(db, {
         owner: query.owner,
+        owners: owners === 'all' ? undefined : [...owners],
         // The owner and name of the last row shown.
         after: decodeCursor(query.cursor, CursorShape.valueAndName),
         limit: query.limit + 1,
@@ -145,25 +178,25 @@ export function createWorkflowService(context: ServiceContext) {
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {
-        items: page.map(present),
+        items: page.map(present(actor.principal)),
         nextCursor: rows.length > query.limit && last ? encodeCursor([last.owner, last.name]) : null,
       };
     },
 
-    async show(_actor: Actor, owner: string, name: string, revision?: number): Promise<Workflow> {
+    async show(actor: Actor, owner: string, name: string, revision?: number): Promise<Workflow> {
+      if (!(await mayRead(db, actor.principal, owner))) throw workflowNotFound(owner, name);
       const record =
         revision === undefined
           ? await store.findWorkflow(db, owner, name)
           : await store.findRevision(db, owner, name, revision);
       if (!record) throw workflowNotFound(owner, name);
-      return present(record);
+      return present(actor.principal)(record);
     },
 
     async remove(actor: Actor, owner: string, name: string): Promise<void> {
-      const record = await store.findWorkflow(db, owner, name);
-      if (!record) throw workflowNotFound(owner, name);
-      if (!(await mayUseOwner(context, actor, owner)))
-        throw new AppError('forbidden', `you may only delete workflows you own`, { owner });
+      const record = await readable(actor, owner, name);
+      if (!(await mayWrite(db, actor.principal, owner)))
+        throw new AppError('forbidden', `you may not delete workflows of owner "${owner}"`, { owner });
       const now = context.now();
       await db.transaction().execute(async (trx) => {
         if (!(await store.markDeleted(trx, record.id, now))) throw workflowNotFound(owner, name);

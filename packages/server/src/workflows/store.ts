@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { WorkflowRevisionRow, WorkflowRow } from '../db/job-tables.ts';
+import type { RunAsGrant, WorkflowRevisionRow, WorkflowRow } from '../db/job-tables.ts';
 import { encodeJson } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
 
@@ -76,10 +76,12 @@ export async function findRevisionById(
 
 export async function listWorkflows(
   db: Kysely<Database>,
-  options: { owner?: string; after?: [string, string]; limit: number },
+  options: { owner?: string; owners?: string[]; after?: [string, string]; limit: number },
 ): Promise<WorkflowRecord[]> {
   let query = withRevision(db).where('workflows.deleted_at', 'is', null);
   if (options.owner !== undefined) query = query.where('workflows.owner', '=', options.owner);
+  // The owners a caller may read (workflows/scope.ts); never empty: it holds at least their own name.
+  if (options.owners !== undefined) query = query.where('workflows.owner', 'in', options.owners);
   const after = options.after;
   if (after)
     query = query.where((eb) =>
@@ -97,7 +99,14 @@ export async function listWorkflows(
  */
 export async function saveRevision(
   trx: Kysely<Database>,
-  input: { owner: string; name: string; definition: unknown; runAs: string | null; by: string; now: string },
+  input: {
+    owner: string;
+    name: string;
+    definition: unknown;
+    runAs: { account: string | null; grant: RunAsGrant | null; stationId: number | null };
+    by: string;
+    now: string;
+  },
 ): Promise<{ workflowId: number; revision: number; created: boolean }> {
   const existing = await trx
     .selectFrom('workflows')
@@ -140,7 +149,9 @@ export async function saveRevision(
       workflow_id: workflowId,
       revision,
       definition: encodeJson(input.definition),
-      run_as: input.runAs,
+      run_as: input.runAs.account,
+      run_as_grant: input.runAs.grant,
+      run_as_station_id: input.runAs.stationId,
       created_by: input.by,
       created_at: input.now,
     })
