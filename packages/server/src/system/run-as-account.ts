@@ -16,8 +16,8 @@
  */
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import type { Settings, StageSwitch } from '../settings/settings.ts';
-import { runsAsRoot, type UnixAccount } from './unix-accounts.ts';
+import type { StageSwitch } from '../settings/settings.ts';
+import type { UnixAccount } from './unix-accounts.ts';
 
 export const sudoPath = '/usr/bin/sudo';
 export const stageShell = '/bin/sh';
@@ -56,22 +56,6 @@ export const sudoPrelude = [
 
 /** The variables the sudoers rule must keep (its env_keep), exactly. */
 export const sudoKeptVariables = ['DM_JOB_COMMAND', 'DM_JOB_ENV_NAMES', 'DM_JOB_ENV_*'] as const;
-
-/** Whether stages can run as an account other than the server's (what run-as decisions depend on). */
-export function switchesAccounts(settings: Pick<Settings, 'stageSwitch'>): boolean {
-  switch (settings.stageSwitch) {
-    case 'direct':
-      return runsAsRoot();
-    case 'sudo':
-      return true;
-    case 'none':
-      return false;
-    default: {
-      const never: never = settings.stageSwitch;
-      throw new Error(`unknown stage switch ${String(never)}`);
-    }
-  }
-}
 
 /**
  * @example
