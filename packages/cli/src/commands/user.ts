@@ -36,9 +36,15 @@ export function renderUser(user: User): string {
     isAdmin: user.isAdmin,
     disabled: user.disabled,
     managedStations: user.managedStations,
+    maxStageProcesses: user.maxStageProcesses ?? 'site limit',
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   });
+}
+
+/** `none` clears the user's limit (the site's applies alone); otherwise a count of at least 1. */
+function stageProcessLimit(value: string): number | null {
+  return value === 'none' ? null : positiveInteger(value);
 }
 
 interface ProfileOptions extends ClientOptions {
@@ -115,23 +121,34 @@ export function registerUserCommands(program: Command, runtime: Runtime): void {
     )
       .option('--admin', 'make the account an administrator')
       .option('--no-admin', 'take administrator rights away')
-      .option('--enable', 'enable a disabled account'),
-  ).action(async (name: string, options: ProfileOptions & { enable?: boolean }) => {
-    const changes: UpdateUserInput = {};
-    if (options.email !== undefined) changes.email = orNull(options.email);
-    if (options.displayName !== undefined) changes.displayName = orNull(options.displayName);
-    if (options.unixAccount !== undefined) changes.unixAccount = orNull(options.unixAccount);
-    if (options.admin !== undefined) changes.isAdmin = options.admin;
-    if (options.enable) changes.disabled = false;
-    if (Object.keys(changes).length === 0 && !options.passwordStdin) {
-      throw new UsageError(
-        'nothing to change: give --email, --display-name, --unix-account, --admin, --no-admin, --password-stdin or --enable',
-      );
-    }
-    const context = createContext(runtime, options);
-    if (options.passwordStdin) changes.password = await readPasswordFromStdin(runtime.stdin);
-    context.emit(await context.client.users.update(name, changes), renderUser);
-  });
+      .option('--enable', 'enable a disabled account')
+      .option(
+        '--max-stage-processes <number|none>',
+        "admins: most processes one parallel stage of the user's jobs runs at once (none: the site's DM_STAGE_MAX_PARALLEL)",
+        stageProcessLimit,
+      ),
+  ).action(
+    async (
+      name: string,
+      options: ProfileOptions & { enable?: boolean; maxStageProcesses?: number | null },
+    ) => {
+      const changes: UpdateUserInput = {};
+      if (options.email !== undefined) changes.email = orNull(options.email);
+      if (options.displayName !== undefined) changes.displayName = orNull(options.displayName);
+      if (options.unixAccount !== undefined) changes.unixAccount = orNull(options.unixAccount);
+      if (options.admin !== undefined) changes.isAdmin = options.admin;
+      if (options.enable) changes.disabled = false;
+      if (options.maxStageProcesses !== undefined) changes.maxStageProcesses = options.maxStageProcesses;
+      if (Object.keys(changes).length === 0 && !options.passwordStdin) {
+        throw new UsageError(
+          'nothing to change: give --email, --display-name, --unix-account, --admin, --no-admin, --max-stage-processes, --password-stdin or --enable',
+        );
+      }
+      const context = createContext(runtime, options);
+      if (options.passwordStdin) changes.password = await readPasswordFromStdin(runtime.stdin);
+      context.emit(await context.client.users.update(name, changes), renderUser);
+    },
+  );
 
   addClientOptions(
     user

@@ -14,6 +14,7 @@ import {
   WorkflowInvalidError,
   type WorkflowProblem,
 } from './definition.ts';
+import { siteLimitProblems } from './limits.ts';
 import { resolveRunAs } from './run-as.ts';
 import type { UpsertWorkflowBody, Workflow, WorkflowListQuery } from './schemas.ts';
 import * as store from './store.ts';
@@ -90,7 +91,10 @@ export function createWorkflowService(context: ServiceContext) {
       try {
         const definition = definitionOf(body);
         const runAs = await resolveRunAs(context, actor, definition.userAccount);
-        const problems = runAs.ok ? [] : [runAs.problem];
+        const problems = [
+          ...siteLimitProblems(context.settings, definition),
+          ...(runAs.ok ? [] : [runAs.problem]),
+        ];
         return { valid: problems.length === 0, problems, stageOrder: stageKeys(definition), ...read };
       } catch (error) {
         if (error instanceof AppError && error.code === 'workflow_invalid') {
@@ -103,6 +107,8 @@ export function createWorkflowService(context: ServiceContext) {
 
     async upsert(actor: Actor, body: UpsertWorkflowBody): Promise<{ created: boolean; workflow: Workflow }> {
       const definition = definitionOf(body);
+      const beyondLimits = siteLimitProblems(context.settings, definition);
+      if (beyondLimits.length > 0) throw workflowInvalid(beyondLimits);
       if (!(await mayUseOwner(context, actor, definition.owner))) {
         throw new AppError(
           'forbidden',
