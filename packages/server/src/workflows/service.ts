@@ -107,8 +107,6 @@ export function createWorkflowService(context: ServiceContext) {
 
     async upsert(actor: Actor, body: UpsertWorkflowBody): Promise<{ created: boolean; workflow: Workflow }> {
       const definition = definitionOf(body);
-      const beyondLimits = siteLimitProblems(context.settings, definition);
-      if (beyondLimits.length > 0) throw workflowInvalid(beyondLimits);
       if (!(await mayUseOwner(context, actor, definition.owner))) {
         throw new AppError(
           'forbidden',
@@ -118,6 +116,8 @@ export function createWorkflowService(context: ServiceContext) {
       }
       const runAs = await resolveRunAs(context, actor, definition.userAccount);
       if (!runAs.ok) throw workflowInvalid([runAs.problem]);
+      const beyondLimits = siteLimitProblems(context.settings, definition);
+      if (beyondLimits.length > 0) throw workflowInvalid(beyondLimits);
       const now = context.now();
       const saved = await db.transaction().execute(async (trx) => {
         const result = await store.saveRevision(trx, {
