@@ -42,9 +42,12 @@ export function renderUser(user: User): string {
   });
 }
 
-/** `none` clears the user's limit (the site's applies alone); otherwise a count of at least 1. */
-function stageProcessLimit(value: string): number | null {
-  return value === 'none' ? null : positiveInteger(value);
+/**
+ * `none` clears the user's limit (the site's applies alone); otherwise a count of at least 1. Kept as the
+ * word here (commander turns a parser's null into ''), made null when the request is built.
+ */
+function stageProcessLimit(value: string): number | 'none' {
+  return value === 'none' ? 'none' : positiveInteger(value);
 }
 
 interface ProfileOptions extends ClientOptions {
@@ -130,7 +133,7 @@ export function registerUserCommands(program: Command, runtime: Runtime): void {
   ).action(
     async (
       name: string,
-      options: ProfileOptions & { enable?: boolean; maxStageProcesses?: number | null },
+      options: ProfileOptions & { enable?: boolean; maxStageProcesses?: number | 'none' },
     ) => {
       const changes: UpdateUserInput = {};
       if (options.email !== undefined) changes.email = orNull(options.email);
@@ -138,7 +141,8 @@ export function registerUserCommands(program: Command, runtime: Runtime): void {
       if (options.unixAccount !== undefined) changes.unixAccount = orNull(options.unixAccount);
       if (options.admin !== undefined) changes.isAdmin = options.admin;
       if (options.enable) changes.disabled = false;
-      if (options.maxStageProcesses !== undefined) changes.maxStageProcesses = options.maxStageProcesses;
+      if (options.maxStageProcesses !== undefined)
+        changes.maxStageProcesses = options.maxStageProcesses === 'none' ? null : options.maxStageProcesses;
       if (Object.keys(changes).length === 0 && !options.passwordStdin) {
         throw new UsageError(
           'nothing to change: give --email, --display-name, --unix-account, --admin, --no-admin, --max-stage-processes, --password-stdin or --enable',
