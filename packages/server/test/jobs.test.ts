@@ -34,7 +34,8 @@ describeBackends('processing jobs', (backend) => {
   let scratch: TempDir;
 
   before(async () => {
-    t = await createTestApp(backend);
+    // The repeating stages here poll every 0.05 s, below the default floor of 1 s (workflows/limits.ts).
+    t = await createTestApp(backend, { DM_MIN_REPEAT_PERIOD: '0.05' });
     scratch = await tempDir('dm-jobs-');
   });
   after(async () => {
