@@ -87,6 +87,13 @@ describe('the five-minute tour through dm', { timeout: 300_000 }, () => {
     assert.match(stdout, /^alice\s+Alice Smith\s+alice@example\.org/m);
     const page = await json<Page<User>>(['user', 'list', '--search', 'carol']);
     assert.deepEqual(namesOf(page), ['carol']);
+    // Admins bound the processes one parallel stage of a user's jobs runs at once; `none` clears it.
+    const limited = await json<User>(['user', 'update', 'bob', '--max-stage-processes', '4']);
+    assert.equal(limited.maxStageProcesses, 4);
+    assert.match((await ok(['user', 'show', 'bob'])).stdout, /^maxStageProcesses:\s+4$/m);
+    const cleared = await json<User>(['user', 'update', 'bob', '--max-stage-processes', 'none']);
+    assert.equal(cleared.maxStageProcesses, null);
+    assert.equal((await dm(['user', 'update', 'bob', '--max-stage-processes', '0'])).code, 2);
   });
 
   it('should add a station with alice as its manager, and an experiment type', async () => {

@@ -12,6 +12,7 @@ const user: UpdatedUser = {
   isAdmin: false,
   disabled: false,
   managedStations: [],
+  maxStageProcesses: null,
   createdAt: '2026-12-07T10:00:00.000Z',
   updatedAt: '2026-12-07T11:00:00.000Z',
 };

@@ -92,6 +92,8 @@ export interface User {
   isAdmin: boolean;
   disabled: boolean;
   managedStations: string[];
+  /** Most processes one parallel stage of this user's jobs runs at once; null: the site's limit alone. */
+  maxStageProcesses: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -119,6 +121,8 @@ export interface UpdateUserInput {
   isAdmin?: boolean;
   password?: string;
   disabled?: boolean;
+  /** Admins only. */
+  maxStageProcesses?: number | null;
 }
 
 export interface UserListQuery extends PageQuery {

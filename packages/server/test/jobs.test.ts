@@ -35,8 +35,9 @@ describeBackends('processing jobs', (backend) => {
 
   before(async () => {
     // These stories are about the engine, not the account a stage runs as (run-as.test.ts): stages run as
-    // the server's own account, as in a personal installation, so they write where the test looks.
-    t = await createTestApp(backend, { DM_STAGE_SWITCH: 'none' });
+    // the server's own account, as in a personal installation, so they write where the test looks. The
+    // repeating stages here poll every 0.05 s, below the default floor of 1 s (workflows/limits.ts).
+    t = await createTestApp(backend, { DM_STAGE_SWITCH: 'none', DM_MIN_REPEAT_PERIOD: '0.05' });
     scratch = await tempDir('dm-jobs-');
   });
   after(async () => {

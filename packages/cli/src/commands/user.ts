@@ -36,6 +36,7 @@ export function renderUser(user: User): string {
     isAdmin: user.isAdmin,
     disabled: user.disabled,
     managedStations: user.managedStations,
+    maxStageProcesses: user.maxStageProcesses ?? 'site limit',
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   });
@@ -46,6 +47,14 @@ export function renderUpdatedUser(user: UpdatedUser): string {
   if (user.sessionsRevoked === undefined) return renderUser(user);
   const sessions = user.sessionsRevoked === 1 ? '1 other session' : `${user.sessionsRevoked} other sessions`;
   return `${renderUser(user)}\nPassword changed: ${sessions} signed out; API tokens stay valid (dm token list).`;
+}
+
+/**
+ * `none` clears the user's limit (the site's applies alone); otherwise a count of at least 1. Kept as the
+ * word here (commander turns a parser's null into ''), made null when the request is built.
+ */
+function stageProcessLimit(value: string): number | 'none' {
+  return value === 'none' ? 'none' : positiveInteger(value);
 }
 
 interface ProfileOptions extends ClientOptions {
@@ -122,23 +131,35 @@ export function registerUserCommands(program: Command, runtime: Runtime): void {
     )
       .option('--admin', 'make the account an administrator')
       .option('--no-admin', 'take administrator rights away')
-      .option('--enable', 'enable a disabled account'),
-  ).action(async (name: string, options: ProfileOptions & { enable?: boolean }) => {
-    const changes: UpdateUserInput = {};
-    if (options.email !== undefined) changes.email = orNull(options.email);
-    if (options.displayName !== undefined) changes.displayName = orNull(options.displayName);
-    if (options.unixAccount !== undefined) changes.unixAccount = orNull(options.unixAccount);
-    if (options.admin !== undefined) changes.isAdmin = options.admin;
-    if (options.enable) changes.disabled = false;
-    if (Object.keys(changes).length === 0 && !options.passwordStdin) {
-      throw new UsageError(
-        'nothing to change: give --email, --display-name, --unix-account, --admin, --no-admin, --password-stdin or --enable',
-      );
-    }
-    const context = createContext(runtime, options);
-    if (options.passwordStdin) changes.password = await readPasswordFromStdin(runtime.stdin);
-    context.emit(await context.client.users.update(name, changes), renderUpdatedUser);
-  });
+      .option('--enable', 'enable a disabled account')
+      .option(
+        '--max-stage-processes <number|none>',
+        "admins: most processes one parallel stage of the user's jobs runs at once (none: the site's DM_STAGE_MAX_PARALLEL)",
+        stageProcessLimit,
+      ),
+  ).action(
+    async (
+      name: string,
+      options: ProfileOptions & { enable?: boolean; maxStageProcesses?: number | 'none' },
+    ) => {
+      const changes: UpdateUserInput = {};
+      if (options.email !== undefined) changes.email = orNull(options.email);
+      if (options.displayName !== undefined) changes.displayName = orNull(options.displayName);
+      if (options.unixAccount !== undefined) changes.unixAccount = orNull(options.unixAccount);
+      if (options.admin !== undefined) changes.isAdmin = options.admin;
+      if (options.enable) changes.disabled = false;
+      if (options.maxStageProcesses !== undefined)
+        changes.maxStageProcesses = options.maxStageProcesses === 'none' ? null : options.maxStageProcesses;
+      if (Object.keys(changes).length === 0 && !options.passwordStdin) {
+        throw new UsageError(
+          'nothing to change: give --email, --display-name, --unix-account, --admin, --no-admin, --max-stage-processes, --password-stdin or --enable',
+        );
+      }
+      const context = createContext(runtime, options);
+      if (options.passwordStdin) changes.password = await readPasswordFromStdin(runtime.stdin);
+      context.emit(await context.client.users.update(name, changes), renderUpdatedUser);
+    },
+  );
 
   addClientOptions(
     user

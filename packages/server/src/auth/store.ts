@@ -60,6 +60,7 @@ export async function findActiveToken(
       'u.created_at',
       'u.updated_at',
       'u.disabled_at',
+      'u.max_stage_processes',
     ])
     .where('t.token_hash', '=', hash)
     .where('t.revoked_at', 'is', null)

@@ -12,6 +12,7 @@ import type { Database, FileOriginType, FileRow } from '../db/tables.ts';
 import type { NewEvent } from '../events/event-types.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
+import { transferTag } from '../transfer/copy-steps.ts';
 import type { WorkerCopied } from '../transfer/copy-worker.ts';
 import { type FileDigest, placeStaged } from '../transfer/place-staged.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
@@ -106,6 +107,9 @@ export async function ingestFiles(
         oldVersionsDirectory: join(systemDirectory, 'old-versions', dirname(request.path)),
         directoryMode,
         fileMode,
+        // A resumed upload or DAQ removes its own leftovers by this tag (transfer/partial-cleanup.ts).
+        partialTag:
+          request.origin.type === 'manual' ? undefined : transferTag(request.origin.type, request.origin.id),
       };
     }),
   );

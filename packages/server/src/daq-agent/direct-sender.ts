@@ -5,6 +5,7 @@
  */
 import { dirname, join } from 'node:path';
 import { type AgentDaq, ApiError, type DaqAgentFileChecksums } from '@photon-dm/client';
+import { transferTag } from '../transfer/copy-steps.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
 import { copyVerified } from '../transfer/verified-copy.ts';
 import type { SourceFile } from '../uploads/source-files.ts';
@@ -95,6 +96,8 @@ async function copyIntoStorage(
     // As the server's own copies (catalog/ingest.ts): the experiment's ACLs decide who reads them.
     directoryMode: 0o770,
     fileMode: 0o660,
+    // The server removes a killed agent's leftovers by this tag when the DAQ is claimed again.
+    partialTag: transferTag('daq', daq.id),
   });
   return {
     relativePath: file.relativePath,

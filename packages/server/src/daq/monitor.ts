@@ -10,6 +10,7 @@ import { createGroupCommit } from '../catalog/group-commit.ts';
 import { batchFileBytes, filesPerBatch, type IngestRequest, ingestFiles } from '../catalog/ingest.ts';
 import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
+import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { FileRow } from '../db/tables.ts';
 import { findExperimentByName } from '../experiments/store.ts';
@@ -76,20 +77,41 @@ export async function monitorDaq(
     log.warn({ path, err: error }, 'file not taken');
   };
 
+  const fullMessage = `${databaseFullMessage}; the DAQ waits and takes the files when space returns`;
+  const databaseFull = (error: unknown) => {
+    // Logged once per episode, not once per file and tick.
+    if (lastError !== fullMessage)
+      log.error({ err: error }, "the database's disk is full; the DAQ resumes when space returns");
+    lastError = fullMessage;
+  };
+  /** A write of the DAQ's own state that may wait for database space: the monitor keeps going meanwhile. */
+  const unlessDatabaseFull = async (write: () => Promise<void>) => {
+    try {
+      await write();
+    } catch (error) {
+      if (!isDatabaseFull(error)) throw error;
+      databaseFull(error);
+    }
+  };
+
   let renewedAt = Date.now();
   let leaseLost = false;
   const renew = async (): Promise<boolean> => {
     renewedAt = Date.now();
     const state = { n_processing_errors: errorCount, last_error: lastError, errors: JSON.stringify(errors) };
-    // False when a person stopped the DAQ or another process took it over: this monitor ends.
-    leaseLost = !(await store.renewDaq(
-      context.db,
-      daq.id,
-      options.owner,
-      state,
-      context.now(),
-      later(leaseMs),
-    ));
+    // False when a person stopped the DAQ or another process took it over: this monitor ends. While the
+    // database's disk is full the lease cannot be renewed: the monitor goes on (its takes wait for space),
+    // and the first renewal that gets through tells whether the DAQ is still its own.
+    await unlessDatabaseFull(async () => {
+      leaseLost = !(await store.renewDaq(
+        context.db,
+        daq.id,
+        options.owner,
+        state,
+        context.now(),
+        later(leaseMs),
+      ));
+    });
     return !leaseLost;
   };
 
@@ -117,6 +139,11 @@ export async function monitorDaq(
       // Not this file's fault: it waits at the head of the queue until space returns.
       lastError = `storage is full, waiting for space: ${result.reason.message}`;
       log.error({ err: result.reason }, 'storage full; the DAQ resumes when space returns');
+      return 'retry-later';
+    }
+    if (isDatabaseFull(result.reason)) {
+      // The file may be in storage already: taken again, it is found identical and only cataloged.
+      databaseFull(result.reason);
       return 'retry-later';
     }
     tracker.markFailed(path, version);
@@ -193,7 +220,7 @@ export async function monitorDaq(
       const rescan = Date.now() >= nextRescan;
       if (rescan) nextRescan = Date.now() + options.rescanIntervalMs;
       await finder.find(rescan);
-      await progress.publishIfDue(errorCount, lastError);
+      await unlessDatabaseFull(() => progress.publishIfDue(errorCount, lastError));
       if (Date.now() - renewedAt >= renewEveryMs && !(await renew())) break;
       await new Promise((resolve) => setTimeout(resolve, options.tickMs));
     }

@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { type DatabaseConnection, type Driver, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { type DialectProfile, postgresProfile, sqliteProfile } from './profile.ts';
 import type { Database } from './tables.ts';
@@ -53,10 +53,31 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialectKeepingErrors(sqlite) });
     return { db, profile: sqliteProfile, displayUrl: `sqlite:${path}`, close: () => db.destroy() };
   }
   throw new Error(`unsupported database URL "${maskPassword(url)}": use sqlite:PATH or postgres://...`);
+}
+
+/**
+ * Kysely rolls a transaction back after any error in it, COMMIT included. SQLite may have rolled it back
+ * already (SQLITE_FULL, SQLITE_IOERR: "the transaction may or may not be rolled back automatically"), and a
+ * second ROLLBACK fails with "cannot rollback - no transaction is active", which replaced the real error:
+ * a full disk became an internal error. So the rollback runs only while a transaction is open.
+ */
+class SqliteDialectKeepingErrors extends SqliteDialect {
+  constructor(private readonly sqlite: SqliteDatabase.Database) {
+    super({ database: withStatementCache(sqlite) });
+  }
+
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection: DatabaseConnection) => {
+      if (this.sqlite.inTransaction) await rollback(connection);
+    };
+    return driver;
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import { events } from './migrations/0007-events.ts';
 import { usage } from './migrations/0008-usage.ts';
 import { stationAccounts } from './migrations/0009-station-accounts.ts';
 import { serverSecrets } from './migrations/0011-server-secrets.ts';
+import { userStageLimit } from './migrations/0012-user-stage-limit.ts';
 import type { DialectProfile } from './profile.ts';
 import type { Database } from './tables.ts';
 
@@ -26,6 +27,7 @@ function migrationsFor(profile: DialectProfile) {
     '0008-usage': usage(),
     '0009-station-accounts': stationAccounts(),
     '0011-server-secrets': serverSecrets(),
+    '0012-user-stage-limit': userStageLimit(),
   };
 }
 

@@ -42,6 +42,8 @@ export interface UsersTable {
   created_at: string;
   updated_at: string;
   disabled_at: string | null;
+  /** Most processes one parallel stage of this user's jobs runs at once; null: the site's limit alone. */
+  max_stage_processes: number | null;
 }
 
 export type TokenKind = 'session' | 'api';

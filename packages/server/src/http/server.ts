@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyInstance,
   LogController,
 } from 'fastify';
+import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { AppError, invalidField, validationFailed } from '../errors/app-error.ts';
 import { declaredCharset, findShapeProblem } from './input-bounds.ts';
 import { describeValidationErrors, validatorCompiler } from './validation.ts';
@@ -102,6 +103,8 @@ export function createHttpServer(logger: FastifyBaseLogger): HttpServer {
 /** Maps Fastify's own 4xx errors onto the catalogue; anything unknown is an internal error, never leaked. */
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // Not the request's fault and not an unknown failure: the same write succeeds once space returns.
+  if (isDatabaseFull(error)) return new AppError('storage_full', databaseFullMessage, { disk: 'database' });
   const fastifyError = error as Partial<FastifyError>;
   const validation = fastifyError.validation;
   if (validation) {

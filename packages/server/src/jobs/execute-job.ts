@@ -9,6 +9,7 @@ import { decodeJson } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
 import { isDeadLocalOwner } from '../leases.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
+import { stageLimitsForJob } from '../workflows/limits.ts';
 import type { OutputMatcher } from '../workflows/output-variables.ts';
 import { accountForJob } from '../workflows/run-as.ts';
 import { findRevisionById } from '../workflows/store.ts';
@@ -120,6 +121,7 @@ async function runClaimedJob(
   // Another account cannot enter the service's own directories: without an experiment, its home it is.
   if (account && job.experiment_id === null)
     jobContext.defaultWorkingDir = (await isDirectory(account.home)) ? account.home : '/';
+  const limits = await stageLimitsForJob(context.db, context.settings, job.submitted_by);
   recorder = createStageRecorder(context, jobContext);
   const finished = await finishedStages(context, job, claimed);
   const keys = stageKeys(definition);
@@ -140,6 +142,7 @@ async function runClaimedJob(
       signal: options.signal,
       previousProcesses: recovered.processes.get(key) ?? 0,
       lostAttempts: recovered.lost.get(key) ?? 0,
+      limits,
     });
     await recorder.settle();
     if (options.leaseLost.aborted) return;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { UnixAccount } from '../system/unix-accounts.ts';
 import { evaluateCondition, parseCondition, UnknownVariableError } from '../workflows/conditions.ts';
 import type { WorkflowStage } from '../workflows/definition.ts';
+import { parallelLimit, repeatPause, type StageLimits } from '../workflows/limits.ts';
 import type { OutputMatcher } from '../workflows/output-variables.ts';
 import { RegexTimeoutError } from '../workflows/output-variables.ts';
 import {
@@ -41,6 +42,8 @@ export interface StageRun {
   previousProcesses: number;
   /** Attempts a lost worker used up: they count against `retries`. */
   lostAttempts: number;
+  /** The site's and the submitter's bounds on parallel processes and repeat periods (workflows/limits.ts). */
+  limits: StageLimits;
 }
 
 function describe(error: unknown): string {
@@ -103,7 +106,7 @@ async function runRepeated(
         message: `repeatUntil ${JSON.stringify(stage.repeatUntil)} still false after ${runs} runs`,
       };
     }
-    if (!(await pause((stage.repeatPeriod ?? 0) * 1000, run.signal))) return { status: 'aborted' };
+    if (!(await pause(repeatPause(stage, run.limits) * 1000, run.signal))) return { status: 'aborted' };
   }
 }
 
@@ -194,7 +197,8 @@ async function runParallel(run: StageRun, next: () => number): Promise<StageOutc
   } catch (error) {
     return { status: 'failed', message: `parallel.fileList: ${describe(error)}` };
   }
-  const limit = Math.max(1, parallel.maxConcurrent ?? cpus().length);
+  // Stored before the limits (or before an admin lowered them), a workflow may still ask for more.
+  const limit = parallelLimit(run.stage, run.limits, cpus().length);
   const failures: string[] = [];
   let index = 0;
   const lane = async () => {

@@ -43,6 +43,13 @@ export interface Settings {
   /** Minutes between two sweeps of those temp files (each walks every ready experiment's tree). */
   partialSweepMinutes: number;
   /**
+   * The most processes one parallel stage runs at once, whatever its `parallel.maxConcurrent` says: a
+   * workflow asking for more is refused at upsert, and one stored before is held to it (workflows/limits.ts).
+   */
+  stageMaxParallel: number;
+  /** The shortest `repeatPeriod` (seconds) a repeated stage may have; shorter ones are refused or raised. */
+  minRepeatPeriod: number;
+  /**
    * How a stage gets the unix account it must run as: `direct` (the server runs as root and switches to the
    * account itself), `sudo` (the server runs as an unprivileged service account and switches through the
    * narrow sudo rule of docs/operations.md), `none` (every stage runs as the server's own account: a
@@ -194,6 +201,20 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     flag: '--partial-sweep-minutes <number>',
     description: 'minutes between two sweeps of temp files left by interrupted copies',
     defaultText: '60',
+  },
+  {
+    key: 'stageMaxParallel',
+    env: 'DM_STAGE_MAX_PARALLEL',
+    flag: '--stage-max-parallel <number>',
+    description: 'most processes one parallel stage runs at once (caps parallel.maxConcurrent)',
+    defaultText: '32',
+  },
+  {
+    key: 'minRepeatPeriod',
+    env: 'DM_MIN_REPEAT_PERIOD',
+    flag: '--min-repeat-period <seconds>',
+    description: 'shortest repeatPeriod a repeated stage may have, in seconds',
+    defaultText: '1',
   },
   {
     key: 'stageSwitch',
@@ -399,6 +420,8 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
     daqWatch: yesNo('daqWatch', true),
     partialFileMaxAgeMinutes: integer('partialFileMaxAgeMinutes', 60, 1, 10_080),
     partialSweepMinutes: integer('partialSweepMinutes', 60, 1, 10_080),
+    stageMaxParallel: integer('stageMaxParallel', 32, 1, 10_000),
+    minRepeatPeriod: decimal('minRepeatPeriod', 1, 0, 86_400),
     stageSwitch,
     stageAccount,
     allowRootStages: yesNo('allowRootStages', false),

@@ -45,6 +45,11 @@ export interface CopyOptions {
   fileMode?: number;
   hooks?: CopyHooks;
   /**
+   * Who copies (`upload-12`, `daq-7`: see transferTag): the temp file's name carries it, so a transfer that
+   * resumes after a crash removes exactly its own leftovers while other transfers into the experiment run.
+   */
+  partialTag?: string;
+  /**
    * Called with the file's whole content when the copy held it in memory (files below one read), once it is
    * verified: a caller can look inside (the catalog's HDF5 check) without reading the file again.
    */
@@ -189,11 +194,28 @@ export function isPartialName(name: string): boolean {
   return name.startsWith('.') && name.includes(partialMarker);
 }
 
-/** Destination names may be up to NAME_MAX (255 bytes); the temp name adds 25, so long names are cut. */
-export function temporaryName(name: string): string {
+/** The tag of a transfer's partial files: its kind and id (`upload-12`, `daq-7`). */
+export function transferTag(kind: 'upload' | 'daq', id: number): string {
+  return `${kind}-${id}`;
+}
+
+const tagPattern = /^[a-z]+-[0-9]{1,15}$/;
+const taggedPartial = /\.dm-partial-([a-z]+-[0-9]{1,15})-[0-9a-f]{12}$/;
+
+/** The transfer a temp file belongs to (`upload-12`), or undefined for an untagged one (older or direct). */
+export function partialTagOf(name: string): string | undefined {
+  return isPartialName(name) ? taggedPartial.exec(name)?.[1] : undefined;
+}
+
+/**
+ * `.<name>.dm-partial-[<tag>-]<random>`. Destination names may be up to NAME_MAX (255 bytes); the temp name
+ * adds at most 48 (with a tag), so long names are cut.
+ */
+export function temporaryName(name: string, tag?: string): string {
   let prefix = name;
   while (Buffer.byteLength(prefix) > 200) prefix = [...prefix].slice(0, -1).join('');
-  return `.${prefix}${partialMarker}${randomBytes(6).toString('hex')}`;
+  const owner = tag !== undefined && tagPattern.test(tag) ? `${tag}-` : '';
+  return `.${prefix}${partialMarker}${owner}${randomBytes(6).toString('hex')}`;
 }
 
 export async function statSource(source: string): Promise<BigIntStats> {

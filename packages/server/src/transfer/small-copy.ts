@@ -81,7 +81,7 @@ export async function stageSmallCopy(
     if (digest !== undefined) return { kind: 'identical', digest, sourceMtimeMs };
   }
   const createdDirectory = await directories.make(dirname(destination), settings.directoryMode);
-  const tempPath = join(dirname(destination), temporaryName(basename(destination)));
+  const tempPath = join(dirname(destination), temporaryName(basename(destination), settings.partialTag));
   // `wx+` (O_EXCL): a stale file is never written into; read-write, so the read-back needs no second open.
   const handle = await open(tempPath, 'wx+', settings.fileMode);
   try {

@@ -177,7 +177,7 @@ async function attemptCopy(
     if (digest !== undefined) return { outcome: 'identical', ...digest, sourceMtimeMs };
   }
   const created = await mkdir(dirname(destination), { recursive: true, mode: settings.directoryMode });
-  const tempPath = join(dirname(destination), temporaryName(basename(destination)));
+  const tempPath = join(dirname(destination), temporaryName(basename(destination), settings.partialTag));
   let placed = false;
   // Awaited on every path (even when the copy fails first), so no worker outlives its copy unobserved.
   const md5 = before.size >= largeFileBytes ? md5InWorker(source, settings.highWaterMark, signal) : undefined;
@@ -261,14 +261,15 @@ export async function renameIntoPlace(
 
 /**
  * Deletes the temp files (`.<name>.dm-partial-<random>`) that copies interrupted by a crash left anywhere
- * under `root`, and returns their paths. Run it before any copy starts: it would remove a live copy's too.
+ * under `root` (only those whose name `which` accepts, when given), and returns their paths. Run it before
+ * any copy it could match starts: it would remove a live copy's too.
  *
  * @example
  * const removed = await removePartialFiles(paths.dataDirectory);
- * if (removed.length > 0) logger.warn({ removed }, 'removed interrupted copies');
+ * const own = await removePartialFiles(paths.dataDirectory, (name) => partialTagOf(name) === 'upload-12');
  */
-export async function removePartialFiles(root: string): Promise<string[]> {
-  const found = await findPartialFiles(root);
+export async function removePartialFiles(root: string, which?: (name: string) => boolean): Promise<string[]> {
+  const found = (await findPartialFiles(root)).filter((path) => which?.(basename(path)) ?? true);
   for (const path of found) await rm(path, { force: true });
   return found.sort();
 }

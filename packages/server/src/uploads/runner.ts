@@ -8,6 +8,7 @@ import { createGroupCommit } from '../catalog/group-commit.ts';
 import { inBatches, ingestFiles } from '../catalog/ingest.ts';
 import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
+import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { findExperimentByName } from '../experiments/store.ts';
 import { type ClaimLoop, claimLeased, leaseMs, releaseLease, startClaimLoop } from '../leases.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
@@ -17,6 +18,8 @@ import * as store from './store.ts';
 
 const saveEveryMs = 250;
 const keptErrors = 100;
+/** While the database's disk is full, a write is tried again this often. */
+const databaseFullRetryMs = 1_000;
 
 export function startUploadRunner(context: ServiceContext, options: { idlePollMs?: number } = {}): ClaimLoop {
   return startClaimLoop(context, {
@@ -63,7 +66,7 @@ async function runUpload(
   };
   const errors: { path: string; error: string }[] = [];
   const publishProgress = uploadProgressEvents(context, upload);
-  const save = async () => {
+  const saveOnce = async () => {
     const saved = await store.saveProgress(
       context.db,
       upload.id,
@@ -75,6 +78,31 @@ async function runUpload(
     if (saved) await publishProgress(progress);
     return saved;
   };
+  /**
+   * A write the upload cannot go on without, tried again while the database's disk is full: nothing is lost
+   * (the files taken are in storage, their records are written once space returns) and nothing is counted
+   * as failed. The reason goes into lastError as soon as a write gets through. Undefined when stopping.
+   */
+  const whileDatabaseFull = async <T>(write: () => Promise<T>): Promise<T | undefined> => {
+    for (;;) {
+      try {
+        return await write();
+      } catch (error) {
+        if (!isDatabaseFull(error)) throw error;
+        databaseFull(error);
+        if (isStopping()) return undefined;
+        await new Promise((resolve) => setTimeout(resolve, databaseFullRetryMs));
+      }
+    }
+  };
+  const fullMessage = `${databaseFullMessage}; the upload waits and continues when space returns`;
+  const databaseFull = (error: unknown) => {
+    // Logged once per episode, not once per file and retry.
+    if (progress.last_error !== fullMessage)
+      log.error({ err: error }, "the database's disk is full; the upload continues when space returns");
+    progress.last_error = fullMessage;
+  };
+  const save = async () => (await whileDatabaseFull(saveOnce)) === true;
 
   await removeLeftoverPartials(context, experiment, { table: 'uploads', id: upload.id });
   let files: SourceFile[];
@@ -100,8 +128,9 @@ async function runUpload(
     if (errors.length < keptErrors) errors.push({ path, error: message(error) });
     log.warn({ path, err: error }, 'file not taken');
   };
-  // One catalog query, one batch of copies and one transaction per run of small files.
-  const take = async (batch: SourceFile[]) => {
+  // One catalog query, one batch of copies and one transaction per run of small files. Returns the files
+  // whose record could not be written because the database's disk is full: they are taken again.
+  const take = async (batch: SourceFile[]): Promise<SourceFile[]> => {
     const records = await findFiles(context.db, experiment.id, batch.map(pathOf));
     const toTake = batch.filter((file) => {
       const existing = records.get(pathOf(file));
@@ -124,11 +153,32 @@ async function runUpload(
       })),
       { groupCommit },
     );
+    const waiting: SourceFile[] = [];
     results.forEach((result, index) => {
       const file = toTake[index] as SourceFile;
       if (result.status === 'fulfilled') progress.n_processed_bytes += file.size;
-      else failed(pathOf(file), result.reason);
+      else if (isDatabaseFull(result.reason)) {
+        waiting.push(file);
+        databaseFull(result.reason);
+      } else failed(pathOf(file), result.reason);
     });
+    return waiting;
+  };
+  // A file copied whose record waits for space is copied again as identical (no second copy, no rewrite).
+  const takeUntilRecorded = async (batch: SourceFile[]): Promise<void> => {
+    let pending = batch;
+    while (pending.length > 0 && !isStopping()) {
+      try {
+        pending = await take(pending);
+      } catch (error) {
+        if (!isDatabaseFull(error)) throw error;
+        databaseFull(error);
+      }
+      if (pending.length === 0) return;
+      // Tell people why nothing moves (when a small write gets through), then wait for space.
+      if (!(await save())) return;
+      await new Promise((resolve) => setTimeout(resolve, databaseFullRetryMs));
+    }
   };
 
   let lastSave = Date.now();
@@ -139,11 +189,12 @@ async function runUpload(
       return;
     }
     try {
-      await take(batch);
+      await takeUntilRecorded(batch);
     } catch (error) {
       // The catalog or the copy worker failed for the whole batch: each file is reported.
       for (const file of batch) failed(pathOf(file), error);
     }
+    if (isStopping()) continue; // released at the top of the loop; the batch is taken again by the next run
     progress.n_processed_files += batch.length;
     if (Date.now() - lastSave >= saveEveryMs) {
       lastSave = Date.now();
@@ -152,12 +203,12 @@ async function runUpload(
     }
   }
   if (!(await save())) return;
-  await finishUploadWithEvent(
-    context,
-    upload.id,
-    owner,
-    progress.n_processing_errors === 0 ? 'done' : 'failed',
-  );
+  const status = progress.n_processing_errors === 0 ? 'done' : 'failed';
+  const finished = await whileDatabaseFull(async () => {
+    await finishUploadWithEvent(context, upload.id, owner, status);
+    return true;
+  });
+  if (!finished) return;
   log.info({ ...progress, errors: undefined }, 'upload finished');
 }
 

@@ -16,6 +16,9 @@ export const User = Type.Object({
   isAdmin: Type.Boolean(),
   disabled: Type.Boolean(),
   managedStations: Type.Array(Type.String()),
+  maxStageProcesses: Type.Union([Type.Integer(), Type.Null()], {
+    description: "most processes one parallel stage of this user's jobs runs at once; null: the site's limit",
+  }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -54,6 +57,15 @@ export const UpdateUserBody = Type.Object(
     isAdmin: Type.Optional(Type.Boolean()),
     password: Type.Optional(Password),
     disabled: Type.Optional(Type.Boolean()),
+    maxStageProcesses: Type.Optional(
+      Nullable(
+        Type.Integer({
+          minimum: 1,
+          maximum: 10_000,
+          description: "admins only: most processes one parallel stage of this user's jobs runs at once",
+        }),
+      ),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -120,6 +120,7 @@ export function createUserService(context: ServiceContext) {
       if (patch.unixAccount !== undefined) changes.unix_account = patch.unixAccount;
       if (patch.isAdmin !== undefined) changes.is_admin = patch.isAdmin ? 1 : 0;
       if (patch.password !== undefined) changes.password_hash = await hashPassword(patch.password);
+      if (patch.maxStageProcesses !== undefined) changes.max_stage_processes = patch.maxStageProcesses;
       if (patch.disabled !== undefined)
         changes.disabled_at = patch.disabled ? (row.disabled_at ?? now) : null;
 
@@ -177,6 +178,7 @@ export function presentUser(row: UserRow, managedStations: string[]): User {
     displayName: row.display_name,
     unixAccount: row.unix_account,
     isAdmin: row.is_admin === 1,
+    maxStageProcesses: row.max_stage_processes ?? null,
     disabled: row.disabled_at !== null,
     managedStations,
     createdAt: row.created_at,

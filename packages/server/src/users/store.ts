@@ -16,6 +16,16 @@ export async function findUsersByName(db: Kysely<Database>, usernames: string[])
   return db.selectFrom('users').selectAll().where('username', 'in', usernames).execute();
 }
 
+/** The limit admins set on a user's stage processes; null when none (the site's limit alone). */
+export async function findStageProcessLimit(db: Kysely<Database>, id: number): Promise<number | null> {
+  const row = await db
+    .selectFrom('users')
+    .select('max_stage_processes')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.max_stage_processes ?? null;
+}
+
 export async function insertUser(db: Kysely<Database>, values: NewUserRow): Promise<UserRow> {
   return db.insertInto('users').values(values).returningAll().executeTakeFirstOrThrow();
 }

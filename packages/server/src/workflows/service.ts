@@ -13,6 +13,7 @@ import {
   WorkflowInvalidError,
   type WorkflowProblem,
 } from './definition.ts';
+import { siteLimitProblems } from './limits.ts';
 import { resolveRunAs } from './run-as.ts';
 import type { UpsertWorkflowBody, Workflow, WorkflowListQuery } from './schemas.ts';
 import { type Asker, mayRead, mayWrite, readableOwners } from './scope.ts';
@@ -101,7 +102,10 @@ export function createWorkflowService(context: ServiceContext) {
         const runAs = await resolveRunAs(context, actor.principal, definition.userAccount, {
           allowRoot: body.allowRoot ?? false,
         });
-        const problems = runAs.ok ? [] : [runAs.problem];
+        const problems = [
+          ...siteLimitProblems(context.settings, definition),
+          ...(runAs.ok ? [] : [runAs.problem]),
+        ];
         const echo = seesSecrets(actor.principal, definition.owner)
           ? read
           : { definition: hideSecretEnvIn(read.definition) };
@@ -133,6 +137,8 @@ export function createWorkflowService(context: ServiceContext) {
       const allowRoot = body.allowRoot ?? false;
       const runAs = await resolveRunAs(context, actor.principal, definition.userAccount, { allowRoot });
       if (!runAs.ok) throw workflowInvalid([runAs.problem]);
+      const beyondLimits = siteLimitProblems(context.settings, definition);
+      if (beyondLimits.length > 0) throw workflowInvalid(beyondLimits);
       const previous = await store.findWorkflow(db, definition.owner, definition.name);
       if (previous)
         keepHiddenSecrets(definition, decodeJson<WorkflowDefinition>(profile, previous.definition));
