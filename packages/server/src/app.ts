@@ -40,6 +40,8 @@ import { registerPortalRoutes } from './portal/routes.ts';
 import type { Settings } from './settings/settings.ts';
 import { registerStationRoutes } from './stations/routes.ts';
 import { createStationService } from './stations/service.ts';
+import { registerSourceRootRoutes } from './stations/source-roots-routes.ts';
+import { createSourceRootService } from './stations/source-roots-service.ts';
 import { prepareStorageRoot } from './storage/experiment-tree.ts';
 import { type PartialSweep, type PartialSweepOptions, startPartialSweep } from './storage/partial-sweep.ts';
 import { probePermissionSupport } from './storage/permissions.ts';
@@ -126,6 +128,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     registerAuthRoutes(http, auth);
     registerUserRoutes(http, createUserService(context));
     registerStationRoutes(http, createStationService(context));
+    registerSourceRootRoutes(http, createSourceRootService(context));
     registerExperimentTypeRoutes(http, createExperimentTypeService(context));
     registerExperimentRoutes(http, createExperimentService(context));
     registerAuditRoutes(http, context);

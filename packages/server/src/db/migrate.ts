@@ -7,6 +7,7 @@ import { daqAgent } from './migrations/0005-daq-agent.ts';
 import { workflowsJobs } from './migrations/0006-workflows-jobs.ts';
 import { events } from './migrations/0007-events.ts';
 import { usage } from './migrations/0008-usage.ts';
+import { sourceRoots } from './migrations/0010-source-roots.ts';
 import type { DialectProfile } from './profile.ts';
 import type { Database } from './tables.ts';
 
@@ -22,6 +23,7 @@ function migrationsFor(profile: DialectProfile) {
     '0006-workflows-jobs': workflowsJobs(profile),
     '0007-events': events(profile),
     '0008-usage': usage(),
+    '0010-source-roots': sourceRoots(),
   };
 }
 
