@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { PhotonClient } from '@photon-dm/client';
@@ -252,6 +253,7 @@ describeBackends('DAQ agent API', (backend) => {
       client,
       name: 'bl8-flaky',
       logger: pino({ level: 'silent' }),
+      allowedDirectories: [realpathSync(tmpdir())],
       claimEveryMs: 100,
     });
     try {

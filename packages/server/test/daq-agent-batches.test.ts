@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { PhotonClient } from '@photon-dm/client';
@@ -267,7 +268,13 @@ describeBackends('DAQ agent batches', (backend) => {
       return fetch(input, init);
     };
     const client = new PhotonClient({ server: `http://127.0.0.1:${port}`, token: manager, fetch: counting });
-    const agent = startDaqAgent({ client, name, logger: pino({ level: 'silent' }), claimEveryMs: 100 });
+    const agent = startDaqAgent({
+      client,
+      name,
+      logger: pino({ level: 'silent' }),
+      allowedDirectories: [realpathSync(tmpdir())],
+      claimEveryMs: 100,
+    });
     try {
       let daq = (await t.call('GET', `/api/v1/daqs/${created.body.id}`)).body;
       for (let i = 0; i < 600 && daq.nProcessedFiles < files; i++) {

@@ -1,5 +1,5 @@
 /** `dm station`: beamlines and their managers. */
-import type { Station } from '@photon-dm/client';
+import { ApiError, type Station, type StationSources } from '@photon-dm/client';
 import type { Command } from 'commander';
 import {
   addClientOptions,
@@ -10,6 +10,7 @@ import {
   type Runtime,
 } from '../context.ts';
 import { type Column, formatRecord } from '../output.ts';
+import { registerStationSourceCommands, sourceFields } from './station-sources.ts';
 
 const stationColumns: Column<Station>[] = [
   { header: 'NAME', value: (s) => s.name },
@@ -17,11 +18,12 @@ const stationColumns: Column<Station>[] = [
   { header: 'DESCRIPTION', value: (s) => s.description },
 ];
 
-function renderStation(station: Station): string {
+function renderStation(station: Station & Partial<StationSources>): string {
   return formatRecord({
     name: station.name,
     description: station.description,
     managers: station.managers,
+    ...(station.sourceRoots !== undefined && sourceFields(station as StationSources)),
     createdAt: station.createdAt,
     updatedAt: station.updatedAt,
   });
@@ -69,7 +71,14 @@ export function registerStationCommands(program: Command, runtime: Runtime): voi
     station.command('show').description('show one station').argument('<name>', 'station name'),
   ).action(async (name: string, options: ClientOptions) => {
     const context = createContext(runtime, options);
-    context.emit(await context.client.stations.show(name), renderStation);
+    const shown = await context.client.stations.show(name);
+    // Source roots are for admins and the station's managers; others see the station without them.
+    const sources = await context.client.stations.sources(name).catch((error: unknown) => {
+      if (error instanceof ApiError && error.code === 'forbidden') return undefined;
+      throw error;
+    });
+    const { station: _name, ...fields } = sources ?? { station: name };
+    context.emit({ ...shown, ...fields }, renderStation);
   });
 
   addClientOptions(
@@ -105,4 +114,6 @@ export function registerStationCommands(program: Command, runtime: Runtime): voi
     const context = createContext(runtime, options);
     context.emit(await context.client.stations.removeManager(name, username), renderStation);
   });
+
+  registerStationSourceCommands(station, runtime);
 }
