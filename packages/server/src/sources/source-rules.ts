@@ -78,10 +78,10 @@ export async function checkSource(
     });
   });
   if ((await unreadableAmong([real], reader)).has(real)) {
-    throw new AppError(
+    throw sourceError(
       'source_unreadable',
-      `dataDirectory: the unix account "${account}" of station "${experiment.station_name}" may not read ${real}`,
-      { field: 'dataDirectory', account },
+      `the unix account "${account}" of station "${experiment.station_name}" may not read ${real}`,
+      { account },
     );
   }
   return { resolved: real, sourceAccount: account };
@@ -110,9 +110,24 @@ async function refuseProtected(context: ServiceContext, dataDirectory: string, r
   const hit = overlapping(real, await protectedPaths(context.settings));
   if (hit === undefined) return;
   const relation = isSameOrBelow(real, hit.path) ? 'is or is inside' : 'contains';
-  throw new AppError(
+  throw sourceError(
     'source_protected',
-    `dataDirectory: ${dataDirectory} ${relation} ${hit.what}; uploads and DAQs never read the server's own files or experiment storage`,
-    { field: 'dataDirectory' },
+    `${dataDirectory} ${relation} ${hit.what}; uploads and DAQs never read the server's own files or experiment storage`,
   );
+}
+
+/**
+ * A refusal naming `dataDirectory` in both shapes clients know: `details.field`, and `details.fields` as
+ * validation failures have it (so a form shows it next to its field).
+ */
+function sourceError(
+  code: 'source_not_allowed' | 'source_protected' | 'source_unreadable',
+  message: string,
+  details: Record<string, unknown> = {},
+): AppError {
+  return new AppError(code, `dataDirectory: ${message}`, {
+    field: 'dataDirectory',
+    fields: [{ field: 'dataDirectory', message }],
+    ...details,
+  });
 }
