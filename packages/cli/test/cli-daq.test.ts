@@ -232,7 +232,7 @@ describe('DAQs through dm', { timeout: 300_000 }, () => {
     assert.match(added.stdout, new RegExp(`sourceRoots:\\s+${realpathSync(beamline)}`));
     const refused = await dm(['station', 'add-source-root', '8-ID-I', join(root, 'data')]);
     assert.equal(refused.code, 1, refused.stderr);
-    assert.match(refused.stderr, /the server's data directory/);
+    assert.match(refused.stderr, /overlaps the (storage root|server's data directory)/);
     const account = await json<{ sourceAccount: string | null; checkedAs: string }>([
       ...['station', 'set-source-account', '8-ID-I', 'nobody'],
     ]);

@@ -4,8 +4,8 @@
  * file and a SQLite database kept elsewhere. Paths are compared after `realpath`, so a symbolic link to one
  * of them is caught too.
  */
-import { realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { readlink, realpath } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Settings } from '../settings/settings.ts';
 
 export interface ProtectedPath {
@@ -59,15 +59,18 @@ export function isSameOrBelow(path: string, root: string): boolean {
 
 /**
  * The real path of `path`, or, when it does not exist (yet), the real path of its deepest existing
- * ancestor followed by the rest: a database file not created yet still protects where it will be.
+ * ancestor followed by the rest: a database file not created yet still protects where it will be. A
+ * dangling symbolic link on the way counts where it points, so creating its target later moves nothing.
  */
-export async function realPathAsFarAsExists(path: string): Promise<string> {
+export async function realPathAsFarAsExists(path: string, depth = 0): Promise<string> {
   const absolute = resolve(path);
   try {
     return await realpath(absolute);
   } catch {
     const parent = dirname(absolute);
-    if (parent === absolute) return absolute;
-    return resolve(await realPathAsFarAsExists(parent), relative(parent, absolute));
+    if (parent === absolute || depth > 40) return absolute;
+    const here = join(await realPathAsFarAsExists(parent, depth + 1), basename(absolute));
+    const target = await readlink(here).catch(() => undefined);
+    return target === undefined ? here : realPathAsFarAsExists(resolve(dirname(here), target), depth + 1);
   }
 }
