@@ -4,6 +4,7 @@
  * account may not read. An upload asks once for its whole tree; a DAQ, whose files keep coming, asks once
  * per batch it is about to take. An admin's transfer (no account) reads with the server's rights.
  */
+import { lstat } from 'node:fs/promises';
 import type { ServiceContext } from '../context.ts';
 import { isBelowAny, type Reader, readerFor, unreadableAmong, unreadableBelow } from './read-check.ts';
 import { recheckSource } from './source-rules.ts';
@@ -53,10 +54,20 @@ export async function openDaqSource(
   return {
     root,
     account,
-    unreadable: (paths) =>
-      reader === undefined || paths.length === 0
-        ? Promise.resolve(new Set())
-        : unreadableAmong(paths, reader),
+    async unreadable(paths) {
+      if (reader === undefined || paths.length === 0) return new Set();
+      const refused = [...(await unreadableAmong(paths, reader))];
+      // A file that vanished since it was seen is not the account's fault: the copy reports it as missing.
+      const present = await Promise.all(
+        refused.map((path) =>
+          lstat(path).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
+      return new Set(refused.filter((_, index) => present[index]));
+    },
   };
 }
 
