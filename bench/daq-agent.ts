@@ -133,7 +133,7 @@ function requestsLine(
 async function measureCase(setup: Setup, which: Case, mode: Mode): Promise<void> {
   const { client, work, label } = setup;
   const { count, mb } = sizes[which];
-  const detector = join(work, `${which}-${mode}-detector`);
+  const detector = join(work, 'detectors', `${which}-${mode}-detector`);
   await mkdir(detector);
   const experiment = `agent-${which}-${mode}`;
   const agent = agentOf(mode);
@@ -181,17 +181,24 @@ async function measure(label: string, databaseUrl: string | undefined, root: str
     const token = login.body.token as string;
     const client = new DaqApi(server.url, token, { station, settleSeconds, maxWaitMs });
     await client.call('POST', '/api/v1/stations', { name: station });
-    agents.http = await startAgentProcess(server.url, token, ['--name', 'bench-http']);
-    agents.direct = await startAgentProcess(server.url, token, [
-      ...['--name', 'bench-direct', '--storage-root', join(data, 'storage')],
-    ]);
+    // Agents read only the detectors' directory (not `work`, which holds the storage they may copy into);
+    // an older agent ignores the variable.
+    const allowed = { DM_AGENT_ALLOWED_DIRECTORIES: join(work, 'detectors') };
+    await mkdir(allowed.DM_AGENT_ALLOWED_DIRECTORIES);
+    agents.http = await startAgentProcess(server.url, token, ['--name', 'bench-http'], allowed);
+    agents.direct = await startAgentProcess(
+      server.url,
+      token,
+      ['--name', 'bench-direct', '--storage-root', join(data, 'storage')],
+      allowed,
+    );
     for (const mode of ['http-old', 'direct-old'] as const) {
       if (!modes.includes(mode)) continue;
       if (values['old-agent'] === undefined) throw new Error(`mode ${mode} needs --old-agent DIR`);
       const bin = join(values['old-agent'], 'packages', 'cli', 'bin', 'dm.js');
       const args = ['--name', `bench-${mode}`];
       if (mode === 'direct-old') args.push('--storage-root', join(data, 'storage'));
-      agents[mode] = await startAgentProcess(server.url, token, args, {}, bin);
+      agents[mode] = await startAgentProcess(server.url, token, args, allowed, bin);
     }
     const setup: Setup = { client, serverPid: server.child.pid, agents, work, label };
     for (const which of cases) for (const mode of modes) await measureCase(setup, which, mode);

@@ -5,7 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -219,6 +227,27 @@ describe('DAQs through dm', { timeout: 300_000 }, () => {
     assert.equal(listed.items.length, 2, 'no refused command started a DAQ');
   });
 
+  it("should keep a station's source roots and unix account, shown by dm station show", async () => {
+    const added = await ok(['station', 'add-source-root', '8-ID-I', beamline]);
+    assert.match(added.stdout, new RegExp(`sourceRoots:\\s+${realpathSync(beamline)}`));
+    const refused = await dm(['station', 'add-source-root', '8-ID-I', join(root, 'data')]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /overlaps the (storage root|server's data directory)/);
+    const account = await json<{ sourceAccount: string | null; checkedAs: string }>([
+      ...['station', 'set-source-account', '8-ID-I', 'nobody'],
+    ]);
+    assert.deepEqual([account.sourceAccount, account.checkedAs], ['nobody', 'nobody']);
+    assert.equal((await dm(['station', 'set-source-account', '8-ID-I', 'daemon'])).code, 1);
+    await ok(['station', 'set-source-account', '8-ID-I', '--clear']);
+    const shown = await ok(['station', 'show', '8-ID-I']);
+    assert.match(shown.stdout, new RegExp(`sourceRoots:\\s+${realpathSync(beamline)}`));
+    assert.match(shown.stdout, /sourceAccount:\s+-/);
+    const removed = await json<{ sourceRoots: unknown[] }>([
+      ...['station', 'remove-source-root', '8-ID-I', realpathSync(beamline)],
+    ]);
+    assert.deepEqual(removed.sourceRoots, []);
+  });
+
   it('should run a DAQ on a beamline machine with dm daq-agent, until SIGTERM', async () => {
     const run3 = join(root, 'beamline-3');
     mkdirSync(run3);
@@ -235,8 +264,14 @@ describe('DAQs through dm', { timeout: 300_000 }, () => {
     assert.equal(badRoot.code, 2, badRoot.stderr);
     assert.match(badRoot.stderr, /--storage-root .* is not a directory/);
 
+    // An agent reads only what it is allowed: none named is a usage error.
+    const unbounded = await dm(['daq-agent', '--name', 'bl-test']);
+    assert.equal(unbounded.code, 2, unbounded.stderr);
+    assert.match(unbounded.stderr, /--allow-directory/);
+
     // The session stored by dm login is the agent's token, as for any other command.
-    const agent = spawn(process.execPath, [dmBin, 'daq-agent', '--name', 'bl-test', '--log-level', 'warn'], {
+    const agentArgs = ['daq-agent', '--name', 'bl-test', '--log-level', 'warn', '--allow-directory', run3];
+    const agent = spawn(process.execPath, [dmBin, ...agentArgs], {
       env: cleanEnv({ XDG_CONFIG_HOME: home }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -146,6 +146,17 @@ export interface StationAccounts {
   accounts: { account: string; addedBy: string; addedAt: string }[];
 }
 
+/** Where a station's uploads and DAQs may read (`GET /stations/{name}/source-roots`). */
+export interface StationSources {
+  station: string;
+  /** Real paths; uploads and DAQs not started by admins read only below one of them. */
+  sourceRoots: { path: string; createdBy: string; createdAt: string }[];
+  /** The station's unix account (its beamline data account), or null for the server's default. */
+  sourceAccount: string | null;
+  /** The account reads are checked as: `sourceAccount`, else the server's `stageAccount`. */
+  checkedAs: string;
+}
+
 export interface CreateStationInput {
   name: string;
   description?: string;

@@ -43,6 +43,8 @@ import { registerStationAccountRoutes } from './stations/accounts-routes.ts';
 import { createStationAccountService } from './stations/accounts-service.ts';
 import { registerStationRoutes } from './stations/routes.ts';
 import { createStationService } from './stations/service.ts';
+import { registerSourceRootRoutes } from './stations/source-roots-routes.ts';
+import { createSourceRootService } from './stations/source-roots-service.ts';
 import { prepareStorageRoot } from './storage/experiment-tree.ts';
 import { type PartialSweep, type PartialSweepOptions, startPartialSweep } from './storage/partial-sweep.ts';
 import { probePermissionSupport } from './storage/permissions.ts';
@@ -133,6 +135,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     registerUserRoutes(http, createUserService(context));
     registerStationRoutes(http, createStationService(context));
     registerStationAccountRoutes(http, createStationAccountService(context));
+    registerSourceRootRoutes(http, createSourceRootService(context));
     registerExperimentTypeRoutes(http, createExperimentTypeService(context));
     registerExperimentRoutes(http, createExperimentService(context));
     registerAuditRoutes(http, context);

@@ -4,13 +4,23 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { PhotonClient } from '@photon-dm/client';
 import { pino } from 'pino';
 import { startDaqAgent } from '../src/daq-agent/agent.ts';
-import { tempDir } from './support/temp-dir.ts';
+import { sourceRoot } from './support/source-roots.ts';
+import type { TempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
 
@@ -25,19 +35,21 @@ describeBackends('DAQ agent API', (backend) => {
   let member: string;
   let experiment: { dataDirectory: string; storageDirectory: string };
   let daqId: number;
+  let detectors: TempDir;
 
   before(async () => {
     t = await createTestApp(backend);
     manager = await t.user('mia');
     member = await t.user('umar');
     await t.station('8-ID-I', ['mia']);
+    detectors = await sourceRoot(t, '8-ID-I');
     experiment = await t.experiment('agent-exp', '8-ID-I');
     await t.call('POST', '/api/v1/experiments/agent-exp/users', { body: { username: 'umar', role: 'user' } });
     const created = await t.call('POST', '/api/v1/daqs', {
       token: manager,
       body: {
         experiment: 'agent-exp',
-        dataDirectory: '/detector/only-on-bl8',
+        dataDirectory: join(detectors.path, 'only-on-bl8'),
         agent: 'bl8-daq',
         workflow: 'xpcs-corr',
       },
@@ -47,7 +59,10 @@ describeBackends('DAQ agent API', (backend) => {
     assert.equal(created.body.agentName, 'bl8-daq');
     daqId = created.body.id;
   });
-  after(() => t.close());
+  after(async () => {
+    await t.close();
+    await detectors.remove();
+  });
 
   const send = (content: string, query: Record<string, string | number>, token = manager) =>
     t.app.http.inject({
@@ -221,7 +236,8 @@ describeBackends('DAQ agent API', (backend) => {
   });
 
   it('has the agent send a file again when its upload arrived corrupted', async () => {
-    const detector = await tempDir('dm-agent-detector-');
+    const detector = { path: join(detectors.path, 'flaky') };
+    mkdirSync(detector.path);
     const content = Buffer.from('frame 2: the bytes that must arrive intact');
     writeFileSync(join(detector.path, 'frame_0002.h5'), content);
     const created = await t.call('POST', '/api/v1/daqs', {
@@ -252,6 +268,7 @@ describeBackends('DAQ agent API', (backend) => {
       client,
       name: 'bl8-flaky',
       logger: pino({ level: 'silent' }),
+      allowedDirectories: [realpathSync(tmpdir())],
       claimEveryMs: 100,
     });
     try {
@@ -266,7 +283,7 @@ describeBackends('DAQ agent API', (backend) => {
       assert.ok(readFileSync(join(experiment.dataDirectory, 'frame_0002.h5')).equals(content));
     } finally {
       await agent.stop();
-      await detector.remove();
+      rmSync(detector.path, { recursive: true, force: true });
     }
   });
 });

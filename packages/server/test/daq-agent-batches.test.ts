@@ -5,13 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { PhotonClient } from '@photon-dm/client';
 import { pino } from 'pino';
 import { startDaqAgent } from '../src/daq-agent/agent.ts';
-import { tempDir } from './support/temp-dir.ts';
+import { sourceRoot } from './support/source-roots.ts';
+import type { TempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
 
@@ -25,15 +27,17 @@ describeBackends('DAQ agent batches', (backend) => {
   let manager: string;
   let experiment: { dataDirectory: string; storageDirectory: string };
   let daqId: number;
+  let detectors: TempDir;
 
   before(async () => {
     t = await createTestApp(backend);
     manager = await t.user('mia');
     await t.station('8-ID-I', ['mia']);
+    detectors = await sourceRoot(t, '8-ID-I');
     experiment = await t.experiment('batch-exp', '8-ID-I');
     const created = await t.call('POST', '/api/v1/daqs', {
       token: manager,
-      body: { experiment: 'batch-exp', dataDirectory: '/detector/on-bl8', agent: 'bl8-daq' },
+      body: { experiment: 'batch-exp', dataDirectory: join(detectors.path, 'on-bl8'), agent: 'bl8-daq' },
     });
     daqId = created.body.id;
     const claimed = await t.call('POST', '/api/v1/daqs/claim', {
@@ -42,7 +46,10 @@ describeBackends('DAQ agent batches', (backend) => {
     });
     assert.equal(claimed.body.daq.id, daqId, JSON.stringify(claimed.body));
   });
-  after(() => t.close());
+  after(async () => {
+    await t.close();
+    await detectors.remove();
+  });
 
   const post = (what: 'offers' | 'commits' | 'catalogs' | 'offer' | 'commit', body: unknown) =>
     t.call('POST', `/api/v1/daqs/${daqId}/files/${what}`, { token: manager, body });
@@ -237,7 +244,8 @@ describeBackends('DAQ agent batches', (backend) => {
 
   /** A real agent beside this app, through a link that counts (or refuses) what it carries. */
   async function runAgent(name: string, files: number, refuseBatches: boolean) {
-    const detector = await tempDir('dm-agent-batch-');
+    const detector = { path: join(detectors.path, 'batch') };
+    mkdirSync(detector.path);
     const written = new Map<string, Buffer>();
     for (let i = 0; i < files; i++) {
       const content = Buffer.from(`frame ${i} of ${name}: ${'x'.repeat(i)}`);
@@ -267,7 +275,13 @@ describeBackends('DAQ agent batches', (backend) => {
       return fetch(input, init);
     };
     const client = new PhotonClient({ server: `http://127.0.0.1:${port}`, token: manager, fetch: counting });
-    const agent = startDaqAgent({ client, name, logger: pino({ level: 'silent' }), claimEveryMs: 100 });
+    const agent = startDaqAgent({
+      client,
+      name,
+      logger: pino({ level: 'silent' }),
+      allowedDirectories: [realpathSync(tmpdir())],
+      claimEveryMs: 100,
+    });
     try {
       let daq = (await t.call('GET', `/api/v1/daqs/${created.body.id}`)).body;
       for (let i = 0; i < 600 && daq.nProcessedFiles < files; i++) {
@@ -281,7 +295,7 @@ describeBackends('DAQ agent batches', (backend) => {
       return requests;
     } finally {
       await agent.stop();
-      await detector.remove();
+      rmSync(detector.path, { recursive: true, force: true });
     }
   }
 

@@ -4,7 +4,7 @@
  * tmpfs of 512 KiB is the server's storage (needs root to mount; skipped with the reason otherwise).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
@@ -58,6 +58,7 @@ describeBackends('DAQ agent and a full disk on the server', (backend) => {
       client: new PhotonClient({ server: `http://127.0.0.1:${port}`, token: t.adminToken }),
       name: 'bl8-full',
       logger: pino({ level: 'silent' }),
+      allowedDirectories: [realpathSync(tmpdir())],
       claimEveryMs: 100,
     });
     try {

@@ -326,7 +326,10 @@ describeBackends('DAQ agent processes', (backend) => {
       written.set(name, randomBytes(100_000));
       writeFileSync(join(detector, name), written.get(name)!);
     }
-    const agent = await startAgent('bl8-direct', ['--storage-root', join(root, 'data', 'storage')]);
+    // Its detector, not the whole temp directory, which holds the mounted storage (never an agent's source).
+    const agent = await startAgent('bl8-direct', [
+      ...['--storage-root', join(root, 'data', 'storage'), '--allow-directory', detector],
+    ]);
     await waitForTaken(daqId, 2);
     await assertStoredOnce('agent-direct', written);
     assert.ok(

@@ -4,6 +4,7 @@
  * NOTIFY can bring the event; on SQLite, which has no notifications, polling does.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { type App, createApp } from '../src/app.ts';
@@ -65,9 +66,12 @@ describeBackends('live events across processes', (backend) => {
     );
     const experiment = { name: 'shared', station: '8-ID-I' };
     assert.equal((await api(publisher.url, 'POST', '/api/v1/experiments', token, experiment)).status, 201);
+    // Not root.path itself: it holds the servers' data directories, which no upload may read.
+    const detector = join(root.path, 'detector');
+    mkdirSync(detector, { recursive: true });
     const upload = await api(publisher.url, 'POST', '/api/v1/uploads', token, {
       experiment: 'shared',
-      dataDirectory: root.path,
+      dataDirectory: detector,
       destDirectory: 'copy',
     });
     assert.equal(upload.status, 201, JSON.stringify(upload.body));

@@ -8,8 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { sourceRoot } from './support/source-roots.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
-import { describeBackends, tempDir } from './support/test-database.ts';
+import { describeBackends } from './support/test-database.ts';
 import { ensureUnixAccount, runningAsRoot } from './support/unix-accounts.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -202,7 +203,8 @@ describeBackends('whose workflows one may write, read and run', (backend) => {
   it("fails a DAQ's processing request for a workflow outside its starter's scope, running nothing", {
     skip,
   }, async () => {
-    const detector = await tempDir('dm-runas-daq-');
+    // A manager's DAQ reads only below the station's source roots (sources/), which an admin sets.
+    const detector = await sourceRoot(t, '2-BM');
     try {
       const daq = await t.call('POST', '/api/v1/daqs', {
         body: {

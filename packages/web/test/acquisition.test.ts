@@ -5,7 +5,7 @@
  * way to start one, and the API refuses them too.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -39,6 +39,9 @@ describe('portal data acquisition', { skip: browserSkipReason() }, () => {
     olgaToken = await portal.user('olga');
     await portal.call('POST', '/api/v1/stations', { name: '8-ID-I' });
     await portal.call('POST', '/api/v1/stations/8-ID-I/managers', { username: 'mia' });
+    // Mia starts transfers: only below the station's source roots, readable by its unix account.
+    chmodSync(beamline.path, 0o755);
+    await portal.call('PUT', '/api/v1/stations/8-ID-I/source-roots', { path: beamline.path });
     await portal.call('POST', '/api/v1/experiments', {
       name: 'xpcs-live',
       station: '8-ID-I',

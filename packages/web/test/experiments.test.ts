@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
+import { type TempDir, tempDir } from '../../server/test/support/temp-dir.ts';
 import { browserSkipReason, screenshot } from './support/browser.ts';
 import { type Portal, startPortal } from './support/portal.ts';
 
@@ -38,8 +39,11 @@ async function rowsShown(page: Page, count: number): Promise<void> {
 
 describe('portal experiments', { skip: browserSkipReason() }, () => {
   let portal: Portal;
+  // Beside the server's data directory, not in it: no upload or DAQ may read the server's own files.
+  let sources: TempDir;
   before(async () => {
     portal = await startPortal();
+    sources = await tempDir('dm-portal-sources-');
     await portal.user('manny');
     await portal.user('alice');
     await portal.user('olga');
@@ -54,7 +58,10 @@ describe('portal experiments', { skip: browserSkipReason() }, () => {
       startDate: '2026-10-01',
     });
   });
-  after(() => portal?.close());
+  after(async () => {
+    await portal?.close();
+    await sources?.remove();
+  });
 
   it('lets a manager create an experiment by keyboard, saying a taken name next to the name field', async () => {
     const { context, page } = await portal.signedIn('manny');
@@ -111,7 +118,7 @@ describe('portal experiments', { skip: browserSkipReason() }, () => {
   });
 
   it('shows the new member the experiment under "my experiments", with its data, people and jobs', async () => {
-    const beamline = join(portal.dataDir.path, 'beamline');
+    const beamline = join(sources.path, 'beamline');
     mkdirSync(beamline, { recursive: true });
     writeFileSync(join(beamline, 'frame_0001.tif'), 'a'.repeat(1_500_000));
     writeFileSync(join(beamline, 'frame_0002.tif'), 'b'.repeat(2_500_000));
@@ -151,7 +158,7 @@ describe('portal experiments', { skip: browserSkipReason() }, () => {
     );
     const daqs = page.getByRole('region', { name: 'Data acquisition' });
     await daqs.getByText('No DAQs for this experiment.').waitFor();
-    const detector = join(portal.dataDir.path, 'detector');
+    const detector = join(sources.path, 'detector');
     mkdirSync(detector, { recursive: true });
     const daq = await portal.call('POST', '/api/v1/daqs', {
       experiment: 'xpcs-2026-1',

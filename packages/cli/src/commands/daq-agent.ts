@@ -14,6 +14,7 @@ import {
 
 interface AgentOptions extends ClientOptions {
   name: string;
+  allowDirectory: string[];
   storageRoot?: string;
   daqRescanSeconds?: string;
   daqWatch?: string;
@@ -38,6 +39,13 @@ export function registerDaqAgentCommand(program: Command, runtime: Runtime): voi
         new Option('--name <name>', 'the agent name DAQs are assigned to [env DM_AGENT_NAME]')
           .env('DM_AGENT_NAME')
           .default(hostname()),
+      )
+      .option(
+        '--allow-directory <directory>',
+        'a directory (and what is below it) the DAQs of this agent may read; repeat for more; required ' +
+          '[env DM_AGENT_ALLOWED_DIRECTORIES, colon-separated]',
+        (value: string, previous: string[]) => [...previous, value],
+        [],
       )
       .addOption(
         new Option(
@@ -75,6 +83,7 @@ export function registerDaqAgentCommand(program: Command, runtime: Runtime): voi
       throw new UsageError(`--storage-root ${storageRoot} is not a directory`);
     const agentModule = await import('@photon-dm/server/daq-agent');
     const { createAgentLogger, startDaqAgent } = agentModule;
+    const allowedDirectories = await allowedDirectoriesOf(agentModule, options, runtime, storageRoot);
     const discovery = discoverySettings(agentModule, options, runtime);
     // Fail at once on a bad token or an unreachable server, rather than log it every second.
     const me = await context.client.whoami();
@@ -82,12 +91,19 @@ export function registerDaqAgentCommand(program: Command, runtime: Runtime): voi
       client: context.client,
       name: options.name,
       logger: createAgentLogger(options.logLevel),
+      allowedDirectories,
       storageRoot,
       ...discovery,
     });
     const mode = storageRoot === undefined ? 'over HTTP' : `by direct copy into ${storageRoot}`;
     context.emit(
-      { agent: options.name, server: context.server, user: me.username, storageRoot: storageRoot ?? null },
+      {
+        agent: options.name,
+        server: context.server,
+        user: me.username,
+        storageRoot: storageRoot ?? null,
+        allowedDirectories,
+      },
       // Tests and supervisors wait for this line.
       () => `DAQ agent ${options.name} working for ${context.server} as ${me.username}, sending ${mode}`,
     );
@@ -120,5 +136,35 @@ function discoverySettings(agentModule: AgentModule, options: AgentOptions, runt
   } catch (error) {
     if (error instanceof agentModule.SettingsError) throw new CliError(error.message, 2);
     throw error;
+  }
+}
+
+/**
+ * `--allow-directory` (else DM_AGENT_ALLOWED_DIRECTORIES), as real paths. An agent reads only what its own
+ * configuration allows, so none at all is a usage error (exit 2), as is a directory that does not exist.
+ */
+async function allowedDirectoriesOf(
+  agentModule: AgentModule,
+  options: AgentOptions,
+  runtime: Runtime,
+  storageRoot: string | undefined,
+): Promise<string[]> {
+  const given =
+    options.allowDirectory.length > 0
+      ? options.allowDirectory
+      : (runtime.env.DM_AGENT_ALLOWED_DIRECTORIES ?? '').split(':').filter((directory) => directory !== '');
+  if (given.length === 0) {
+    throw new UsageError(
+      'name the directories the DAQs of this agent may read: --allow-directory DIR (repeatable) or ' +
+        'DM_AGENT_ALLOWED_DIRECTORIES=DIR:DIR',
+    );
+  }
+  try {
+    return await agentModule.resolveAllowedDirectories(
+      given.map((directory) => resolve(directory)),
+      storageRoot,
+    );
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
   }
 }

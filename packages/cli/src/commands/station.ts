@@ -1,5 +1,5 @@
 /** `dm station`: beamlines and their managers. */
-import type { Station, StationAccounts } from '@photon-dm/client';
+import { ApiError, type Station, type StationAccounts, type StationSources } from '@photon-dm/client';
 import type { Command } from 'commander';
 import {
   addClientOptions,
@@ -10,6 +10,7 @@ import {
   type Runtime,
 } from '../context.ts';
 import { type Column, formatRecord } from '../output.ts';
+import { registerStationSourceCommands, sourceFields } from './station-sources.ts';
 
 const stationColumns: Column<Station>[] = [
   { header: 'NAME', value: (s) => s.name },
@@ -17,12 +18,13 @@ const stationColumns: Column<Station>[] = [
   { header: 'DESCRIPTION', value: (s) => s.description },
 ];
 
-function renderStation(station: Station & { accounts?: string[] }): string {
+function renderStation(station: Station & Partial<StationSources> & { accounts?: string[] }): string {
   return formatRecord({
     name: station.name,
     description: station.description,
     managers: station.managers,
     ...(station.accounts && { accounts: station.accounts }),
+    ...(station.sourceRoots !== undefined && sourceFields(station as StationSources)),
     createdAt: station.createdAt,
     updatedAt: station.updatedAt,
   });
@@ -75,11 +77,17 @@ export function registerStationCommands(program: Command, runtime: Runtime): voi
     station.command('show').description('show one station').argument('<name>', 'station name'),
   ).action(async (name: string, options: ClientOptions) => {
     const context = createContext(runtime, options);
-    const [shown, accounts] = await Promise.all([
+    // Source roots are for admins and the station's managers; others see the station without them.
+    const [shown, accounts, sources] = await Promise.all([
       context.client.stations.show(name),
       context.client.stations.accounts(name),
+      context.client.stations.sources(name).catch((error: unknown) => {
+        if (error instanceof ApiError && error.code === 'forbidden') return undefined;
+        throw error;
+      }),
     ]);
-    context.emit({ ...shown, accounts: accounts.accounts.map((a) => a.account) }, renderStation);
+    const { station: _name, ...fields } = sources ?? { station: name };
+    context.emit({ ...shown, ...fields, accounts: accounts.accounts.map((a) => a.account) }, renderStation);
   });
 
   addClientOptions(
@@ -140,4 +148,6 @@ export function registerStationCommands(program: Command, runtime: Runtime): voi
     const context = createContext(runtime, options);
     context.emit(await context.client.stations.removeAccount(name, account), renderAccounts);
   });
+
+  registerStationSourceCommands(station, runtime);
 }

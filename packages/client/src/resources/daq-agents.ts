@@ -40,6 +40,11 @@ export class DaqAgentsApi {
     return this.transport.request('POST', base + path`/daqs/${id}/release`, { body: { owner } });
   }
 
+  /** The agent will not read the DAQ's directory: the DAQ ends as failed, with `reason` as its lastError. */
+  refuse(id: number, input: { owner: string; reason: string }): Promise<void> {
+    return this.transport.request('POST', base + path`/daqs/${id}/refuse`, { body: input });
+  }
+
   /** `skip` when the catalog has this version; otherwise send it from `held` bytes. */
   offer(id: number, version: DaqAgentFileVersion): Promise<DaqAgentOffer> {
     return this.transport.request('POST', base + path`/daqs/${id}/files/offer`, { body: version });

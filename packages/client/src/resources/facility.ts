@@ -9,6 +9,7 @@ import type {
   PageQuery,
   Station,
   StationAccounts,
+  StationSources,
   UpdateStationInput,
 } from '../types.ts';
 
@@ -60,6 +61,32 @@ export class StationsApi {
 
   removeAccount(name: string, account: string): Promise<StationAccounts> {
     return this.transport.request('DELETE', base + path`/stations/${name}/accounts/${account}`);
+  }
+
+  /** Where the station's uploads and DAQs may read, and as which unix account (admins, its managers). */
+  sources(name: string): Promise<StationSources> {
+    return this.transport.request('GET', base + path`/stations/${name}/source-roots`);
+  }
+
+  /** Adds a source root (admins); the server stores its real path. */
+  addSourceRoot(name: string, directory: string): Promise<StationSources> {
+    return this.transport.request('PUT', base + path`/stations/${name}/source-roots`, {
+      body: { path: directory },
+    });
+  }
+
+  /** Removes a source root (admins), named as `sources` lists it. */
+  removeSourceRoot(name: string, directory: string): Promise<StationSources> {
+    return this.transport.request('DELETE', base + path`/stations/${name}/source-roots`, {
+      query: { path: directory },
+    });
+  }
+
+  /** Sets (a name) or clears (null) the unix account the station's sources are checked as (admins). */
+  setSourceAccount(name: string, account: string | null): Promise<StationSources> {
+    return account === null
+      ? this.transport.request('DELETE', base + path`/stations/${name}/source-account`)
+      : this.transport.request('PUT', base + path`/stations/${name}/source-account`, { body: { account } });
   }
 }
 

@@ -8,12 +8,18 @@ import type { PhotonClient } from '@photon-dm/client';
 import type { FastifyBaseLogger } from 'fastify';
 import { type ClaimLoop, startClaimLoop } from '../leases.ts';
 import { runAgentDaq } from './agent-monitor.ts';
+import { placeOfDaqDirectory } from './allowed-directories.ts';
 
 export interface DaqAgentOptions {
   client: PhotonClient;
   /** The name DAQs are assigned to (`dm daq start --agent NAME`); the host name by default. */
   name: string;
   logger: FastifyBaseLogger;
+  /**
+   * The only directories its DAQs may read (real paths: `resolveAllowedDirectories`); a DAQ elsewhere is
+   * refused, and fails on the server with the reason.
+   */
+  allowedDirectories: readonly string[];
   /** Where the server's storage root is mounted on this machine: direct copy instead of HTTP. */
   storageRoot?: string | undefined;
   /** How often to look for new DAQs when there is nothing to claim. */
@@ -28,7 +34,8 @@ export interface DaqAgentOptions {
 
 /**
  * @example
- * const agent = startDaqAgent({ client, name: hostname(), logger });
+ * const allowedDirectories = await resolveAllowedDirectories(['/detector/8id']);
+ * const agent = startDaqAgent({ client, name: hostname(), logger, allowedDirectories });
  * process.once('SIGTERM', () => agent.stop());
  */
 export function startDaqAgent(options: DaqAgentOptions): ClaimLoop {
@@ -50,8 +57,15 @@ export function startDaqAgent(options: DaqAgentOptions): ClaimLoop {
       // Its lease expired while the server was away, and this process claimed it back: it already runs
       // here, and a second monitor would send the same files at the same time.
       if (daq === null || running.has(daq.id)) return undefined;
+      const where = await placeOfDaqDirectory(daq.dataDirectory, options.allowedDirectories);
+      if ('refusal' in where) {
+        options.logger.warn({ daqId: daq.id, dataDirectory: daq.dataDirectory }, where.refusal);
+        await options.client.daqAgents.refuse(daq.id, { owner, reason: where.refusal });
+        return undefined;
+      }
       running.add(daq.id);
-      return daq;
+      // The real path: a symbolic link changed later does not move the DAQ elsewhere.
+      return { ...daq, dataDirectory: where.root };
     },
     run: (daq, owner, isStopping) =>
       runAgentDaq(monitor, daq, owner, isStopping).finally(() => running.delete(daq.id)),

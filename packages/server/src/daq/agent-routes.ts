@@ -17,6 +17,7 @@ import {
   OffersBody,
   OffersResponse,
   OwnerBody,
+  RefuseBody,
   RenewBody,
   RenewResponse,
   TakenResponse,
@@ -59,6 +60,21 @@ export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService)
     },
     async (request, reply) => {
       await agents.release(actorOf(request), request.params.id, request.body.owner);
+      return reply.status(204).send();
+    },
+  );
+  app.post(
+    '/api/v1/daqs/:id/refuse',
+    {
+      schema: {
+        tags,
+        summary: "The agent will not read the DAQ's directory: it ends as failed with the reason",
+        params: DaqParams,
+        body: RefuseBody,
+      },
+    },
+    async (request, reply) => {
+      await agents.refuse(actorOf(request), request.params.id, request.body);
       return reply.status(204).send();
     },
   );

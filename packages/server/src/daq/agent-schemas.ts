@@ -66,6 +66,15 @@ export const RenewResponse = Type.Object({
 
 export const OwnerBody = Type.Object({ owner: Owner }, { additionalProperties: false });
 
+export const RefuseBody = Type.Object(
+  {
+    owner: Owner,
+    reason: Type.String({ minLength: 1, maxLength: 4096, description: 'why the agent will not read it' }),
+  },
+  { additionalProperties: false },
+);
+export type RefuseBody = Static<typeof RefuseBody>;
+
 const fileFields = {
   relativePath: Type.String({
     minLength: 1,

@@ -25,6 +25,7 @@ import type {
   ClaimBody,
   ContentQuery,
   FileVersionBody,
+  RefuseBody,
   RenewBody,
   TakenResponse,
 } from './agent-schemas.ts';
@@ -157,6 +158,23 @@ export function createDaqAgentService(context: ServiceContext) {
         .where('id', '=', id)
         .where('lease_owner', '=', owner)
         .execute();
+    },
+
+    /**
+     * The agent will not read the DAQ's directory (outside its `--allow-directory` list): the DAQ ends as
+     * failed with the agent's reason as its lastError, so the person who started it sees why.
+     */
+    async refuse(actor: Actor, id: number, body: RefuseBody): Promise<void> {
+      const { daq, experiment } = await leased(actor, id, body.owner);
+      const state = {
+        n_processing_errors: daq.n_processing_errors,
+        last_error: `the DAQ agent ${daq.agent_name} refused it: ${body.reason}`,
+        errors: JSON.stringify(decodeJson<unknown[]>(context.profile, daq.errors)),
+      };
+      if (await store.renewDaq(db, id, body.owner, state, context.now(), leaseUntil())) {
+        await endDaqWithEvent(context, daq, 'failed');
+        await removeDaqStaging(context, experiment, id);
+      }
     },
 
     /** Whether the catalog has this version already; if not, how many of its bytes the server holds. */

@@ -15,6 +15,7 @@ import { decodeJson } from '../db/profile.ts';
 import type { FileRow } from '../db/tables.ts';
 import { findExperimentByName } from '../experiments/store.ts';
 import { leaseMs, releaseLease } from '../leases.ts';
+import { openDaqSource, unreadableFile } from '../sources/source-access.ts';
 import { NoSpaceError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { type CopyResult, largeFileBytes } from '../transfer/verified-copy.ts';
@@ -68,6 +69,8 @@ export async function monitorDaq(
   const progress = daqProgressEvents(context, daq);
   // A crashed predecessor may have left partial copies (removed only if no other transfer is live).
   await removeLeftoverPartials(context, experiment, { table: 'daqs', id: daq.id });
+  const source = await openSourceOrEnd(context, daq, experiment.station_id, errors, options.owner);
+  if (source === undefined) return;
 
   const fail = (path: string, error: unknown) => {
     const text = error instanceof Error ? error.message : String(error);
@@ -161,7 +164,14 @@ export async function monitorDaq(
     );
     const outcomes: TakeOutcome[] = batch.map(() => 'done');
     const toTake: number[] = [];
-    batch.forEach(({ file, path }, index) => {
+    // One check as the station's account per batch: a file it may not read is reported, never taken.
+    const refused = await source.unreadable(batch.map((settled) => settled.file.absolutePath));
+    batch.forEach(({ file, path, version }, index) => {
+      if (refused.has(file.absolutePath)) {
+        tracker.markFailed(path, version);
+        fail(path, unreadableFile(source.account ?? ''));
+        return;
+      }
       const existing = records.get(path);
       if (
         existing &&
@@ -194,7 +204,7 @@ export async function monitorDaq(
     maxBatch: filesPerBatch,
   });
   const finder = discoveryFeeding(pool, {
-    root: daq.data_directory,
+    root: source.root,
     tracker,
     watch: options.watch,
     logger: log,
@@ -229,5 +239,37 @@ export async function monitorDaq(
     // Another monitor may start (and clean up partial files) once this one has let go: never while a copy
     // of this one still runs.
     await pool.close();
+  }
+}
+
+/**
+ * The DAQ's source, rechecked as it is taken up; a directory that may no longer be read ends the DAQ as
+ * failed, with the reason as its lastError.
+ */
+async function openSourceOrEnd(
+  context: ServiceContext,
+  daq: store.DaqRecord,
+  stationId: number,
+  errors: { path: string; error: string }[],
+  owner: string,
+): Promise<Awaited<ReturnType<typeof openDaqSource>> | undefined> {
+  try {
+    return await openDaqSource(context, {
+      dataDirectory: daq.data_directory,
+      sourceAccount: daq.source_account,
+      stationId,
+    });
+  } catch (error) {
+    const lastError = `cannot read ${daq.data_directory}: ${error instanceof Error ? error.message : error}`;
+    context.logger.warn({ daqId: daq.id, err: error }, 'DAQ source refused');
+    const state = {
+      n_processing_errors: daq.n_processing_errors,
+      last_error: lastError,
+      errors: JSON.stringify(errors),
+    };
+    const until = new Date(Date.now() + leaseMs).toISOString();
+    if (await store.renewDaq(context.db, daq.id, owner, state, context.now(), until))
+      await endDaqWithEvent(context, daq, 'failed');
+    return undefined;
   }
 }

@@ -6,6 +6,7 @@ import { AppError, validationFailed } from '../errors/app-error.ts';
 import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
 import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
+import { checkSource } from '../sources/source-rules.ts';
 import { requireAcceptingWork } from '../storage/lifecycle.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
 import { argumentProblems } from '../workflows/shell-command.ts';
@@ -72,14 +73,18 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
 
   return {
     /**
-     * Staff only, as uploads: the server (or the agent, with `agent`) reads `dataDirectory` with its own
-     * rights. An agent's directory is on another machine, so only the agent can check it.
+     * Staff only, as uploads, and only from where the station's sources may be read (sources/). An agent's
+     * directory is on another machine: here only its path is checked against the roots; the agent checks
+     * it against its own allowlist.
      */
     async start(actor: Actor, body: CreateDaqBody): Promise<Daq> {
       // Its jobs would refuse these arguments one by one, file after file: refuse the DAQ instead.
       const argumentsWrong = argumentProblems(body.workflowArgs ?? {}, 'workflowArgs');
       if (argumentsWrong.length > 0) throw validationFailed(argumentsWrong);
       const experiment = await loadManageable(context, actor, body.experiment);
+      const source = await checkSource(context, actor, experiment, body.dataDirectory, {
+        onServer: body.agent === undefined,
+      });
       const destDirectory = await checkTransferDirectories(context, experiment, body, {
         sourceOnServer: body.agent === undefined,
       });
@@ -101,6 +106,7 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
             : null,
           mode: body.agent === undefined ? 'server' : 'agent',
           agent_name: body.agent ?? null,
+          source_account: source.sourceAccount,
           created_by: actor.principal.username,
           submitted_at: now,
           updated_at: now,

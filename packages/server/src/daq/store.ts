@@ -26,7 +26,8 @@ export async function insertDaq(
     | 'lease_expires_at'
     | 'start_time'
     | 'end_time'
-  >,
+    | 'source_account'
+  > & { source_account?: string | null },
 ): Promise<number> {
   const row = await db
     .insertInto('daqs')

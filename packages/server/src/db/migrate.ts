@@ -8,6 +8,7 @@ import { workflowsJobs } from './migrations/0006-workflows-jobs.ts';
 import { events } from './migrations/0007-events.ts';
 import { usage } from './migrations/0008-usage.ts';
 import { stationAccounts } from './migrations/0009-station-accounts.ts';
+import { sourceRoots } from './migrations/0010-source-roots.ts';
 import { serverSecrets } from './migrations/0011-server-secrets.ts';
 import { userStageLimit } from './migrations/0012-user-stage-limit.ts';
 import type { DialectProfile } from './profile.ts';
@@ -26,6 +27,7 @@ function migrationsFor(profile: DialectProfile) {
     '0007-events': events(profile),
     '0008-usage': usage(),
     '0009-station-accounts': stationAccounts(),
+    '0010-source-roots': sourceRoots(),
     '0011-server-secrets': serverSecrets(),
     '0012-user-stage-limit': userStageLimit(),
   };

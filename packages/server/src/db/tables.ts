@@ -7,6 +7,7 @@
  * - api token: a bearer secret; only its SHA-256 is stored. `session` tokens come from `dm login`,
  *   `api` tokens from `dm token create`.
  * - station: a beamline or end station; its managers run its experiments.
+ * - source root: a directory below which a station's uploads and DAQs may read (admins keep the list).
  * - experiment: one allocation of beam time at a station, with its members (PI and users) and a storage tree.
  * - audit event: one mutating call, written in the same transaction as the change it records.
  * - file: a cataloged file of an experiment, by its path relative to the experiment's data directory.
@@ -66,6 +67,16 @@ export interface StationsTable {
   description: string | null;
   created_at: string;
   updated_at: string;
+  /** The unix account (the beamline's data account) its sources are checked as; null: `stageAccount`. */
+  source_account: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A directory (real path, no symbolic links) below which the station's uploads and DAQs may read. */
+export interface StationSourceRootsTable {
+  station_id: number;
+  path: string;
+  created_by: string;
+  created_at: string;
 }
 
 export interface StationManagersTable {
@@ -209,6 +220,8 @@ export interface UploadsTable {
   /** The first errors, `[{path, error}]`, so a failed file is reported, not only counted. */
   errors: ColumnType<unknown, string, string>;
   created_by: string;
+  /** The unix account its source is checked as (see sources/); null: started by an admin. */
+  source_account: ColumnType<string | null, string | null | undefined, string | null>;
   /** Which process works on it, until when: a crashed process' upload is taken over when this passes. */
   lease_owner: string | null;
   lease_expires_at: string | null;
@@ -251,6 +264,8 @@ export interface DaqsTable {
   mode: ColumnType<DaqMode, DaqMode | undefined, DaqMode>;
   /** The host name of the agent that runs it (mode `agent`); null for the server's own DAQs. */
   agent_name: string | null;
+  /** The unix account its source is checked as (see sources/); null: started by an admin. */
+  source_account: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** A file version an agent is sending: its bytes are in `system/daq-staging/<daq>/<id>` until committed. */
@@ -305,6 +320,7 @@ export interface Database {
   stations: StationsTable;
   station_managers: StationManagersTable;
   station_accounts: StationAccountsTable;
+  station_source_roots: StationSourceRootsTable;
   experiment_types: ExperimentTypesTable;
   experiments: ExperimentsTable;
   experiment_members: ExperimentMembersTable;

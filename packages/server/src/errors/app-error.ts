@@ -10,6 +10,12 @@ export const errorStatus = {
   unauthenticated: 401,
   invalid_credentials: 401,
   forbidden: 403,
+  /** An upload's or DAQ's dataDirectory outside its station's source roots (admins may name others). */
+  source_not_allowed: 403,
+  /** A dataDirectory that is, holds or lies in the storage root or the server's own files: for no one. */
+  source_protected: 403,
+  /** A dataDirectory the station's unix account may not read. */
+  source_unreadable: 403,
   download_link_invalid: 403,
   route_not_found: 404,
   user_not_found: 404,
@@ -23,6 +29,7 @@ export const errorStatus = {
   daq_not_found: 404,
   workflow_not_found: 404,
   job_not_found: 404,
+  source_root_not_found: 404,
   method_not_allowed: 405,
   user_exists: 409,
   station_exists: 409,

@@ -11,6 +11,7 @@ import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { findExperimentByName } from '../experiments/store.ts';
 import { type ClaimLoop, claimLeased, leaseMs, releaseLease, startClaimLoop } from '../leases.ts';
+import { openUploadSource } from '../sources/source-access.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { listSourceFiles, type SourceFile } from './source-files.ts';
 import { finishUploadWithEvent, publishUploadStatus, uploadProgressEvents } from './status-events.ts';
@@ -106,8 +107,15 @@ async function runUpload(
 
   await removeLeftoverPartials(context, experiment, { table: 'uploads', id: upload.id });
   let files: SourceFile[];
+  let source: Awaited<ReturnType<typeof openUploadSource>>;
   try {
-    files = await listSourceFiles(upload.data_directory);
+    // The directory's real path, rechecked now; files the station's account may not read are refused below.
+    source = await openUploadSource(context, {
+      dataDirectory: upload.data_directory,
+      sourceAccount: upload.source_account,
+      stationId: experiment.station_id,
+    });
+    files = await listSourceFiles(source.root);
   } catch (error) {
     progress.last_error = `cannot read ${upload.data_directory}: ${message(error)}`;
     await save();
@@ -181,8 +189,15 @@ async function runUpload(
     }
   };
 
+  const readable = files.filter((file) => {
+    const refusal = source.refusal(file.absolutePath);
+    if (refusal === undefined) return true;
+    failed(pathOf(file), refusal);
+    progress.n_processed_files++;
+    return false;
+  });
   let lastSave = Date.now();
-  for (const batch of inBatches(files, (file) => file.size)) {
+  for (const batch of inBatches(readable, (file) => file.size)) {
     if (isStopping()) {
       // A clean stop: the next start (or another process) continues from the catalog at once.
       await releaseLease(context.db, 'uploads', upload.id, owner, context.now());

@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error.ts';
 import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
 import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
+import { checkSource } from '../sources/source-rules.ts';
 import { requireAcceptingWork } from '../storage/lifecycle.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
 import type { CreateUploadBody, Upload, UploadListQuery } from './schemas.ts';
@@ -58,11 +59,12 @@ export function createUploadService(context: ServiceContext, wakeRunner: () => v
 
   return {
     /**
-     * Staff only (admins, the station's managers): the server reads `dataDirectory` with its own rights,
-     * so letting any user name a directory would let them copy whatever the server can read.
+     * Staff only (admins, the station's managers), and only from where the station's sources may be read
+     * (sources/source-rules.ts): below its source roots and as its unix account may, unless an admin asks.
      */
     async create(actor: Actor, body: CreateUploadBody): Promise<Upload> {
       const experiment = await loadManageable(context, actor, body.experiment);
+      const source = await checkSource(context, actor, experiment, body.dataDirectory, { onServer: true });
       const destDirectory = await checkTransferDirectories(context, experiment, body);
       const now = context.now();
       const id = await db.transaction().execute(async (trx) => {
@@ -73,6 +75,7 @@ export function createUploadService(context: ServiceContext, wakeRunner: () => v
           destDirectory,
           reprocess: body.reprocess ?? false,
           createdBy: actor.principal.username,
+          sourceAccount: source.sourceAccount,
           now,
         });
         await recordAudit(trx, auditWho(actor, now), {

@@ -21,6 +21,8 @@ export async function insertUpload(
     destDirectory: string;
     reprocess: boolean;
     createdBy: string;
+    /** The account its source is checked as; null for an admin's upload. */
+    sourceAccount: string | null;
     now: string;
   },
 ): Promise<number> {
@@ -40,6 +42,7 @@ export async function insertUpload(
       n_processed_bytes: 0,
       errors: '[]',
       created_by: values.createdBy,
+      source_account: values.sourceAccount,
       submitted_at: values.now,
       updated_at: values.now,
     })

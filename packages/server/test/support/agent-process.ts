@@ -3,6 +3,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
 import { dmBin } from './server-process.ts';
 
 export interface AgentProcess {
@@ -33,7 +34,14 @@ export async function startAgentProcess(
     process.execPath,
     [bin, 'daq-agent', '--server', serverUrl, '--log-level', 'warn', ...args],
     {
-      env: { ...env, ...extraEnv, DM_TOKEN: token, XDG_CONFIG_HOME: '/nonexistent' },
+      // Tests' DAQ directories are temp directories: the agent may read those unless a test says otherwise.
+      env: {
+        ...env,
+        DM_AGENT_ALLOWED_DIRECTORIES: tmpdir(),
+        ...extraEnv,
+        DM_TOKEN: token,
+        XDG_CONFIG_HOME: '/nonexistent',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
