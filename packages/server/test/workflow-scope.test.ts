@@ -8,49 +8,33 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import {
+  type RunAsFacility,
+  runAsFacility,
+  skipUnlessRoot,
+  uidOf,
+  whoAmI,
+} from './support/run-as-facility.ts';
 import { sourceRoot } from './support/source-roots.ts';
-import { createTestApp, type TestApp } from './support/test-app.ts';
+import type { TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
-import { ensureUnixAccount, runningAsRoot } from './support/unix-accounts.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const uidOf = (name: string) => Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
-const whoAmI = { A: { command: 'id -u', outputVariableRegexList: ['^(?P<uid>\\d+)'], workingDir: '/' } };
-const skip = runningAsRoot() ? false : 'switching unix accounts needs root';
+const skip = skipUnlessRoot;
 
 describeBackends('whose workflows one may write, read and run', (backend) => {
   let t: TestApp;
-  const tokens: Record<string, string> = {};
+  let tokens: RunAsFacility['tokens'];
+  let upsert: RunAsFacility['upsert'];
+  let finished: RunAsFacility['finished'];
 
   before(async () => {
     if (skip) return;
-    for (const name of ['dmra-s8i', 'dmra-s2b', 'dmra-own', 'dmra-banned']) ensureUnixAccount(name);
-    t = await createTestApp(backend, { DM_FORBIDDEN_ACCOUNTS: 'dmra-banned' });
-    tokens.mgr8 = await t.user('mgr8', { unixAccount: 'dmra-own' });
-    tokens.mgr2 = await t.user('mgr2');
-    tokens.member = await t.user('member');
-    tokens.outsider = await t.user('outsider');
-    await t.station('8-ID-I', ['mgr8']);
-    await t.station('2-BM', ['mgr2']);
-    assert.equal((await t.call('PUT', '/api/v1/stations/8-ID-I/accounts/dmra-s8i')).status, 200);
-    assert.equal((await t.call('PUT', '/api/v1/stations/2-BM/accounts/dmra-s2b')).status, 200);
-    await t.experiment('xpcs-1', '8-ID-I', { users: ['member'] });
-    await t.experiment('tomo-1', '2-BM');
+    ({ t, tokens, upsert, finished } = await runAsFacility(backend));
   });
   after(async () => {
     if (!skip) await t.close();
   });
-
-  const upsert = (definition: unknown, token?: string, extra: Record<string, unknown> = {}) =>
-    t.call('POST', '/api/v1/workflows', { body: { definition, ...extra }, token });
-  async function finished(id: number) {
-    for (let i = 0; i < 1200; i++) {
-      const job = (await t.call('GET', `/api/v1/jobs/${id}`)).body;
-      if (['done', 'failed', 'aborted'].includes(job.status)) return job;
-      await sleep(50);
-    }
-    throw new Error(`job ${id} did not end`);
-  }
 
   it("refuses the attack: another station's manager starting an admin's workflow", { skip }, async () => {
     const echo = { name: 'echo', owner: 'admin', stages: { ...whoAmI, B: { command: 'echo $msg' } } };
