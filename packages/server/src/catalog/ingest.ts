@@ -24,6 +24,11 @@ import { insertNewFiles, type StoredFile, upsertFile } from './store.ts';
 export interface IngestRequest {
   experiment: ExperimentRecord;
   source: string;
+  /**
+   * The real path of the source directory the transfer was allowed to read: the copy refuses a source that
+   * is, or leads through, a symbolic link out of it (transfer/copy-steps.ts, openSource).
+   */
+  sourceRoot?: string;
   /** POSIX path under the experiment's data directory. */
   path: string;
   /** The file's current record, if it has one: its user metadata is kept. */
@@ -102,6 +107,7 @@ export async function ingestFiles(
       const { systemDirectory } = pathsOf(context, request.experiment);
       return {
         source: request.source,
+        sourceRoot: request.sourceRoot,
         destination: entry.destination,
         onExisting: request.overwrite ? 'overwrite-keep-old' : 'skip-identical-else-refuse',
         oldVersionsDirectory: join(systemDirectory, 'old-versions', dirname(request.path)),

@@ -122,6 +122,7 @@ export async function monitorDaq(
   const request = (file: SourceFile, path: string, existing: FileRow | undefined): IngestRequest => ({
     experiment,
     source: file.absolutePath,
+    sourceRoot: source.root,
     path,
     existing,
     overwrite: daq.overwrite === 1,

@@ -5,13 +5,14 @@
  */
 import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { type BigIntStats, createReadStream, constants as fsConstants } from 'node:fs';
-import { link, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { type FileHandle, link, mkdir, open, readFile, readlink, rename, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
   ChecksumMismatchError,
   DestinationConflictError,
   NoSpaceError,
+  PathOutsideRootError,
   SourceChangedError,
   SourceMissingError,
 } from './errors.ts';
@@ -54,6 +55,14 @@ export interface CopyOptions {
    * verified: a caller can look inside (the catalog's HDF5 check) without reading the file again.
    */
   inspectContent?(content: Buffer): void;
+  /**
+   * The real path of the directory the transfer was allowed to read (an upload's or DAQ's checked source).
+   * When set, the source is opened without following a symbolic link in its last component and read only
+   * if what was opened is a regular file whose real path lies below it: a parent directory or the file
+   * swapped for a symbolic link after the check is refused (openSource). Unset (an agent's staged file):
+   * opened by path as given.
+   */
+  sourceRoot?: string;
 }
 
 export interface CopyResult {
@@ -94,7 +103,7 @@ export async function compareWithExisting(
   if (!existing.isFile()) throw new DestinationConflictError(destination, 'something that is not a file');
   if (existing.size === before.size) {
     const [sourceDigest, destinationDigest] = await Promise.all([
-      hashFile(source, settings, before.size),
+      withSource(settings, (handle) => hashFile(handle, settings, before.size)),
       hashFile(destination, settings, existing.size, false),
     ]);
     if (changed(before, await statSource(source))) throw new SourceChangedError(source, attempt);
@@ -106,21 +115,26 @@ export async function compareWithExisting(
   throw new DestinationConflictError(destination, reason);
 }
 
-/** The checksums of a file in one read (SHA-256, and MD5 unless told not to). */
+/**
+ * The checksums of a file in one read (SHA-256, and MD5 unless told not to), by path or through an open
+ * handle (read from its start; the caller closes it).
+ */
 export async function hashFile(
-  path: string,
+  file: string | FileHandle,
   settings: Settings,
   expectedSize: bigint,
   md5 = true,
 ): Promise<Digest> {
   const { highWaterMark, signal } = settings;
   const checksums = new Checksums({ md5 });
-  if (expectedSize < highWaterMark) {
-    checksums.update(await readFile(path, { signal }));
+  if (expectedSize < highWaterMark && typeof file === 'string') {
+    checksums.update(await readFile(file, { signal }));
     return checksums.digest();
   }
   await pipeline(
-    createReadStream(path, { highWaterMark }),
+    typeof file === 'string'
+      ? createReadStream(file, { highWaterMark })
+      : file.createReadStream({ start: 0, highWaterMark, autoClose: false }),
     async (chunks: AsyncIterable<Buffer>) => {
       for await (const chunk of chunks) checksums.update(chunk);
     },
@@ -216,6 +230,51 @@ export function temporaryName(name: string, tag?: string): string {
   while (Buffer.byteLength(prefix) > 200) prefix = [...prefix].slice(0, -1).join('');
   const owner = tag !== undefined && tagPattern.test(tag) ? `${tag}-` : '';
   return `.${prefix}${partialMarker}${owner}${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Opens the source to be read. With a `sourceRoot`, the open does not follow a symbolic link (O_NOFOLLOW),
+ * cannot hang on a FIFO (O_NONBLOCK), and what was opened must be a regular file whose real path (read
+ * from /proc/self/fd, so through the descriptor, not the name) lies below the root: the source directory
+ * was checked, but anyone who may write in it could swap a file or one of its parent directories for a
+ * symbolic link between that check and this open, and the server, running as root, would copy the link's
+ * target. Refused with a PathOutsideRootError; nothing is read.
+ */
+export async function openSource(settings: Pick<CopyOptions, 'source' | 'sourceRoot'>): Promise<FileHandle> {
+  const { source, sourceRoot } = settings;
+  if (sourceRoot === undefined) return open(source, 'r');
+  const flags = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
+  const handle = await open(source, flags).catch((error: unknown) => {
+    if (isCode(error, 'ELOOP')) throw new PathOutsideRootError(sourceRoot, source, 'it is a symbolic link');
+    throw error;
+  });
+  try {
+    if (!(await handle.stat()).isFile()) {
+      throw new PathOutsideRootError(sourceRoot, source, 'it is not a regular file');
+    }
+    const real = await readlink(`/proc/self/fd/${handle.fd}`);
+    const rest = relative(sourceRoot, real);
+    if (rest === '' || rest === '..' || rest.startsWith('../') || isAbsolute(rest)) {
+      throw new PathOutsideRootError(sourceRoot, source, `it leads to ${real} (through a symbolic link)`);
+    }
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** Runs `read` with the source open (openSource), and closes it after. */
+export async function withSource<T>(
+  settings: Pick<CopyOptions, 'source' | 'sourceRoot'>,
+  read: (handle: FileHandle) => Promise<T>,
+): Promise<T> {
+  const handle = await openSource(settings);
+  try {
+    return await read(handle);
+  } finally {
+    await handle.close();
+  }
 }
 
 export async function statSource(source: string): Promise<BigIntStats> {

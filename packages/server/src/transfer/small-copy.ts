@@ -23,6 +23,7 @@ import {
   statSource,
   syncCreatedDirectories,
   temporaryName,
+  withSource,
 } from './copy-steps.ts';
 import { ChecksumMismatchError, SourceChangedError } from './errors.ts';
 
@@ -85,7 +86,7 @@ export async function stageSmallCopy(
   // `wx+` (O_EXCL): a stale file is never written into; read-write, so the read-back needs no second open.
   const handle = await open(tempPath, 'wx+', settings.fileMode);
   try {
-    const data = await readWhole(source, Number(before.size), attempt);
+    const data = await readWhole(settings, Number(before.size), attempt);
     const checksums = new Checksums({ md5: true });
     checksums.update(data);
     const digest = checksums.digest();
@@ -180,16 +181,13 @@ async function syncDirectoriesOf(
 }
 
 /** The whole source in one buffer; a source that is now shorter or longer than its stat said has changed. */
-async function readWhole(source: string, size: number, attempt: number): Promise<Buffer> {
-  const handle = await open(source, 'r');
-  try {
+async function readWhole(settings: Settings, size: number, attempt: number): Promise<Buffer> {
+  return withSource(settings, async (handle) => {
     // One byte more than expected, to see a file that grew since its stat.
     const content = await readFrom(handle, size + 1);
-    if (content.length !== size) throw new SourceChangedError(source, attempt);
+    if (content.length !== size) throw new SourceChangedError(settings.source, attempt);
     return content;
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 /** Reads the temp file back through its handle and compares it byte for byte with what was written. */

@@ -16,8 +16,8 @@
  *
  * MD5 is kept because APS catalogs and users' tools compare MD5; SHA-256 is what we trust.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { type FileHandle, mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -31,6 +31,7 @@ import {
   hashFile,
   isCode,
   isPartialName,
+  openSource,
   placeFile,
   type Settings,
   statIfExists,
@@ -179,11 +180,15 @@ async function attemptCopy(
   const created = await mkdir(dirname(destination), { recursive: true, mode: settings.directoryMode });
   const tempPath = join(dirname(destination), temporaryName(basename(destination), settings.partialTag));
   let placed = false;
-  // Awaited on every path (even when the copy fails first), so no worker outlives its copy unobserved.
-  const md5 = before.size >= largeFileBytes ? md5InWorker(source, settings.highWaterMark, signal) : undefined;
+  // Read only through this descriptor (checked by openSource), by the copy pass and the MD5 worker alike.
+  const input = await openSource(settings);
+  // Awaited on every path (even when the copy fails first), so no worker outlives its copy unobserved, and
+  // none still reads the descriptor when it is closed below.
+  const md5 =
+    before.size >= largeFileBytes ? md5InWorker(input.fd, source, settings.highWaterMark, signal) : undefined;
   md5?.catch(() => undefined);
   try {
-    const copied = await writeTemporary(settings, tempPath, md5 === undefined);
+    const copied = await writeTemporary(settings, input, tempPath, md5 === undefined);
     await settings.hooks?.afterWrite?.(tempPath);
     const readBack = await hashFile(tempPath, settings, before.size, false);
     if (readBack.sha256 !== copied.sha256 || readBack.size !== copied.size) {
@@ -202,6 +207,7 @@ async function attemptCopy(
     return { outcome, ...digest, sourceMtimeMs };
   } finally {
     await md5?.catch(() => undefined);
+    await input.close();
     // A temp file that cannot be removed is left to removePartialFiles: the copy's own error matters more.
     if (!placed) await rm(tempPath, { force: true }).catch(() => undefined);
   }
@@ -223,12 +229,18 @@ async function md5Matching(
  * Copies the source into a new temp file, hashing it on the way, and fsyncs it (`flush`), so a power cut
  * cannot leave a renamed but empty file. `wx` (O_EXCL): a stale file is never written into.
  */
-async function writeTemporary(settings: Settings, tempPath: string, md5: boolean): Promise<Digest> {
-  const { source, highWaterMark, signal } = settings;
+async function writeTemporary(
+  settings: Settings,
+  input: FileHandle,
+  tempPath: string,
+  md5: boolean,
+): Promise<Digest> {
+  const { highWaterMark, signal } = settings;
   const checksums = new Checksums({ md5 });
   const mode = settings.fileMode;
   await pipeline(
-    createReadStream(source, { highWaterMark }),
+    // Positional reads (`start`), so the MD5 worker's reads of the same descriptor do not move them.
+    input.createReadStream({ start: 0, highWaterMark, autoClose: false }),
     async function* hashChunks(chunks: AsyncIterable<Buffer>) {
       for await (const chunk of chunks) {
         checksums.update(chunk);

@@ -154,6 +154,7 @@ async function runUpload(
       toTake.map((file) => ({
         experiment,
         source: file.absolutePath,
+        sourceRoot: source.root,
         path: pathOf(file),
         existing: records.get(pathOf(file)),
         overwrite: upload.reprocess === 1,
