@@ -110,6 +110,18 @@ describeBackends('crafted input', (backend) => {
       );
   });
 
+  it('should take metadata keys named like Object members as metadata, not as file columns', async () => {
+    for (const key of ['valueOf', 'constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      for (const condition of [`${key}=`, `${key}=1`, `${key} exists`]) {
+        const answer = await t.call(
+          'GET',
+          `/api/v1/experiments/crafted/files?where=${encodeURIComponent(condition)}`,
+        );
+        assert.ok(answer.status < 500, `${condition}: ${answer.status} ${JSON.stringify(answer.body)}`);
+      }
+    }
+  });
+
   it('should refuse a workflow of thousands of stages and metadata of thousands of keys', async () => {
     const stages = Object.fromEntries(
       Array.from({ length: 1001 }, (_, index) => [`s${index}`, { command: 'date' }]),
