@@ -39,7 +39,7 @@ describeBackends('values reach stages as data', (backend) => {
   let scratch: TempDir;
 
   before(async () => {
-    t = await createTestApp(backend);
+    t = await createTestApp(backend, { DM_MIN_REPEAT_PERIOD: '0.01' });
     scratch = await tempDir('dm-values-');
     openDirectory(scratch.path);
   });
