@@ -204,7 +204,11 @@ describeBackends('a full database disk', (backend) => {
       if (i % 10 === 9) for (let more = 0; more < 20; more++) writeFrame();
       daq = (await call('GET', daqUrl)).body;
     }
-    assert.match(daq.lastError ?? '', /database's disk is full/, 'the DAQ says why it waits');
+    assert.match(
+      daq.lastError ?? '',
+      /database's disk is full/,
+      `the DAQ says why it waits: ${JSON.stringify(daq)}`,
+    );
     assert.equal(daq.status, 'running', 'a full database disk does not end the DAQ');
 
     resizeTmpfs(tiny, '64m');

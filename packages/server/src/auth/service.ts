@@ -1,5 +1,6 @@
 import { recordAudit } from '../audit/store.ts';
 import type { ServiceContext } from '../context.ts';
+import { isDatabaseFull } from '../db/errors.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
 import { parseDuration } from '../settings/duration.ts';
@@ -106,7 +107,12 @@ export function createAuthService(context: ServiceContext) {
       if (!active)
         throw new AppError('unauthenticated', 'the token is unknown, revoked or expired: sign in again');
       const lastUsed = active.token.last_used_at ? Date.parse(active.token.last_used_at) : 0;
-      if (Date.parse(now) - lastUsed > touchIntervalMs) await store.touchToken(db, active.token.id, now);
+      if (Date.parse(now) - lastUsed > touchIntervalMs) {
+        // Bookkeeping, not the request's purpose: with the database's disk full, reads must still work.
+        await store.touchToken(db, active.token.id, now).catch((error: unknown) => {
+          if (!isDatabaseFull(error)) throw error;
+        });
+      }
       return {
         userId: active.user.id,
         username: active.user.username,
