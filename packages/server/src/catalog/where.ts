@@ -10,7 +10,8 @@ export interface Condition {
 
 /**
  * The file's own integer column under its names (search-store.ts compares it in SQL, not as metadata):
- * text, a glob or a number past 2^53 there would be a database error, not an empty result.
+ * text, a glob, a fraction (PostgreSQL will not read `5e-324` as a bigint) or a number past 2^53 there
+ * would be a database error, not an empty result.
  */
 const integerColumns = new Set(['size', 'fileSize']);
 
@@ -42,11 +43,11 @@ export function parseConditions(texts: string[], field = 'where'): Condition[] {
     const value = parseValue(raw, operator);
     if (
       integerColumns.has(key) &&
-      !(typeof value === 'number' && Math.abs(value) <= Number.MAX_SAFE_INTEGER)
+      !(typeof value === 'number' && Number.isSafeInteger(value))
     ) {
       problems.push({
         field: `${field}/${index}`,
-        message: `${key} is a number of bytes: compare it with a number`,
+        message: `${key} is a whole number of bytes: compare it with a whole number`,
       });
       return [];
     }
