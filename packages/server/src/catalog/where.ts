@@ -41,10 +41,7 @@ export function parseConditions(texts: string[], field = 'where'): Condition[] {
     }
     const [, key, operator, raw] = match as unknown as [string, string, MetadataOperator, string];
     const value = parseValue(raw, operator);
-    if (
-      integerColumns.has(key) &&
-      !(typeof value === 'number' && Number.isSafeInteger(value))
-    ) {
+    if (integerColumns.has(key) && !(typeof value === 'number' && Number.isSafeInteger(value))) {
       problems.push({
         field: `${field}/${index}`,
         message: `${key} is a whole number of bytes: compare it with a whole number`,
