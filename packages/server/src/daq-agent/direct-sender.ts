@@ -5,10 +5,10 @@
  */
 import { dirname, join } from 'node:path';
 import { type AgentDaq, ApiError, type DaqAgentFileChecksums } from '@photon-dm/client';
+import type { SourceFile } from '../finder/source-files.ts';
 import { transferTag } from '../transfer/copy-steps.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
 import { copyVerified } from '../transfer/verified-copy.ts';
-import type { SourceFile } from '../uploads/source-files.ts';
 import { riding, type SendContext } from './http-sender.ts';
 
 /**

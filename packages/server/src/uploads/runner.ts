@@ -10,10 +10,10 @@ import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { findExperimentByName } from '../experiments/store.ts';
+import { listSourceFiles, type SourceFile } from '../finder/source-files.ts';
 import { type ClaimLoop, claimLeased, leaseMs, releaseLease, startClaimLoop } from '../leases.ts';
 import { openUploadSource } from '../sources/source-access.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
-import { listSourceFiles, type SourceFile } from './source-files.ts';
 import { finishUploadWithEvent, publishUploadStatus, uploadProgressEvents } from './status-events.ts';
 import * as store from './store.ts';
 
