@@ -2,7 +2,7 @@
  * A DAQ agent's small files in batches (`files/offers`, `files/commits`): one request answers for up to
  * `maxBatchFiles` files, and the files a batch commits are cataloged together (one transaction, shared with
  * the other batches committing at the same time), as the server's own DAQ takes a detector's frames. The
- * rules per file are those of the single-file endpoints (agent-service.ts), and so are the answers: a
+ * rules per file are those of the single-file endpoints (service.ts), and so are the answers: a
  * file's failure is its own. A batch whose input is bad (a path out of the experiment, a path twice) is
  * refused whole before anything changes.
  */
@@ -18,13 +18,13 @@ import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import type { FileRow } from '../db/tables.ts';
 import { AppError, type FieldProblem, invalidField, validationFailed } from '../errors/app-error.ts';
-import type { Copied, Leased, Staged } from './agent-files.ts';
-import type { CommitsBody, CommitsResponse, OffersBody, TakenResponse } from './agent-schemas.ts';
-import * as stagingStore from './staging-store.ts';
+import * as stagingStore from '../staging/store.ts';
+import type { Copied, Leased, Staged } from './files.ts';
+import type { CommitsBody, CommitsResponse, OffersBody, TakenResponse } from './schemas.ts';
 
 type Version = stagingStore.FileVersion;
 
-/** The single-file steps a batch is made of (agent-service.ts). */
+/** The single-file steps a batch is made of (service.ts). */
 export interface AgentFileSteps {
   leased(actor: Actor, id: number, owner: string): Promise<Leased>;
   placeOf(leased: Leased, relativePath: string): Promise<{ path: string; source: string }>;

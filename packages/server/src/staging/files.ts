@@ -6,10 +6,10 @@
 import { lstat, opendir, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServiceContext } from '../context.ts';
+import { findDaq } from '../daq/store.ts';
 import { type ExperimentRecord, findExperimentByName } from '../experiments/store.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
-import { deleteStaging, deleteStagingOfDaq, stagingOfEndedDaqs } from './staging-store.ts';
-import { findDaq } from './store.ts';
+import { deleteStaging, deleteStagingOfDaq, stagingOfEndedDaqs } from './store.ts';
 
 export function stagingDirectory(
   context: ServiceContext,
