@@ -8,17 +8,17 @@
  */
 import type { Actor } from '../auth/principal.ts';
 import { createGroupCommit } from '../catalog/group-commit.ts';
-import {
-  catalogStoredFiles,
-  type IngestRequest,
-  ingestStagedFiles,
-  type StagedRequest,
-} from '../catalog/ingest.ts';
 import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import type { FileRow } from '../db/tables.ts';
 import { AppError, type FieldProblem, invalidField, validationFailed } from '../errors/app-error.ts';
 import * as stagingStore from '../staging/store.ts';
+import {
+  catalogStoredFiles,
+  type IngestRequest,
+  ingestStagedFiles,
+  type StagedRequest,
+} from '../take/pipeline.ts';
 import type { Copied, Leased, Staged } from './files.ts';
 import type { CommitsBody, CommitsResponse, OffersBody, TakenResponse } from './schemas.ts';
 

@@ -5,7 +5,6 @@
  */
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { StagedRequest } from '../catalog/ingest.ts';
 import type { ServiceContext } from '../context.ts';
 import type * as store from '../daq/store.ts';
 import { decodeJson } from '../db/profile.ts';
@@ -16,6 +15,7 @@ import { stagingPath } from '../staging/files.ts';
 import * as stagingStore from '../staging/store.ts';
 import type { StagingWriter } from '../staging/writer.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
+import type { StagedRequest } from '../take/pipeline.ts';
 import { DestinationConflictError, NoSpaceError, PathOutsideRootError } from '../transfer/errors.ts';
 import { digestFile, type FileDigest, syncFile } from '../transfer/place-staged.ts';
 import { checkRelativePath, resolveInside } from '../transfer/safe-path.ts';

@@ -9,7 +9,6 @@
 import type { Readable } from 'node:stream';
 import { managedStationIds } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
-import { catalogStored, ingestStaged } from '../catalog/ingest.ts';
 import { findFile } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { endDaqWithEvent, publishDaqStatus } from '../daq/status-events.ts';
@@ -21,6 +20,7 @@ import { claimLeased, leaseMs } from '../leases.ts';
 import { removeDaqStaging, removeStagingOfEndedDaqs, stagingPath } from '../staging/files.ts';
 import * as stagingStore from '../staging/store.ts';
 import { createStagingWriter } from '../staging/writer.ts';
+import { catalogStored, ingestStaged } from '../take/pipeline.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { createAgentBatches } from './batches.ts';
 import { createAgentFiles, type Leased } from './files.ts';

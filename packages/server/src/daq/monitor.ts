@@ -2,12 +2,11 @@
  * One DAQ at work: find files (finder/discovery.ts: watch hints and files still settling looked at every
  * tick, full rescans now and then as the safety net), take every file that has settled
  * (finder/settle-tracker.ts decides, as it does for the DAQ agent) through a pool of takes running apart
- * from the finding (take-pool.ts), and skip what the catalog already has. The catalog is the DAQ's memory:
- * after any crash a new monitor skips exactly the files already taken, so each file is taken once; while it
- * runs, it remembers what it took and asks the catalog once per file version.
+ * from the finding (take/take-pool.ts), and skip what the catalog already has. The catalog is the DAQ's
+ * memory: after any crash a new monitor skips exactly the files already taken, so each file is taken once;
+ * while it runs, it remembers what it took and asks the catalog once per file version.
  */
 import { createGroupCommit } from '../catalog/group-commit.ts';
-import { batchFileBytes, filesPerBatch, type IngestRequest, ingestFiles } from '../catalog/ingest.ts';
 import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
@@ -20,12 +19,13 @@ import { compileSkipPatterns } from '../finder/skip-patterns.ts';
 import type { SourceFile } from '../finder/source-files.ts';
 import { leaseMs, releaseLease } from '../leases.ts';
 import { openDaqSource, unreadableFile } from '../sources/source-access.ts';
+import { batchFileBytes, filesPerBatch, type IngestRequest, ingestFiles } from '../take/pipeline.ts';
+import { largeTakesAtOnce, type TakeOutcome, TakePool, takesAtOnce } from '../take/take-pool.ts';
 import { NoSpaceError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { type CopyResult, largeFileBytes } from '../transfer/verified-copy.ts';
 import { daqProgressEvents, endDaqWithEvent } from './status-events.ts';
 import * as store from './store.ts';
-import { largeTakesAtOnce, type TakeOutcome, TakePool, takesAtOnce } from './take-pool.ts';
 
 const keptErrors = 100;
 /** The lease is renewed (and the error counts saved) this often; a stop by a person is seen this soon. */

@@ -5,6 +5,9 @@
  */
 import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
+import type { CatalogWrite, GroupCommit } from '../catalog/group-commit.ts';
+import { emptyMetadata, flattenForCatalog } from '../catalog/hdf5-metadata.ts';
+import { insertNewFiles, type StoredFile, upsertFile } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { recordProcessingRequest } from '../daq/store.ts';
 import { decodeJson } from '../db/profile.ts';
@@ -17,9 +20,6 @@ import type { WorkerCopied } from '../transfer/copy-worker.ts';
 import { type FileDigest, placeStaged } from '../transfer/place-staged.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
 import type { CopyResult } from '../transfer/verified-copy.ts';
-import type { CatalogWrite, GroupCommit } from './group-commit.ts';
-import { emptyMetadata, flattenForCatalog } from './hdf5-metadata.ts';
-import { insertNewFiles, type StoredFile, upsertFile } from './store.ts';
 
 export interface IngestRequest {
   experiment: ExperimentRecord;

@@ -5,7 +5,6 @@
  * loses only its lease; the next claimant skips the files already cataloged, so each is taken once.
  */
 import { createGroupCommit } from '../catalog/group-commit.ts';
-import { inBatches, ingestFiles } from '../catalog/ingest.ts';
 import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
@@ -13,6 +12,7 @@ import { findExperimentByName } from '../experiments/store.ts';
 import { listSourceFiles, type SourceFile } from '../finder/source-files.ts';
 import { type ClaimLoop, claimLeased, leaseMs, releaseLease, startClaimLoop } from '../leases.ts';
 import { openUploadSource } from '../sources/source-access.ts';
+import { inBatches, ingestFiles } from '../take/pipeline.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { finishUploadWithEvent, publishUploadStatus, uploadProgressEvents } from './status-events.ts';
 import * as store from './store.ts';
