@@ -13,12 +13,8 @@ import type { ServiceContext } from '../context.ts';
 import type { FileRow } from '../db/tables.ts';
 import { AppError, type FieldProblem, invalidField, validationFailed } from '../errors/app-error.ts';
 import * as stagingStore from '../staging/store.ts';
-import {
-  catalogStoredFiles,
-  type IngestRequest,
-  ingestStagedFiles,
-  type StagedRequest,
-} from '../take/pipeline.ts';
+import type { CatalogRequest } from '../take/catalog-record.ts';
+import { catalogStoredFiles, type StagedRequest, takeStagedFiles } from '../take/pipeline.ts';
 import type { Copied, Leased, Staged } from './files.ts';
 import type { CommitsBody, CommitsResponse, OffersBody, TakenResponse } from './schemas.ts';
 
@@ -38,11 +34,7 @@ export interface AgentFileSteps {
   refuseTake(staged: Staged, error: unknown): Promise<never>;
   takenOf(staged: Staged, outcome: TakenResponse['outcome']): TakenResponse;
   verifyCopied(leased: Leased, body: CommitsBody['files'][number]): Promise<Copied>;
-  copiedRequest(
-    leased: Leased,
-    copied: Copied,
-    existing: FileRow | undefined,
-  ): Omit<IngestRequest, 'overwrite'>;
+  copiedRequest(leased: Leased, copied: Copied, existing: FileRow | undefined): CatalogRequest;
 }
 
 type Failure = Extract<CommitsResponse['results'][number], { status: 'failed' }>;
@@ -140,7 +132,7 @@ export function createAgentBatches(context: ServiceContext, steps: AgentFileStep
       const requests = await Promise.all(
         ready.map(({ staged }) => steps.stagedRequest(leased, staged, existing.get(staged.path))),
       );
-      const taken = await ingestStagedFiles(context, requests, { groupCommit });
+      const taken = await takeStagedFiles(context, requests, { groupCommit });
       const done: number[] = [];
       for (const [position, { index, staged }] of ready.entries()) {
         const { relativePath } = body.files[index]!;

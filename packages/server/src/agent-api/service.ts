@@ -20,7 +20,7 @@ import { claimLeased, leaseMs } from '../leases.ts';
 import { removeDaqStaging, removeStagingOfEndedDaqs, stagingPath } from '../staging/files.ts';
 import * as stagingStore from '../staging/store.ts';
 import { createStagingWriter } from '../staging/writer.ts';
-import { catalogStored, ingestStaged } from '../take/pipeline.ts';
+import { catalogStored, takeStaged } from '../take/pipeline.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { createAgentBatches } from './batches.ts';
 import { createAgentFiles, type Leased } from './files.ts';
@@ -202,7 +202,7 @@ export function createDaqAgentService(context: ServiceContext) {
     async commit(actor: Actor, id: number, body: ChecksumsBody): Promise<TakenResponse> {
       const leasedDaq = await leased(actor, id, body.owner);
       const staged = await files.verifyStaged(leasedDaq, body);
-      const outcome = await ingestStaged(
+      const outcome = await takeStaged(
         context,
         await files.stagedRequest(
           leasedDaq,

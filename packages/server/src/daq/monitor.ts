@@ -20,7 +20,7 @@ import type { SourceFile } from '../finder/source-files.ts';
 import { leaseMs, releaseLease } from '../leases.ts';
 import { openDaqSource, unreadableFile } from '../sources/source-access.ts';
 import { batchFileBytes, filesPerBatch } from '../take/batches.ts';
-import { type IngestRequest, ingestFiles } from '../take/pipeline.ts';
+import { type TakeRequest, takeFiles } from '../take/pipeline.ts';
 import { largeTakesAtOnce, type TakeOutcome, TakePool, takesAtOnce } from '../take/take-pool.ts';
 import { NoSpaceError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
@@ -120,7 +120,7 @@ export async function monitorDaq(
   };
 
   const groupCommit = createGroupCommit(context.db);
-  const request = (file: SourceFile, path: string, existing: FileRow | undefined): IngestRequest => ({
+  const request = (file: SourceFile, path: string, existing: FileRow | undefined): TakeRequest => ({
     experiment,
     source: file.absolutePath,
     sourceRoot: source.root,
@@ -186,7 +186,7 @@ export async function monitorDaq(
       const { file, path } = batch[index] as SettledFile<SourceFile>;
       return request(file, path, records.get(path));
     });
-    const results = await ingestFiles(context, requests, { groupCommit });
+    const results = await takeFiles(context, requests, { groupCommit });
     toTake.forEach((index, position) => {
       outcomes[index] = outcomeOf(
         batch[index] as SettledFile<SourceFile>,

@@ -14,7 +14,7 @@ export const filesPerBatch = 64;
  * `items` in takes, in order: runs of up to `filesPerBatch` small files together, each larger file alone.
  *
  * @example
- * for (const batch of inBatches(files, (file) => file.size)) await ingestFiles(context, batch.map(request));
+ * for (const batch of inBatches(files, (file) => file.size)) await takeFiles(context, batch.map(request));
  */
 export function* inBatches<T>(items: Iterable<T>, sizeOf: (item: T) => number): Generator<T[]> {
   let batch: T[] = [];

@@ -9,11 +9,12 @@
  * 2. settle: finder/settle-tracker.ts offers a file once it has not changed for the settle time and is
  *    neither taken nor skipped (finder/skip-patterns.ts).
  * 3. take: take/take-pool.ts queues each path once and runs a few takes at once, small files together
- *    (take/batches.ts); a take calls `ingestFiles` here.
+ *    (take/batches.ts); a take calls `takeFiles` here.
  * 4. copy and verify: transfer/copy-worker.ts → transfer/copy-thread.ts (a worker thread) →
- *    transfer/verified-copy.ts (temp name, MD5 + SHA-256, read back, rename) or transfer/small-copy.ts
- *    (a batch). A file a DAQ agent sent waits in staging/ and is verified and renamed into place by
- *    transfer/place-staged.ts (`ingestStaged`); one it copied into mounted storage itself is only cataloged
+ *    transfer/verified-copy.ts (temp name, MD5 + SHA-256, read back, rename; the steps in
+ *    transfer/copy-steps.ts, small files staged and made durable together by transfer/small-copy.ts).
+ *    A file a DAQ agent sent waits in staging/ and is verified and renamed into place by
+ *    transfer/place-staged.ts (`takeStaged`); one it copied into mounted storage itself is only cataloged
  *    (`catalogStored`).
  * 5. catalog record: take/catalog-record.ts reads what the file carries and writes its record and event,
  *    in one transaction shared through catalog/group-commit.ts.
@@ -31,7 +32,7 @@ import { resolveInside } from '../transfer/safe-path.ts';
 import type { CopyResult } from '../transfer/verified-copy.ts';
 import { type CatalogRequest, commitPrepared, prepareRecord, writeRecords } from './catalog-record.ts';
 
-export interface IngestRequest extends CatalogRequest {
+export interface TakeRequest extends CatalogRequest {
   /**
    * The real path of the source directory the transfer was allowed to read: the copy refuses a source that
    * is, or leads through, a symbolic link out of it (transfer/copy-steps.ts, openSource).
@@ -53,9 +54,9 @@ const fileMode = 0o660;
  * cataloged in one transaction, shared through `groupCommit` with the other batches of the same DAQ or upload
  * that commit at the same time. One result per request, in order; a file's failure is its own.
  */
-export async function ingestFiles(
+export async function takeFiles(
   context: ServiceContext,
-  requests: readonly IngestRequest[],
+  requests: readonly TakeRequest[],
   options: { groupCommit?: GroupCommit } = {},
 ): Promise<PromiseSettledResult<CopyResult>[]> {
   const started = Date.now();
@@ -70,7 +71,7 @@ export async function ingestFiles(
   }
   const copies = await context.copyWorker.copyBatch(
     copying.map((entry) => {
-      const request = requests[entry.index] as IngestRequest;
+      const request = requests[entry.index] as TakeRequest;
       const { systemDirectory } = pathsOf(context, request.experiment);
       return {
         source: request.source,
@@ -93,7 +94,7 @@ export async function ingestFiles(
         results[entry.index] = copy;
         return undefined;
       }
-      const request = requests[entry.index] as IngestRequest;
+      const request = requests[entry.index] as TakeRequest;
       try {
         const record = await prepareRecord(context, request, entry.destination, {
           ...copy.value,
@@ -112,12 +113,12 @@ export async function ingestFiles(
   return commitPrepared(context, options.groupCommit, prepared, results);
 }
 
-async function destinationOf(context: ServiceContext, request: IngestRequest): Promise<string> {
+async function destinationOf(context: ServiceContext, request: TakeRequest): Promise<string> {
   return resolveInside(pathsOf(context, request.experiment).dataDirectory, request.path);
 }
 
 /** A file whose verified bytes are already on the storage file system (`staged`, in its system directory). */
-export type StagedRequest = IngestRequest & {
+export type StagedRequest = TakeRequest & {
   staged: string;
   digest: FileDigest;
   mtime: string;
@@ -128,7 +129,7 @@ export type StagedRequest = IngestRequest & {
  * Takes a file whose verified bytes are already staged: renamed into place under the same rules as a copy,
  * then cataloged.
  */
-export async function ingestStaged(
+export async function takeStaged(
   context: ServiceContext,
   request: StagedRequest,
 ): Promise<'copied' | 'identical' | 'overwritten'> {
@@ -147,9 +148,9 @@ export async function ingestStaged(
  * failure is its own.
  *
  * @example
- * const results = await ingestStagedFiles(context, requests, { groupCommit });
+ * const results = await takeStagedFiles(context, requests, { groupCommit });
  */
-export async function ingestStagedFiles(
+export async function takeStagedFiles(
   context: ServiceContext,
   requests: readonly StagedRequest[],
   options: { groupCommit?: GroupCommit } = {},
@@ -191,7 +192,7 @@ async function placeStagedRequest(context: ServiceContext, request: StagedReques
 /** The catalog record of a file now in storage at `destination`, with what the file carries inside. */
 export async function catalogStored(
   context: ServiceContext,
-  request: Omit<IngestRequest, 'overwrite'>,
+  request: CatalogRequest,
   destination: string,
   file: FileDigest & { mtime: string; transferMs: number | null },
 ): Promise<void> {
@@ -206,7 +207,7 @@ export async function catalogStored(
 export async function catalogStoredFiles(
   context: ServiceContext,
   items: readonly {
-    request: Omit<IngestRequest, 'overwrite'>;
+    request: CatalogRequest;
     destination: string;
     file: FileDigest & { mtime: string; transferMs: number | null };
   }[],

@@ -13,7 +13,7 @@ import { listSourceFiles, type SourceFile } from '../finder/source-files.ts';
 import { type ClaimLoop, claimLeased, leaseMs, releaseLease, startClaimLoop } from '../leases.ts';
 import { openUploadSource } from '../sources/source-access.ts';
 import { inBatches } from '../take/batches.ts';
-import { ingestFiles } from '../take/pipeline.ts';
+import { takeFiles } from '../take/pipeline.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { finishUploadWithEvent, publishUploadStatus, uploadProgressEvents } from './status-events.ts';
 import * as store from './store.ts';
@@ -150,7 +150,7 @@ async function runUpload(
       }
       return !skip;
     });
-    const results = await ingestFiles(
+    const results = await takeFiles(
       context,
       toTake.map((file) => ({
         experiment,
