@@ -4,6 +4,8 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
+import { registerDaqAgentRoutes } from './agent-api/routes.ts';
+import { createDaqAgentService } from './agent-api/service.ts';
 import { registerAuditRoutes } from './audit/routes.ts';
 import { type AdminBootstrap, ensureAdminAccount } from './auth/bootstrap.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
@@ -15,8 +17,6 @@ import { createMetadataReader } from './catalog/hdf5-reader.ts';
 import { registerCatalogRoutes } from './catalog/routes.ts';
 import { createCatalogService } from './catalog/service.ts';
 import type { ServiceContext } from './context.ts';
-import { registerDaqAgentRoutes } from './daq/agent-routes.ts';
-import { createDaqAgentService } from './daq/agent-service.ts';
 import { registerDaqRoutes } from './daq/routes.ts';
 import { startDaqRunner } from './daq/runner.ts';
 import { createDaqService } from './daq/service.ts';

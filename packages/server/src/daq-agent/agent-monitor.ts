@@ -1,20 +1,20 @@
 /**
  * One DAQ run by the agent, found and taken as the server's monitor does (daq/monitor.ts): watch hints and
- * files still settling looked at every tick, full rescans now and then as the safety net (daq/discovery.ts),
- * settled files taken by a pool apart from the finding (daq/take-pool.ts). Files are sent over HTTP or
- * copied directly; failures are reported to the DAQ's record with each lease renewal. What it took is kept
- * in memory, seeded at claim from what the catalog holds.
+ * files still settling looked at every tick, full rescans now and then as the safety net
+ * (finder/discovery.ts), settled files taken by a pool apart from the finding (take/take-pool.ts). Files are
+ * sent over HTTP or copied directly; failures are reported to the DAQ's record with each lease renewal. What
+ * it took is kept in memory, seeded at claim from what the catalog holds.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AgentDaq, ApiError, type PhotonClient } from '@photon-dm/client';
 import type { FastifyBaseLogger } from 'fastify';
-import { discoveryFeeding } from '../daq/discovery.ts';
-import { type SettledFile, SettleTracker } from '../daq/settle-tracker.ts';
-import { compileSkipPatterns } from '../daq/skip-patterns.ts';
-import { largeTakesAtOnce, type TakeOutcome, TakePool, takesAtOnce } from '../daq/take-pool.ts';
+import { discoveryFeeding } from '../finder/discovery.ts';
+import { type SettledFile, SettleTracker } from '../finder/settle-tracker.ts';
+import { compileSkipPatterns } from '../finder/skip-patterns.ts';
+import type { SourceFile } from '../finder/source-files.ts';
+import { largeTakesAtOnce, type TakeOutcome, TakePool, takesAtOnce } from '../take/take-pool.ts';
 import { NoSpaceError } from '../transfer/errors.ts';
 import { largeFileBytes } from '../transfer/verified-copy.ts';
-import type { SourceFile } from '../uploads/source-files.ts';
 import { copyBatchDirectly, copyDirectly } from './direct-sender.ts';
 import { batchFileBytes, filesPerBatch, sendBatchOverHttp } from './http-batch-sender.ts';
 import { isInterruption, type SendContext, sendOverHttp } from './http-sender.ts';

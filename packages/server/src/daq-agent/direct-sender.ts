@@ -5,10 +5,10 @@
  */
 import { dirname, join } from 'node:path';
 import { type AgentDaq, ApiError, type DaqAgentFileChecksums } from '@photon-dm/client';
+import type { SourceFile } from '../finder/source-files.ts';
 import { transferTag } from '../transfer/copy-steps.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
 import { copyVerified } from '../transfer/verified-copy.ts';
-import type { SourceFile } from '../uploads/source-files.ts';
 import { riding, type SendContext } from './http-sender.ts';
 
 /**
@@ -93,7 +93,7 @@ async function copyIntoStorage(
     destination,
     onExisting: daq.overwrite ? 'overwrite-keep-old' : 'skip-identical-else-refuse',
     oldVersionsDirectory: join(experimentDirectory, 'system', 'old-versions', dirname(path)),
-    // As the server's own copies (catalog/ingest.ts): the experiment's ACLs decide who reads them.
+    // As the server's own copies (take/pipeline.ts): the experiment's ACLs decide who reads them.
     directoryMode: 0o770,
     fileMode: 0o660,
     // The server removes a killed agent's leftovers by this tag when the DAQ is claimed again.

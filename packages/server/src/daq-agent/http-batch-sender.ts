@@ -6,7 +6,7 @@
  * sent again alone through the single-file path (http-sender.ts), which knows how to resume and retry.
  */
 import { ApiError, type DaqAgentFileVersion } from '@photon-dm/client';
-import type { SourceFile } from '../uploads/source-files.ts';
+import type { SourceFile } from '../finder/source-files.ts';
 import { isBrokenSend, riding, type SendContext, sendFrom, sendOverHttp } from './http-sender.ts';
 
 /** Files below this size go in batches of up to `filesPerBatch`, as the server's DAQ takes them. */

@@ -8,8 +8,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, type DaqAgentFileVersion, type PhotonClient } from '@photon-dm/client';
+import type { SourceFile } from '../finder/source-files.ts';
 import { SourceChangedError, SourceMissingError } from '../transfer/errors.ts';
-import type { SourceFile } from '../uploads/source-files.ts';
 
 /** Attempts after the server refused the checksums before the file is reported as failed. */
 const checksumAttempts = 3;

@@ -1,31 +1,32 @@
 /**
- * One DAQ at work: find files (discovery.ts: watch hints and files still settling looked at every tick,
- * full rescans now and then as the safety net), take every file that has settled (settle-tracker.ts decides,
- * as it does for the DAQ agent) through a pool of takes running apart from the finding (take-pool.ts), and
- * skip what the catalog already has. The catalog is the DAQ's memory: after any crash a new monitor skips
- * exactly the files already taken, so each file is taken once; while it runs, it remembers what it took and
- * asks the catalog once per file version.
+ * One DAQ at work: find files (finder/discovery.ts: watch hints and files still settling looked at every
+ * tick, full rescans now and then as the safety net), take every file that has settled
+ * (finder/settle-tracker.ts decides, as it does for the DAQ agent) through a pool of takes running apart
+ * from the finding (take/take-pool.ts), and skip what the catalog already has. The catalog is the DAQ's
+ * memory: after any crash a new monitor skips exactly the files already taken, so each file is taken once;
+ * while it runs, it remembers what it took and asks the catalog once per file version.
  */
 import { createGroupCommit } from '../catalog/group-commit.ts';
-import { batchFileBytes, filesPerBatch, type IngestRequest, ingestFiles } from '../catalog/ingest.ts';
 import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { FileRow } from '../db/tables.ts';
 import { findExperimentByName } from '../experiments/store.ts';
+import { discoveryFeeding } from '../finder/discovery.ts';
+import { catalogVersion, type SettledFile, SettleTracker } from '../finder/settle-tracker.ts';
+import { compileSkipPatterns } from '../finder/skip-patterns.ts';
+import type { SourceFile } from '../finder/source-files.ts';
 import { leaseMs, releaseLease } from '../leases.ts';
 import { openDaqSource, unreadableFile } from '../sources/source-access.ts';
+import { batchFileBytes, filesPerBatch } from '../take/batches.ts';
+import { type TakeRequest, takeFiles } from '../take/pipeline.ts';
+import { largeTakesAtOnce, type TakeOutcome, TakePool, takesAtOnce } from '../take/take-pool.ts';
 import { NoSpaceError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { type CopyResult, largeFileBytes } from '../transfer/verified-copy.ts';
-import type { SourceFile } from '../uploads/source-files.ts';
-import { discoveryFeeding } from './discovery.ts';
-import { catalogVersion, type SettledFile, SettleTracker } from './settle-tracker.ts';
-import { compileSkipPatterns } from './skip-patterns.ts';
 import { daqProgressEvents, endDaqWithEvent } from './status-events.ts';
 import * as store from './store.ts';
-import { largeTakesAtOnce, type TakeOutcome, TakePool, takesAtOnce } from './take-pool.ts';
 
 const keptErrors = 100;
 /** The lease is renewed (and the error counts saved) this often; a stop by a person is seen this soon. */
@@ -119,7 +120,7 @@ export async function monitorDaq(
   };
 
   const groupCommit = createGroupCommit(context.db);
-  const request = (file: SourceFile, path: string, existing: FileRow | undefined): IngestRequest => ({
+  const request = (file: SourceFile, path: string, existing: FileRow | undefined): TakeRequest => ({
     experiment,
     source: file.absolutePath,
     sourceRoot: source.root,
@@ -185,7 +186,7 @@ export async function monitorDaq(
       const { file, path } = batch[index] as SettledFile<SourceFile>;
       return request(file, path, records.get(path));
     });
-    const results = await ingestFiles(context, requests, { groupCommit });
+    const results = await takeFiles(context, requests, { groupCommit });
     toTake.forEach((index, position) => {
       outcomes[index] = outcomeOf(
         batch[index] as SettledFile<SourceFile>,

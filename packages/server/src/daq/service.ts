@@ -7,11 +7,11 @@ import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
 import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
 import { checkSource } from '../sources/source-rules.ts';
+import { removeDaqStaging } from '../staging/files.ts';
 import { requireAcceptingWork } from '../storage/lifecycle.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
 import { argumentProblems } from '../workflows/shell-command.ts';
 import type { CreateDaqBody, Daq, DaqListQuery } from './schemas.ts';
-import { removeDaqStaging } from './staging.ts';
 import { publishDaqStatus } from './status-events.ts';
 import * as store from './store.ts';
 

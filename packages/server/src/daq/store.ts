@@ -129,26 +129,6 @@ export async function takenBy(
   return result;
 }
 
-export async function recordProcessingRequest(
-  db: Kysely<Database>,
-  request: { experimentId: number; path: string; workflow: string; args: string; daqId: number; now: string },
-): Promise<void> {
-  await db
-    .insertInto('processing_requests')
-    .values({
-      experiment_id: request.experimentId,
-      file_path: request.path,
-      workflow: request.workflow,
-      workflow_args: request.args,
-      origin_type: 'daq',
-      origin_id: request.daqId,
-      status: 'waiting_for_engine',
-      created_at: request.now,
-    })
-    .onConflict((oc) => oc.columns(['origin_type', 'origin_id', 'file_path']).doNothing())
-    .execute();
-}
-
 /** The agent DAQs an agent of this name could claim, with their station (for the staff check). */
 export async function agentDaqCandidates(
   db: Kysely<Database>,

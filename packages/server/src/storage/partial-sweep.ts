@@ -20,8 +20,8 @@ import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Counter, type Registry } from 'prom-client';
 import type { ServiceContext } from '../context.ts';
-import { removeStagingOfStoppedDaqs } from '../daq/staging.ts';
 import { type ExperimentRecord, experimentsInStorageState } from '../experiments/store.ts';
+import { removeStagingOfStoppedDaqs } from '../staging/files.ts';
 import { isPartialName } from '../transfer/verified-copy.ts';
 import { pathsOf } from './lifecycle.ts';
 

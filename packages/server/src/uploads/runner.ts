@@ -5,15 +5,16 @@
  * loses only its lease; the next claimant skips the files already cataloged, so each is taken once.
  */
 import { createGroupCommit } from '../catalog/group-commit.ts';
-import { inBatches, ingestFiles } from '../catalog/ingest.ts';
 import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { findExperimentByName } from '../experiments/store.ts';
+import { listSourceFiles, type SourceFile } from '../finder/source-files.ts';
 import { type ClaimLoop, claimLeased, leaseMs, releaseLease, startClaimLoop } from '../leases.ts';
 import { openUploadSource } from '../sources/source-access.ts';
+import { inBatches } from '../take/batches.ts';
+import { takeFiles } from '../take/pipeline.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
-import { listSourceFiles, type SourceFile } from './source-files.ts';
 import { finishUploadWithEvent, publishUploadStatus, uploadProgressEvents } from './status-events.ts';
 import * as store from './store.ts';
 
@@ -149,7 +150,7 @@ async function runUpload(
       }
       return !skip;
     });
-    const results = await ingestFiles(
+    const results = await takeFiles(
       context,
       toTake.map((file) => ({
         experiment,

@@ -9,16 +9,21 @@
 import type { Readable } from 'node:stream';
 import { managedStationIds } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
-import { catalogStored, ingestStaged } from '../catalog/ingest.ts';
 import { findFile } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
+import { endDaqWithEvent, publishDaqStatus } from '../daq/status-events.ts';
+import * as store from '../daq/store.ts';
 import { decodeJson } from '../db/profile.ts';
 import { AppError } from '../errors/app-error.ts';
 import { loadManageable } from '../experiments/access.ts';
 import { claimLeased, leaseMs } from '../leases.ts';
+import { removeDaqStaging, removeStagingOfEndedDaqs, stagingPath } from '../staging/files.ts';
+import * as stagingStore from '../staging/store.ts';
+import { createStagingWriter } from '../staging/writer.ts';
+import { catalogStored, takeStaged } from '../take/pipeline.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
-import { createAgentBatches } from './agent-batches.ts';
-import { createAgentFiles, type Leased } from './agent-files.ts';
+import { createAgentBatches } from './batches.ts';
+import { createAgentFiles, type Leased } from './files.ts';
 import type {
   AgentDaq,
   ChecksumsBody,
@@ -28,12 +33,7 @@ import type {
   RefuseBody,
   RenewBody,
   TakenResponse,
-} from './agent-schemas.ts';
-import { removeDaqStaging, removeStagingOfEndedDaqs, stagingPath } from './staging.ts';
-import * as stagingStore from './staging-store.ts';
-import { createStagingWriter } from './staging-writer.ts';
-import { endDaqWithEvent, publishDaqStatus } from './status-events.ts';
-import * as store from './store.ts';
+} from './schemas.ts';
 
 const keptErrors = 100;
 
@@ -202,7 +202,7 @@ export function createDaqAgentService(context: ServiceContext) {
     async commit(actor: Actor, id: number, body: ChecksumsBody): Promise<TakenResponse> {
       const leasedDaq = await leased(actor, id, body.owner);
       const staged = await files.verifyStaged(leasedDaq, body);
-      const outcome = await ingestStaged(
+      const outcome = await takeStaged(
         context,
         await files.stagedRequest(
           leasedDaq,

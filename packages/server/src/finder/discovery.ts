@@ -6,9 +6,9 @@
  */
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listSourceFiles, type SourceFile, sourceFile } from '../uploads/source-files.ts';
 import { createDirectoryWatcher, type DirectoryWatcher } from './directory-watcher.ts';
 import type { SettledFile, SettleTracker } from './settle-tracker.ts';
+import { listSourceFiles, type SourceFile, sourceFile } from './source-files.ts';
 
 export interface DiscoveryOptions {
   root: string;

@@ -2,29 +2,25 @@
  * A DAQ agent's small files in batches (`files/offers`, `files/commits`): one request answers for up to
  * `maxBatchFiles` files, and the files a batch commits are cataloged together (one transaction, shared with
  * the other batches committing at the same time), as the server's own DAQ takes a detector's frames. The
- * rules per file are those of the single-file endpoints (agent-service.ts), and so are the answers: a
+ * rules per file are those of the single-file endpoints (service.ts), and so are the answers: a
  * file's failure is its own. A batch whose input is bad (a path out of the experiment, a path twice) is
  * refused whole before anything changes.
  */
 import type { Actor } from '../auth/principal.ts';
 import { createGroupCommit } from '../catalog/group-commit.ts';
-import {
-  catalogStoredFiles,
-  type IngestRequest,
-  ingestStagedFiles,
-  type StagedRequest,
-} from '../catalog/ingest.ts';
 import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import type { FileRow } from '../db/tables.ts';
 import { AppError, type FieldProblem, invalidField, validationFailed } from '../errors/app-error.ts';
-import type { Copied, Leased, Staged } from './agent-files.ts';
-import type { CommitsBody, CommitsResponse, OffersBody, TakenResponse } from './agent-schemas.ts';
-import * as stagingStore from './staging-store.ts';
+import * as stagingStore from '../staging/store.ts';
+import type { CatalogRequest } from '../take/catalog-record.ts';
+import { catalogStoredFiles, type StagedRequest, takeStagedFiles } from '../take/pipeline.ts';
+import type { Copied, Leased, Staged } from './files.ts';
+import type { CommitsBody, CommitsResponse, OffersBody, TakenResponse } from './schemas.ts';
 
 type Version = stagingStore.FileVersion;
 
-/** The single-file steps a batch is made of (agent-service.ts). */
+/** The single-file steps a batch is made of (service.ts). */
 export interface AgentFileSteps {
   leased(actor: Actor, id: number, owner: string): Promise<Leased>;
   placeOf(leased: Leased, relativePath: string): Promise<{ path: string; source: string }>;
@@ -38,11 +34,7 @@ export interface AgentFileSteps {
   refuseTake(staged: Staged, error: unknown): Promise<never>;
   takenOf(staged: Staged, outcome: TakenResponse['outcome']): TakenResponse;
   verifyCopied(leased: Leased, body: CommitsBody['files'][number]): Promise<Copied>;
-  copiedRequest(
-    leased: Leased,
-    copied: Copied,
-    existing: FileRow | undefined,
-  ): Omit<IngestRequest, 'overwrite'>;
+  copiedRequest(leased: Leased, copied: Copied, existing: FileRow | undefined): CatalogRequest;
 }
 
 type Failure = Extract<CommitsResponse['results'][number], { status: 'failed' }>;
@@ -140,7 +132,7 @@ export function createAgentBatches(context: ServiceContext, steps: AgentFileStep
       const requests = await Promise.all(
         ready.map(({ staged }) => steps.stagedRequest(leased, staged, existing.get(staged.path))),
       );
-      const taken = await ingestStagedFiles(context, requests, { groupCommit });
+      const taken = await takeStagedFiles(context, requests, { groupCommit });
       const done: number[] = [];
       for (const [position, { index, staged }] of ready.entries()) {
         const { relativePath } = body.files[index]!;

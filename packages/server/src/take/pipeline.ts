@@ -1,77 +1,45 @@
 /**
- * Taking files into an experiment: into storage (verified copies, in batches for small files, or a staged
- * file a DAQ agent sent, renamed into place), then their catalog records (with what each file carries).
- * Uploads, DAQs and DAQ agents all take files through here.
+ * The take pipeline: the one path by which a file enters storage and the catalog. DAQs (daq/monitor.ts),
+ * DAQ agents (daq-agent/ on the beamline host, agent-api/ here) and uploads (uploads/runner.ts) all take
+ * their files through the functions below; archive restores and detector streams are to enter here too.
+ * A file's steps, in order:
+ *
+ * 1. find: finder/discovery.ts (rescans, and watch hints from finder/directory-watcher.ts) lists the
+ *    monitored tree with finder/source-files.ts; an upload lists its directory once.
+ * 2. settle: finder/settle-tracker.ts offers a file once it has not changed for the settle time and is
+ *    neither taken nor skipped (finder/skip-patterns.ts).
+ * 3. take: take/take-pool.ts queues each path once and runs a few takes at once, small files together
+ *    (take/batches.ts); a take calls `takeFiles` here.
+ * 4. copy and verify: transfer/copy-worker.ts → transfer/copy-thread.ts (a worker thread) →
+ *    transfer/verified-copy.ts (temp name, MD5 + SHA-256, read back, rename; the steps in
+ *    transfer/copy-steps.ts, small files staged and made durable together by transfer/small-copy.ts).
+ *    A file a DAQ agent sent waits in staging/ and is verified and renamed into place by
+ *    transfer/place-staged.ts (`takeStaged`); one it copied into mounted storage itself is only cataloged
+ *    (`catalogStored`).
+ * 5. catalog record: take/catalog-record.ts reads what the file carries and writes its record and event,
+ *    in one transaction shared through catalog/group-commit.ts.
+ * 6. request processing: in that same transaction, jobs/processing-requests-store.ts records the DAQ's
+ *    workflow for the file; jobs/processing-requests.ts turns it into a job.
  */
 import { dirname, join } from 'node:path';
-import type { Kysely } from 'kysely';
+import type { GroupCommit } from '../catalog/group-commit.ts';
 import type { ServiceContext } from '../context.ts';
-import { recordProcessingRequest } from '../daq/store.ts';
-import { decodeJson } from '../db/profile.ts';
-import type { Database, FileOriginType, FileRow } from '../db/tables.ts';
-import type { NewEvent } from '../events/event-types.ts';
-import type { ExperimentRecord } from '../experiments/store.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import { transferTag } from '../transfer/copy-steps.ts';
 import type { WorkerCopied } from '../transfer/copy-worker.ts';
 import { type FileDigest, placeStaged } from '../transfer/place-staged.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
 import type { CopyResult } from '../transfer/verified-copy.ts';
-import type { CatalogWrite, GroupCommit } from './group-commit.ts';
-import { emptyMetadata, flattenForCatalog } from './hdf5-metadata.ts';
-import { insertNewFiles, type StoredFile, upsertFile } from './store.ts';
+import { type CatalogRequest, commitPrepared, prepareRecord, writeRecords } from './catalog-record.ts';
 
-export interface IngestRequest {
-  experiment: ExperimentRecord;
-  source: string;
+export interface TakeRequest extends CatalogRequest {
   /**
    * The real path of the source directory the transfer was allowed to read: the copy refuses a source that
    * is, or leads through, a symbolic link out of it (transfer/copy-steps.ts, openSource).
    */
   sourceRoot?: string;
-  /** POSIX path under the experiment's data directory. */
-  path: string;
-  /** The file's current record, if it has one: its user metadata is kept. */
-  existing: FileRow | undefined;
   /** Replace a different file of the same path, keeping the old one under system/old-versions. */
   overwrite: boolean;
-  origin: { type: FileOriginType; id: number };
-  /**
-   * The workflow of a DAQ started with `--workflow`: its processing request is written in the catalog
-   * record's transaction, so a crash can never leave a file cataloged without its job.
-   */
-  workflow?: { name: string; args: string };
-}
-
-/**
- * Files below this size are taken in batches of up to `filesPerBatch` (one pass of fsyncs, one transaction);
- * the copy holds only a few of a batch in memory at once (transfer/small-copy.ts).
- */
-export const batchFileBytes = 1024 * 1024;
-export const filesPerBatch = 64;
-
-/**
- * `items` in takes, in order: runs of up to `filesPerBatch` small files together, each larger file alone.
- *
- * @example
- * for (const batch of inBatches(files, (file) => file.size)) await ingestFiles(context, batch.map(request));
- */
-export function* inBatches<T>(items: Iterable<T>, sizeOf: (item: T) => number): Generator<T[]> {
-  let batch: T[] = [];
-  for (const item of items) {
-    if (sizeOf(item) >= batchFileBytes) {
-      if (batch.length > 0) yield batch;
-      batch = [];
-      yield [item];
-      continue;
-    }
-    batch.push(item);
-    if (batch.length === filesPerBatch) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
 }
 
 // Wide modes on purpose: under the experiment's default ACL the group bits become the ACL mask, so a
@@ -86,9 +54,9 @@ const fileMode = 0o660;
  * cataloged in one transaction, shared through `groupCommit` with the other batches of the same DAQ or upload
  * that commit at the same time. One result per request, in order; a file's failure is its own.
  */
-export async function ingestFiles(
+export async function takeFiles(
   context: ServiceContext,
-  requests: readonly IngestRequest[],
+  requests: readonly TakeRequest[],
   options: { groupCommit?: GroupCommit } = {},
 ): Promise<PromiseSettledResult<CopyResult>[]> {
   const started = Date.now();
@@ -103,7 +71,7 @@ export async function ingestFiles(
   }
   const copies = await context.copyWorker.copyBatch(
     copying.map((entry) => {
-      const request = requests[entry.index] as IngestRequest;
+      const request = requests[entry.index] as TakeRequest;
       const { systemDirectory } = pathsOf(context, request.experiment);
       return {
         source: request.source,
@@ -126,7 +94,7 @@ export async function ingestFiles(
         results[entry.index] = copy;
         return undefined;
       }
-      const request = requests[entry.index] as IngestRequest;
+      const request = requests[entry.index] as TakeRequest;
       try {
         const record = await prepareRecord(context, request, entry.destination, {
           ...copy.value,
@@ -145,56 +113,12 @@ export async function ingestFiles(
   return commitPrepared(context, options.groupCommit, prepared, results);
 }
 
-async function destinationOf(context: ServiceContext, request: IngestRequest): Promise<string> {
+async function destinationOf(context: ServiceContext, request: TakeRequest): Promise<string> {
   return resolveInside(pathsOf(context, request.experiment).dataDirectory, request.path);
 }
 
-/**
- * Commits the records prepared (undefined where the file already failed, its result in `results`) and puts
- * each file's outcome at its index: `value` if its record was written, the write's error if not.
- */
-async function commitPrepared<V>(
-  context: ServiceContext,
-  groupCommit: GroupCommit | undefined,
-  prepared: readonly ({ index: number; value: V; record: PreparedRecord } | undefined)[],
-  results: PromiseSettledResult<V>[],
-): Promise<PromiseSettledResult<V>[]> {
-  const ready = prepared.filter((item) => item !== undefined);
-  const committed = await commitRecords(
-    context,
-    groupCommit,
-    ready.map((item) => item.record),
-  );
-  ready.forEach(({ index, value }, position) => {
-    const commit = committed[position] as PromiseSettledResult<void>;
-    results[index] = commit.status === 'fulfilled' ? { status: 'fulfilled', value } : commit;
-  });
-  return results;
-}
-
-/**
- * Writes the records together, through the group commit when there is one (else in a transaction of their
- * own); if that fails, each is written alone, so one bad record does not fail the others.
- */
-async function commitRecords(
-  context: ServiceContext,
-  groupCommit: GroupCommit | undefined,
-  prepared: readonly PreparedRecord[],
-): Promise<PromiseSettledResult<void>[]> {
-  if (prepared.length === 0) return [];
-  const run = (write: CatalogWrite) =>
-    groupCommit ? groupCommit.run(write) : context.db.transaction().execute(write);
-  try {
-    await run((trx) => writeRecords(trx, context, prepared));
-    return prepared.map(() => ({ status: 'fulfilled', value: undefined }));
-  } catch (error) {
-    if (prepared.length === 1) return [{ status: 'rejected', reason: error }];
-    return Promise.allSettled(prepared.map((item) => run((trx) => writeRecords(trx, context, [item]))));
-  }
-}
-
 /** A file whose verified bytes are already on the storage file system (`staged`, in its system directory). */
-export type StagedRequest = IngestRequest & {
+export type StagedRequest = TakeRequest & {
   staged: string;
   digest: FileDigest;
   mtime: string;
@@ -205,7 +129,7 @@ export type StagedRequest = IngestRequest & {
  * Takes a file whose verified bytes are already staged: renamed into place under the same rules as a copy,
  * then cataloged.
  */
-export async function ingestStaged(
+export async function takeStaged(
   context: ServiceContext,
   request: StagedRequest,
 ): Promise<'copied' | 'identical' | 'overwritten'> {
@@ -224,9 +148,9 @@ export async function ingestStaged(
  * failure is its own.
  *
  * @example
- * const results = await ingestStagedFiles(context, requests, { groupCommit });
+ * const results = await takeStagedFiles(context, requests, { groupCommit });
  */
-export async function ingestStagedFiles(
+export async function takeStagedFiles(
   context: ServiceContext,
   requests: readonly StagedRequest[],
   options: { groupCommit?: GroupCommit } = {},
@@ -268,7 +192,7 @@ async function placeStagedRequest(context: ServiceContext, request: StagedReques
 /** The catalog record of a file now in storage at `destination`, with what the file carries inside. */
 export async function catalogStored(
   context: ServiceContext,
-  request: Omit<IngestRequest, 'overwrite'>,
+  request: CatalogRequest,
   destination: string,
   file: FileDigest & { mtime: string; transferMs: number | null },
 ): Promise<void> {
@@ -283,7 +207,7 @@ export async function catalogStored(
 export async function catalogStoredFiles(
   context: ServiceContext,
   items: readonly {
-    request: Omit<IngestRequest, 'overwrite'>;
+    request: CatalogRequest;
     destination: string;
     file: FileDigest & { mtime: string; transferMs: number | null };
   }[],
@@ -302,85 +226,4 @@ export async function catalogStoredFiles(
     }),
   );
   return commitPrepared(context, options.groupCommit, prepared, results);
-}
-
-/** A file's catalog record, ready to write: what it carries read, its event built. */
-interface PreparedRecord {
-  request: Omit<IngestRequest, 'overwrite'>;
-  record: StoredFile;
-  existingMetadata: Record<string, unknown>;
-  event: NewEvent;
-}
-
-/**
- * Reads what a stored file carries (outside any transaction; `hdf5: false`, from a copy that saw the whole
- * file, skips the read) and builds its record and event.
- */
-async function prepareRecord(
-  context: ServiceContext,
-  request: Omit<IngestRequest, 'overwrite'>,
-  destination: string,
-  file: FileDigest & { mtime: string; transferMs: number | null; hdf5?: boolean | undefined },
-): Promise<PreparedRecord> {
-  const content =
-    file.hdf5 === false ? emptyMetadata('unknown') : await context.metadataReader.read(destination);
-  if (content.error)
-    context.logger.warn({ path: request.path, error: content.error }, 'file metadata partly unreadable');
-  const record: StoredFile = {
-    experimentId: request.experiment.id,
-    path: request.path,
-    size: file.size,
-    mtime: file.mtime,
-    md5: file.md5,
-    sha256: file.sha256,
-    source: request.source,
-    originType: request.origin.type,
-    originId: request.origin.id,
-    transferMs: file.transferMs,
-    contentMetadata: flattenForCatalog(content),
-    now: context.now(),
-  };
-  const existingMetadata = request.existing
-    ? decodeJson<Record<string, unknown>>(context.profile, request.existing.metadata)
-    : {};
-  const event: NewEvent = {
-    type: 'file.cataloged',
-    experimentId: request.experiment.id,
-    subjectId: request.path,
-    payload: { path: request.path, size: file.size, md5: file.md5, origin: request.origin },
-  };
-  return { request, record, existingMetadata, event };
-}
-
-/**
- * Writes records, what is derived from them (metadata index, counts), their processing requests and live
- * events, in the caller's transaction so they commit together. Files new to the catalog go in with one
- * statement for all; the others are updated one by one. The events come last (on PostgreSQL their ordering
- * lock is held until commit).
- */
-async function writeRecords(
-  trx: Kysely<Database>,
-  context: ServiceContext,
-  prepared: readonly PreparedRecord[],
-): Promise<void> {
-  const fresh = prepared.filter((item) => item.request.existing === undefined).map((item) => item.record);
-  const inserted = await insertNewFiles(trx, context.profile, fresh);
-  for (const { record, existingMetadata } of prepared) {
-    if (!inserted.has(record)) await upsertFile(trx, context.profile, record, existingMetadata);
-  }
-  for (const { request, record } of prepared) {
-    if (request.workflow)
-      await recordProcessingRequest(trx, {
-        experimentId: request.experiment.id,
-        path: request.path,
-        workflow: request.workflow.name,
-        args: request.workflow.args,
-        daqId: request.origin.id,
-        now: record.now,
-      });
-  }
-  await context.events.publishAll(
-    trx,
-    prepared.map((item) => item.event),
-  );
 }

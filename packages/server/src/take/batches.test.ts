@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { batchFileBytes, filesPerBatch, inBatches } from '../src/catalog/ingest.ts';
+import { batchFileBytes, filesPerBatch, inBatches } from './batches.ts';
 
 describe('ingest batches', () => {
   it('groups small files up to the batch size and sends each large file alone, in order', () => {

@@ -7,7 +7,7 @@
  * cores, 4 large takes would only share the cores and spread the page cache thin.
  */
 import { availableParallelism } from 'node:os';
-import type { ScannedFile, SettledFile } from './settle-tracker.ts';
+import type { ScannedFile, SettledFile } from '../finder/settle-tracker.ts';
 
 /**
  * Takes (single files or batches) a DAQ, server or agent, runs at once: a take waits mostly on fsyncs and

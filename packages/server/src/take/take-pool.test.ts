@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ScannedFile, SettledFile } from '../src/daq/settle-tracker.ts';
-import { type TakeOutcome, TakePool, type TakePoolOptions } from '../src/daq/take-pool.ts';
+import type { ScannedFile, SettledFile } from '../finder/settle-tracker.ts';
+import { type TakeOutcome, TakePool, type TakePoolOptions } from './take-pool.ts';
 
 const MB = 1024 * 1024;
 const settled = (path: string, size: number): SettledFile<ScannedFile> => ({

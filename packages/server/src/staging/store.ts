@@ -87,3 +87,17 @@ export async function stagingOfEndedDaqs(
     .where('d.status', 'not in', ['pending', 'running'])
     .execute();
 }
+
+/**
+ * Whether this DAQ (of an experiment that exists) is pending or running: its agent may still resume from
+ * the bytes staged, so its staging files are kept.
+ */
+export async function daqStillRuns(db: Kysely<Database>, daqId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('daqs as d')
+    .innerJoin('experiments as e', 'e.id', 'd.experiment_id')
+    .select('d.status')
+    .where('d.id', '=', daqId)
+    .executeTakeFirst();
+  return row !== undefined && (row.status === 'pending' || row.status === 'running');
+}

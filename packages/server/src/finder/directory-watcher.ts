@@ -10,7 +10,7 @@
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { join } from 'node:path';
-import { isHiddenName } from '../uploads/source-files.ts';
+import { isHiddenName } from './source-files.ts';
 
 export interface DirectoryWatcherOptions {
   /** A path (POSIX, relative to the root) that was created, changed, renamed or removed. */

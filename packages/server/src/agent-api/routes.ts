@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { DaqParams } from '../daq/schemas.ts';
 import { actorOf } from '../http/actor.ts';
 import type { HttpServer } from '../http/server.ts';
 import { validatorCompiler } from '../http/validation.ts';
@@ -21,9 +22,8 @@ import {
   RenewBody,
   RenewResponse,
   TakenResponse,
-} from './agent-schemas.ts';
-import type { DaqAgentService } from './agent-service.ts';
-import { DaqParams } from './schemas.ts';
+} from './schemas.ts';
+import type { DaqAgentService } from './service.ts';
 
 /** The endpoints `dm daq-agent` uses (docs/api.md "DAQ agents"); staff of the DAQ's station only. */
 export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService): void {

@@ -1,25 +1,25 @@
 /**
- * The steps of taking a DAQ agent's file, shared by the single-file calls (agent-service.ts) and the batches
- * (agent-batches.ts): where a file goes in the experiment, its staging (bytes held of a version), the checks
+ * The steps of taking a DAQ agent's file, shared by the single-file calls (service.ts) and the batches
+ * (batches.ts): where a file goes in the experiment, its staging (bytes held of a version), the checks
  * of staged or directly copied bytes against the agent's checksums, and the requests that catalog them.
  */
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { StagedRequest } from '../catalog/ingest.ts';
 import type { ServiceContext } from '../context.ts';
+import type * as store from '../daq/store.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { DaqStagingRow, FileRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
+import { stagingPath } from '../staging/files.ts';
+import * as stagingStore from '../staging/store.ts';
+import type { StagingWriter } from '../staging/writer.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
+import type { StagedRequest } from '../take/pipeline.ts';
 import { DestinationConflictError, NoSpaceError, PathOutsideRootError } from '../transfer/errors.ts';
 import { digestFile, type FileDigest, syncFile } from '../transfer/place-staged.ts';
 import { checkRelativePath, resolveInside } from '../transfer/safe-path.ts';
-import type { ChecksumsBody, FileVersionBody, TakenResponse } from './agent-schemas.ts';
-import { stagingPath } from './staging.ts';
-import * as stagingStore from './staging-store.ts';
-import type { StagingWriter } from './staging-writer.ts';
-import type * as store from './store.ts';
+import type { ChecksumsBody, FileVersionBody, TakenResponse } from './schemas.ts';
 
 export interface Leased {
   daq: store.DaqRecord;

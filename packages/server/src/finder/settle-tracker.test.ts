@@ -3,8 +3,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SettleTracker } from '../src/daq/settle-tracker.ts';
-import { compileSkipPatterns } from '../src/daq/skip-patterns.ts';
+import { SettleTracker } from './settle-tracker.ts';
+import { compileSkipPatterns } from './skip-patterns.ts';
 
 const file = (relativePath: string, size: number, mtimeMs = 1_700_000_000_000) => ({
   relativePath,

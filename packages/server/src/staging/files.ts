@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import type { ServiceContext } from '../context.ts';
 import { type ExperimentRecord, findExperimentByName } from '../experiments/store.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
-import { deleteStaging, deleteStagingOfDaq, stagingOfEndedDaqs } from './staging-store.ts';
-import { findDaq } from './store.ts';
+import { daqStillRuns, deleteStaging, deleteStagingOfDaq, stagingOfEndedDaqs } from './store.ts';
 
 export function stagingDirectory(
   context: ServiceContext,
@@ -87,8 +86,7 @@ export async function removeStagingOfStoppedDaqs(
   for (const daqDirectory of await numberedEntries(root, 'directory')) {
     // Beyond the ids a DAQ can have (a 32-bit integer column): not a DAQ's, left alone.
     if (Number(daqDirectory) > 2_147_483_647) continue;
-    const daq = await findDaq(context.db, Number(daqDirectory));
-    if (daq !== undefined && (daq.status === 'pending' || daq.status === 'running')) continue;
+    if (await daqStillRuns(context.db, Number(daqDirectory))) continue;
     const directory = join(root, daqDirectory);
     for (const name of await numberedEntries(directory, 'file')) {
       if (await removeIfThere(join(directory, name))) removed.push(join(directory, name));
