@@ -6,7 +6,7 @@
  */
 import type { PhotonClient } from '@photon-dm/client';
 import type { FastifyBaseLogger } from 'fastify';
-import { type ClaimLoop, startClaimLoop } from '../leases.ts';
+import { type ClaimLoop, startClaimLoop } from '../claims/leases.ts';
 import { runAgentDaq } from './agent-monitor.ts';
 import { placeOfDaqDirectory } from './allowed-directories.ts';
 

@@ -9,12 +9,12 @@
 import { createGroupCommit } from '../catalog/group-commit.ts';
 import { batchFileBytes, filesPerBatch, type IngestRequest, ingestFiles } from '../catalog/ingest.ts';
 import { findFiles } from '../catalog/store.ts';
+import { leaseMs, releaseLease } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { FileRow } from '../db/tables.ts';
 import { findExperimentByName } from '../experiments/store.ts';
-import { leaseMs, releaseLease } from '../leases.ts';
 import { openDaqSource, unreadableFile } from '../sources/source-access.ts';
 import { NoSpaceError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';

@@ -1,5 +1,5 @@
+import { type ClaimLoop, claimLeased, leaseMs, startClaimLoop } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';
-import { type ClaimLoop, claimLeased, leaseMs, startClaimLoop } from '../leases.ts';
 import { monitorDaq } from './monitor.ts';
 import { publishDaqStatus } from './status-events.ts';
 import { findDaq } from './store.ts';

@@ -3,8 +3,8 @@
  * each, and every few seconds renews their leases and learns which were asked to stop. Another process'
  * stop request reaches a stage within `checkMs`; a stop in this process at once.
  */
+import { leaseMs, newLeaseOwner } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';
-import { leaseMs, newLeaseOwner } from '../leases.ts';
 import type { OutputMatcher } from '../workflows/output-variables.ts';
 import { type ClaimedJob, claimNextJob } from './claim.ts';
 import { executeJob, type RevisionCache } from './execute-job.ts';

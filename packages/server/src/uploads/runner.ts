@@ -7,10 +7,10 @@
 import { createGroupCommit } from '../catalog/group-commit.ts';
 import { inBatches, ingestFiles } from '../catalog/ingest.ts';
 import { findFiles } from '../catalog/store.ts';
+import { type ClaimLoop, claimLeased, leaseMs, releaseLease, startClaimLoop } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { findExperimentByName } from '../experiments/store.ts';
-import { type ClaimLoop, claimLeased, leaseMs, releaseLease, startClaimLoop } from '../leases.ts';
 import { openUploadSource } from '../sources/source-access.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { listSourceFiles, type SourceFile } from './source-files.ts';

@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Kysely, sql } from 'kysely';
-import type { ServiceContext } from './context.ts';
-import type { Database } from './db/tables.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Database } from '../db/tables.ts';
 
 export type LeasedTable = 'uploads' | 'daqs';
 
