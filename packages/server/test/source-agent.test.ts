@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { PhotonClient } from '@photon-dm/client';
 import { pino } from 'pino';
-import type { ClaimLoop } from '../src/claims/leases.ts';
+import type { ClaimLoop } from '../src/claims/claim-loop.ts';
 import { startDaqAgent } from '../src/daq-agent/agent.ts';
 import { resolveAllowedDirectories } from '../src/daq-agent/allowed-directories.ts';
 import { type TempDir, tempDir } from './support/temp-dir.ts';

@@ -4,11 +4,13 @@
  * lease expires and another process takes the row over. Lease owners name their process (`host:pid:random`),
  * so a lease held by a process of this host that no longer exists is taken at once: a server restarted after
  * a crash resumes its work immediately.
+ *
+ * claim-loop.ts claims and runs such work; claimLeased below is the claim of uploads and DAQs (jobs have
+ * the scheduler's own, jobs/claim.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Kysely, sql } from 'kysely';
-import type { ServiceContext } from '../context.ts';
 import type { Database } from '../db/tables.ts';
 
 export type LeasedTable = 'uploads' | 'daqs';
@@ -111,69 +113,4 @@ export async function releaseLease(
     .where('id', '=', id)
     .where('lease_owner', '=', owner)
     .execute();
-}
-
-export interface ClaimLoop {
-  wake(): void;
-  stop(): Promise<void>;
-}
-
-/**
- * Claims work and runs it until stopped: one item at a time (`concurrent: false`, uploads) or each in its
- * own task (DAQs, which run until ended). `run` must return soon after `isStopping()` turns true.
- */
-export function startClaimLoop<T>(
-  context: Pick<ServiceContext, 'logger'>,
-  options: {
-    name: string;
-    claim: (owner: string) => Promise<T | undefined>;
-    run: (item: T, owner: string, isStopping: () => boolean) => Promise<void>;
-    concurrent: boolean;
-    idleMs?: number;
-  },
-): ClaimLoop {
-  const owner = newLeaseOwner();
-  const tasks = new Set<Promise<void>>();
-  let stopped = false;
-  let wakeUp: (() => void) | undefined;
-  const isStopping = () => stopped;
-
-  const loop = async () => {
-    while (!stopped) {
-      try {
-        const item = await options.claim(owner);
-        if (item !== undefined) {
-          const task = options
-            .run(item, owner, isStopping)
-            .catch((error: unknown) => context.logger.error({ err: error }, `${options.name} failed`));
-          if (options.concurrent) {
-            tasks.add(task);
-            void task.finally(() => tasks.delete(task));
-          } else {
-            await task;
-          }
-          continue;
-        }
-      } catch (error) {
-        context.logger.error({ err: error }, `${options.name}: claiming work failed`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.idleMs ?? 1_000);
-        wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  };
-  const done = loop();
-  return {
-    wake: () => wakeUp?.(),
-    async stop() {
-      stopped = true;
-      wakeUp?.();
-      await done;
-      await Promise.all(tasks);
-    },
-  };
 }
