@@ -34,6 +34,12 @@ export function isDeadLocalOwner(owner: string | null): boolean {
 }
 
 /**
+ * The statuses claimLeased takes a row from: pending, or running under a lease that ended. The transition
+ * tables of uploads and DAQs allow exactly these to move to running (their tests check it).
+ */
+export const claimableStatuses = ['pending', 'running'] as const;
+
+/**
  * Which rows a claimer may take, as column equalities (`null` meaning IS NULL, a list meaning IN): the
  * server's DAQ runner takes `{ mode: 'server' }`, an agent `{ mode: 'agent', agent_name: 'its name' }`.
  */
@@ -57,7 +63,7 @@ export async function claimLeased(
   let query = db
     .selectFrom(table)
     .select(['id', 'status', 'lease_expires_at', 'lease_owner'])
-    .where('status', 'in', ['pending', 'running'])
+    .where('status', 'in', claimableStatuses)
     .orderBy('id');
   for (const [column, value] of Object.entries(filter)) {
     if (Array.isArray(value) && value.length === 0) return undefined;
