@@ -6,7 +6,7 @@
  */
 import type { PhotonClient } from '@photon-dm/client';
 import type { FastifyBaseLogger } from 'fastify';
-import { type ClaimLoop, startClaimLoop } from '../leases.ts';
+import { type ClaimLoop, startClaimLoop } from '../claims/claim-loop.ts';
 import { runAgentDaq } from './agent-monitor.ts';
 import { placeOfDaqDirectory } from './allowed-directories.ts';
 
@@ -48,10 +48,11 @@ export function startDaqAgent(options: DaqAgentOptions): ClaimLoop {
     watch: options.watch ?? true,
   };
   const running = new Set<number>();
-  return startClaimLoop(options, {
+  return startClaimLoop({
     name: 'DAQ agent',
-    concurrent: true,
-    idleMs: options.claimEveryMs ?? 1_000,
+    logger: options.logger,
+    concurrency: Number.POSITIVE_INFINITY,
+    pollMs: options.claimEveryMs ?? 1_000,
     claim: async (owner) => {
       const { daq } = await options.client.daqAgents.claim({ agent: options.name, owner });
       // Its lease expired while the server was away, and this process claimed it back: it already runs
@@ -67,7 +68,7 @@ export function startDaqAgent(options: DaqAgentOptions): ClaimLoop {
       // The real path: a symbolic link changed later does not move the DAQ elsewhere.
       return { ...daq, dataDirectory: where.root };
     },
-    run: (daq, owner, isStopping) =>
-      runAgentDaq(monitor, daq, owner, isStopping).finally(() => running.delete(daq.id)),
+    run: (daq, { owner, stopping }) =>
+      runAgentDaq(monitor, daq, owner, () => stopping.aborted).finally(() => running.delete(daq.id)),
   });
 }

@@ -8,6 +8,7 @@
  */
 import { createGroupCommit } from '../catalog/group-commit.ts';
 import { findFiles } from '../catalog/store.ts';
+import { leaseMs, releaseLease } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { decodeJson } from '../db/profile.ts';
@@ -17,7 +18,6 @@ import { discoveryFeeding } from '../finder/discovery.ts';
 import { catalogVersion, type SettledFile, SettleTracker } from '../finder/settle-tracker.ts';
 import { compileSkipPatterns } from '../finder/skip-patterns.ts';
 import type { SourceFile } from '../finder/source-files.ts';
-import { leaseMs, releaseLease } from '../leases.ts';
 import { openDaqSource, unreadableFile } from '../sources/source-access.ts';
 import { batchFileBytes, filesPerBatch } from '../take/batches.ts';
 import { type TakeRequest, takeFiles } from '../take/pipeline.ts';

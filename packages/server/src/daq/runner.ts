@@ -1,5 +1,6 @@
+import { type ClaimLoop, startClaimLoop } from '../claims/claim-loop.ts';
+import { claimLeased, leaseMs } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';
-import { type ClaimLoop, claimLeased, leaseMs, startClaimLoop } from '../leases.ts';
 import { monitorDaq } from './monitor.ts';
 import { publishDaqStatus } from './status-events.ts';
 import { findDaq } from './store.ts';
@@ -12,10 +13,11 @@ export function startDaqRunner(
   context: ServiceContext,
   options: { claimEveryMs?: number; tickMs?: number } = {},
 ): ClaimLoop {
-  return startClaimLoop(context, {
+  return startClaimLoop({
     name: 'DAQ monitor',
-    concurrent: true,
-    idleMs: options.claimEveryMs,
+    logger: context.logger,
+    concurrency: Number.POSITIVE_INFINITY, // each DAQ runs until it ends
+    pollMs: options.claimEveryMs,
     claim: async (owner) => {
       const now = context.now();
       const id = await claimLeased(
@@ -33,13 +35,13 @@ export function startDaqRunner(
       );
       return id === undefined ? undefined : findDaq(context.db, id);
     },
-    run: (daq, owner, isStopping) =>
+    run: (daq, { owner, stopping }) =>
       monitorDaq(context, daq, {
         owner,
         rescanIntervalMs: context.settings.daqRescanSeconds * 1000,
         tickMs: options.tickMs ?? 100,
         watch: context.settings.daqWatch,
-        isStopping,
+        isStopping: () => stopping.aborted,
       }),
   });
 }

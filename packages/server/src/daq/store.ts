@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
+import { statusesBefore } from '../claims/transitions.ts';
 import type { DaqRow, DaqStatus, Database } from '../db/tables.ts';
+import { daqTransitions } from './transitions.ts';
 
 export interface DaqRecord extends DaqRow {
   experiment_name: string;
@@ -101,7 +103,7 @@ export async function endDaq(
     .updateTable('daqs')
     .set({ status, end_time: now, lease_owner: null, lease_expires_at: null, updated_at: now })
     .where('id', '=', id)
-    .where('status', 'in', ['pending', 'running'])
+    .where('status', 'in', statusesBefore(daqTransitions, status))
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }

@@ -7,9 +7,9 @@
  * The fair-share claim is one guarded UPDATE: one round trip, plus the orphan scan when it is due.
  */
 import type { Kysely } from 'kysely';
+import { isDeadLocalOwner } from '../claims/leases.ts';
 import { profileOf } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
-import { isDeadLocalOwner } from '../leases.ts';
 
 export interface ClaimedJob {
   id: number;

@@ -4,10 +4,10 @@
  * the interrupted one its next attempt (the lost attempt counts against `retries`).
  */
 import type { Kysely } from 'kysely';
+import { isDeadLocalOwner } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
-import { isDeadLocalOwner } from '../leases.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
 import { stageLimitsForJob } from '../workflows/limits.ts';
 import type { OutputMatcher } from '../workflows/output-variables.ts';

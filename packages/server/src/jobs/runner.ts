@@ -1,10 +1,12 @@
 /**
  * The local worker: claims jobs for the `local` site up to its concurrency (default: one per core), runs
  * each, and every few seconds renews their leases and learns which were asked to stop. Another process'
- * stop request reaches a stage within `checkMs`; a stop in this process at once.
+ * stop request reaches a stage within `checkMs`; a stop in this process at once. The claiming, waking,
+ * polling and stopping are the claim loop's (claims/claim-loop.ts); which job comes next is claim.ts'.
  */
+import { type RunContext, startClaimLoop } from '../claims/claim-loop.ts';
+import { leaseMs } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';
-import { leaseMs, newLeaseOwner } from '../leases.ts';
 import type { OutputMatcher } from '../workflows/output-variables.ts';
 import { type ClaimedJob, claimNextJob } from './claim.ts';
 import { executeJob, type RevisionCache } from './execute-job.ts';
@@ -25,94 +27,61 @@ export interface JobRunner {
 interface Running {
   stop: AbortController;
   leaseLost: AbortController;
-  task: Promise<void>;
 }
 
 export function startJobRunner(
   context: ServiceContext,
   options: { matcher: OutputMatcher; concurrency?: number; checkMs?: number },
 ): JobRunner {
-  const owner = newLeaseOwner();
-  const concurrency = options.concurrency ?? context.settings.jobConcurrency;
   const running = new Map<number, Running>();
   const revisions: RevisionCache = new Map();
-  let stopped = false;
-  let wakeUp: (() => void) | undefined;
-  let woken = false;
   let lastOrphanScan = Number.NEGATIVE_INFINITY;
 
-  const run = (claimed: ClaimedJob) => {
-    const entry: Running = {
-      stop: new AbortController(),
-      leaseLost: new AbortController(),
-      task: Promise.resolve(),
-    };
-    entry.task = executeJob(context, claimed, {
+  const claim = async (owner: string): Promise<ClaimedJob | undefined> => {
+    const now = context.now();
+    const lookForOrphans = performance.now() - lastOrphanScan >= orphanScanMs;
+    if (lookForOrphans) lastOrphanScan = performance.now();
+    const claimed = await claimNextJob(context.db, {
       owner,
-      matcher: options.matcher,
-      revisions,
-      signal: entry.stop.signal,
-      leaseLost: entry.leaseLost.signal,
-    })
-      .catch((error: unknown) =>
-        context.logger.error({ err: error, jobId: claimed.id }, 'running a job failed'),
-      )
-      .finally(() => {
-        running.delete(claimed.id);
-        wake();
-      });
-    running.set(claimed.id, entry);
+      site: localSite,
+      now,
+      leaseUntil: new Date(Date.parse(now) + leaseMs).toISOString(),
+      runningHere: new Set(running.keys()),
+      lookForOrphans,
+    });
+    // Where one orphan was, there may be more (a whole worker's jobs): look again at the next claim.
+    if (claimed?.takenOver) lastOrphanScan = Number.NEGATIVE_INFINITY;
+    return claimed;
   };
 
-  const claimLoop = async () => {
-    while (!stopped) {
-      try {
-        if (running.size < concurrency) {
-          const now = context.now();
-          const lookForOrphans = performance.now() - lastOrphanScan >= orphanScanMs;
-          if (lookForOrphans) lastOrphanScan = performance.now();
-          const claimed = await claimNextJob(context.db, {
-            owner,
-            site: localSite,
-            now,
-            leaseUntil: new Date(Date.parse(now) + leaseMs).toISOString(),
-            runningHere: new Set(running.keys()),
-            lookForOrphans,
-          });
-          // Where one orphan was, there may be more (a whole worker's jobs): look again at the next claim.
-          if (claimed?.takenOver) lastOrphanScan = Number.NEGATIVE_INFINITY;
-          if (claimed) {
-            run(claimed);
-            continue;
-          }
-        }
-      } catch (error) {
-        context.logger.error({ err: error }, 'claiming a job failed');
-      }
-      // A wake that came while claiming (a job inserted just after the claim looked) is not lost.
-      if (woken) {
-        woken = false;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 1_000);
-        wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
+  const run = async (claimed: ClaimedJob, { owner, stopping }: RunContext) => {
+    const entry: Running = { stop: new AbortController(), leaseLost: new AbortController() };
+    // A restart must lose no job: the stages running now are stopped (recorded as aborted, so they do not
+    // count against `retries`) and their leases released (drain), so the next start runs those stages again.
+    const stopForRestart = () => {
+      entry.leaseLost.abort();
+      entry.stop.abort();
+    };
+    if (stopping.aborted) stopForRestart();
+    stopping.addEventListener('abort', stopForRestart, { once: true });
+    running.set(claimed.id, entry);
+    try {
+      await executeJob(context, claimed, {
+        owner,
+        matcher: options.matcher,
+        revisions,
+        signal: entry.stop.signal,
+        leaseLost: entry.leaseLost.signal,
       });
-      wakeUp = undefined;
-      woken = false;
+    } catch (error) {
+      context.logger.error({ err: error, jobId: claimed.id }, 'running a job failed');
+    } finally {
+      running.delete(claimed.id);
     }
   };
-  const wake = () => {
-    woken = true;
-    wakeUp?.();
-  };
 
-  const check = async () => {
-    const ids = [...running.keys()];
-    if (ids.length === 0) return;
+  const renew = async (jobs: ClaimedJob[], owner: string) => {
+    const ids = jobs.map((job) => job.id);
     const now = context.now();
     const held = await renewLeases(context.db, owner, ids, new Date(Date.parse(now) + leaseMs).toISOString());
     const heldIds = new Set(held.map((row) => row.id));
@@ -129,32 +98,31 @@ export function startJobRunner(
     }
     for (const row of held) if (row.stop_requested === 1) running.get(row.id)?.stop.abort();
   };
-  const checker = setInterval(() => {
-    check().catch((error: unknown) => context.logger.error({ err: error }, 'renewing job leases failed'));
-  }, options.checkMs ?? 1_000);
 
-  const done = claimLoop();
+  const loop = startClaimLoop({
+    name: 'job',
+    logger: context.logger,
+    concurrency: options.concurrency ?? context.settings.jobConcurrency,
+    // An idle worker looks for orphans as often as a busy one.
+    pollMs: orphanScanMs,
+    claim,
+    run,
+    renew: { everyMs: options.checkMs ?? 1_000, leases: renew },
+    drain: (jobs, owner) =>
+      releaseJobLeases(
+        context.db,
+        owner,
+        jobs.map((job) => job.id),
+        context.now(),
+      ),
+  });
   return {
-    wake,
+    wake: loop.wake,
     stopLocal(jobId) {
       const entry = running.get(jobId);
       entry?.stop.abort();
       return entry !== undefined;
     },
-    async stop() {
-      stopped = true;
-      clearInterval(checker);
-      wake();
-      await done;
-      // A restart must lose no job: the stages running now are stopped (recorded as aborted, so they do not
-      // count against `retries`) and the leases released, so the next start runs those stages again.
-      const ids = [...running.keys()];
-      for (const entry of running.values()) {
-        entry.leaseLost.abort();
-        entry.stop.abort();
-      }
-      await Promise.all([...running.values()].map((entry) => entry.task));
-      await releaseJobLeases(context.db, owner, ids, context.now());
-    },
+    stop: loop.stop,
   };
 }

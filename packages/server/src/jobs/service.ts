@@ -4,6 +4,7 @@ import { isStationManager } from '../auth/policy.ts';
 import type { Actor } from '../auth/principal.ts';
 import type { CatalogService } from '../catalog/service.ts';
 import { findFile } from '../catalog/store.ts';
+import { mayMove } from '../claims/transitions.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
@@ -21,6 +22,7 @@ import { presentJobs } from './present.ts';
 import type { Job, JobListQuery, JobLogQuery, StartEachFileBody, StartJobBody } from './schemas.ts';
 import { insertJobs, jobNotFound, type NewJob } from './start.ts';
 import * as store from './store.ts';
+import { jobTransitions } from './transitions.ts';
 
 export interface JobServiceDeps {
   catalog: CatalogService;
@@ -225,7 +227,7 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
         });
         if (aborted) return await present(id);
       }
-      if (job.status !== 'pending' && job.status !== 'running')
+      if (!mayMove(jobTransitions, job.status, 'aborted'))
         throw new AppError(
           'invalid_transition',
           `job ${id} is ${job.status}; only pending or running jobs stop`,

@@ -3,8 +3,10 @@
  * owner), so two processes can never both move one job.
  */
 import type { Kysely } from 'kysely';
+import { mayMove, statusesBefore } from '../claims/transitions.ts';
 import type { JobProcessRow, JobRow, JobStageRow, JobStatus, StageStatus } from '../db/job-tables.ts';
 import type { Database } from '../db/tables.ts';
+import { jobTransitions } from './transitions.ts';
 
 export type JobRecord = JobRow & {
   experiment_name: string | null;
@@ -98,6 +100,7 @@ export async function endJob(
   errorMessage: string | null,
   leaseOwner?: string,
 ): Promise<boolean> {
+  if (!mayMove(jobTransitions, from, to)) throw new Error(`a job does not move from ${from} to ${to}`);
   let query = db
     .updateTable('jobs')
     .set({ status: to, end_time: now, updated_at: now, error_message: errorMessage, lease_expires_at: null })
@@ -112,7 +115,7 @@ export async function requestStop(db: Kysely<Database>, id: number, now: string)
     .updateTable('jobs')
     .set({ stop_requested: 1, updated_at: now })
     .where('id', '=', id)
-    .where('status', 'in', ['pending', 'running'])
+    .where('status', 'in', statusesBefore(jobTransitions, 'aborted'))
     .execute();
 }
 

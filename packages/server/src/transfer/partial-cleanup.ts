@@ -1,6 +1,6 @@
+import type { LeasedTable } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
-import type { LeasedTable } from '../leases.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import { partialTagOf, transferTag } from './copy-steps.ts';
 import { removePartialFiles } from './verified-copy.ts';

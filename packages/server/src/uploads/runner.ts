@@ -6,11 +6,12 @@
  */
 import { createGroupCommit } from '../catalog/group-commit.ts';
 import { findFiles } from '../catalog/store.ts';
+import { type ClaimLoop, startClaimLoop } from '../claims/claim-loop.ts';
+import { claimLeased, leaseMs, releaseLease } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { findExperimentByName } from '../experiments/store.ts';
 import { listSourceFiles, type SourceFile } from '../finder/source-files.ts';
-import { type ClaimLoop, claimLeased, leaseMs, releaseLease, startClaimLoop } from '../leases.ts';
 import { openUploadSource } from '../sources/source-access.ts';
 import { inBatches } from '../take/batches.ts';
 import { takeFiles } from '../take/pipeline.ts';
@@ -24,10 +25,11 @@ const keptErrors = 100;
 const databaseFullRetryMs = 1_000;
 
 export function startUploadRunner(context: ServiceContext, options: { idlePollMs?: number } = {}): ClaimLoop {
-  return startClaimLoop(context, {
+  return startClaimLoop({
     name: 'upload',
-    concurrent: false,
-    idleMs: options.idlePollMs,
+    logger: context.logger,
+    concurrency: 1,
+    pollMs: options.idlePollMs,
     claim: async (owner) => {
       const now = context.now();
       const id = await claimLeased(
@@ -41,7 +43,7 @@ export function startUploadRunner(context: ServiceContext, options: { idlePollMs
       );
       return id === undefined ? undefined : store.findUpload(context.db, id);
     },
-    run: (upload, owner, isStopping) => runUpload(context, upload, owner, isStopping),
+    run: (upload, { owner, stopping }) => runUpload(context, upload, owner, () => stopping.aborted),
   });
 }
 

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
+import { statusesBefore } from '../claims/transitions.ts';
 import type { Database, UploadRow, UploadStatus } from '../db/tables.ts';
+import { uploadTransitions } from './transitions.ts';
 
 export interface UploadRecord extends UploadRow {
   experiment_name: string;
@@ -119,7 +121,7 @@ export async function finishUpload(
     .updateTable('uploads')
     .set({ status, end_time: now, lease_owner: null, lease_expires_at: null, updated_at: now })
     .where('id', '=', id)
-    .where('status', '=', 'running')
+    .where('status', 'in', statusesBefore(uploadTransitions, status))
     .where('lease_owner', '=', owner)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
@@ -130,7 +132,7 @@ export async function abortUpload(db: Kysely<Database>, id: number, now: string)
     .updateTable('uploads')
     .set({ status: 'aborted', end_time: now, lease_owner: null, lease_expires_at: null, updated_at: now })
     .where('id', '=', id)
-    .where('status', 'in', ['pending', 'running'])
+    .where('status', 'in', statusesBefore(uploadTransitions, 'aborted'))
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }

@@ -4,12 +4,14 @@
  * lease expires and another process takes the row over. Lease owners name their process (`host:pid:random`),
  * so a lease held by a process of this host that no longer exists is taken at once: a server restarted after
  * a crash resumes its work immediately.
+ *
+ * claim-loop.ts claims and runs such work; claimLeased below is the claim of uploads and DAQs (jobs have
+ * the scheduler's own, jobs/claim.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Kysely, sql } from 'kysely';
-import type { ServiceContext } from './context.ts';
-import type { Database } from './db/tables.ts';
+import type { Database } from '../db/tables.ts';
 
 export type LeasedTable = 'uploads' | 'daqs';
 
@@ -30,6 +32,12 @@ export function isDeadLocalOwner(owner: string | null): boolean {
     return (error as { code?: string }).code === 'ESRCH';
   }
 }
+
+/**
+ * The statuses claimLeased takes a row from: pending, or running under a lease that ended. The transition
+ * tables of uploads and DAQs allow exactly these to move to running (their tests check it).
+ */
+export const claimableStatuses = ['pending', 'running'] as const;
 
 /**
  * Which rows a claimer may take, as column equalities (`null` meaning IS NULL, a list meaning IN): the
@@ -55,7 +63,7 @@ export async function claimLeased(
   let query = db
     .selectFrom(table)
     .select(['id', 'status', 'lease_expires_at', 'lease_owner'])
-    .where('status', 'in', ['pending', 'running'])
+    .where('status', 'in', claimableStatuses)
     .orderBy('id');
   for (const [column, value] of Object.entries(filter)) {
     if (Array.isArray(value) && value.length === 0) return undefined;
@@ -111,69 +119,4 @@ export async function releaseLease(
     .where('id', '=', id)
     .where('lease_owner', '=', owner)
     .execute();
-}
-
-export interface ClaimLoop {
-  wake(): void;
-  stop(): Promise<void>;
-}
-
-/**
- * Claims work and runs it until stopped: one item at a time (`concurrent: false`, uploads) or each in its
- * own task (DAQs, which run until ended). `run` must return soon after `isStopping()` turns true.
- */
-export function startClaimLoop<T>(
-  context: Pick<ServiceContext, 'logger'>,
-  options: {
-    name: string;
-    claim: (owner: string) => Promise<T | undefined>;
-    run: (item: T, owner: string, isStopping: () => boolean) => Promise<void>;
-    concurrent: boolean;
-    idleMs?: number;
-  },
-): ClaimLoop {
-  const owner = newLeaseOwner();
-  const tasks = new Set<Promise<void>>();
-  let stopped = false;
-  let wakeUp: (() => void) | undefined;
-  const isStopping = () => stopped;
-
-  const loop = async () => {
-    while (!stopped) {
-      try {
-        const item = await options.claim(owner);
-        if (item !== undefined) {
-          const task = options
-            .run(item, owner, isStopping)
-            .catch((error: unknown) => context.logger.error({ err: error }, `${options.name} failed`));
-          if (options.concurrent) {
-            tasks.add(task);
-            void task.finally(() => tasks.delete(task));
-          } else {
-            await task;
-          }
-          continue;
-        }
-      } catch (error) {
-        context.logger.error({ err: error }, `${options.name}: claiming work failed`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.idleMs ?? 1_000);
-        wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  };
-  const done = loop();
-  return {
-    wake: () => wakeUp?.(),
-    async stop() {
-      stopped = true;
-      wakeUp?.();
-      await done;
-      await Promise.all(tasks);
-    },
-  };
 }
