@@ -26,7 +26,7 @@ export interface DownloadGrant {
 /**
  * @example
  * const link = signDownload(secret, { experimentName: 'xpcs-1', paths: ['a.h5'], userId: 3, expiresAt: 1795000000 });
- * verifyDownload(secret, link, Date.now() / 1000); // the same grant back
+ * verifyDownload(secret, link, Date.parse(context.now()) / 1000); // the same grant back
  */
 export function signDownload(secret: Buffer, grant: DownloadGrant): string {
   const payload = Buffer.from(

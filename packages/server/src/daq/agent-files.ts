@@ -165,7 +165,7 @@ export function createAgentFiles(context: ServiceContext, writer: StagingWriter)
     staged: staged.file,
     digest: staged.digest,
     mtime: staged.version.mtime,
-    transferMs: Date.now() - Date.parse(staged.row.created_at),
+    transferMs: Date.parse(context.now()) - Date.parse(staged.row.created_at),
   });
 
   /** Why a verified file could not be taken, as the API says it; a conflicting file's bytes are dropped. */

@@ -26,8 +26,7 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
     return rows.map((row) => {
       const { files, bytes } = taken.get(row.id) ?? { files: 0, bytes: 0 };
       const start = row.start_time ? Date.parse(row.start_time) : undefined;
-      const seconds =
-        start === undefined ? 0 : ((row.end_time ? Date.parse(row.end_time) : Date.now()) - start) / 1000;
+      const seconds = start === undefined ? 0 : (Date.parse(row.end_time ?? context.now()) - start) / 1000;
       return {
         id: row.id,
         experimentName: row.experiment_name,

@@ -50,7 +50,13 @@ export interface EventHub {
 }
 
 export function createEventHub(
-  context: { db: Kysely<Database>; profile: DialectProfile; logger: FastifyBaseLogger; databaseUrl: string },
+  context: {
+    db: Kysely<Database>;
+    profile: DialectProfile;
+    logger: FastifyBaseLogger;
+    databaseUrl: string;
+    now: () => string;
+  },
   options: EventHubOptions = {},
 ): EventHub {
   const pollMs = options.pollMs ?? 250;
@@ -63,6 +69,9 @@ export function createEventHub(
   let wakeUp: (() => void) | undefined;
   let woken = false;
   let allGone: (() => void) | undefined;
+
+  /** Events carry the injected time, like the changes they report. */
+  const stamped = (event: NewEvent): NewEvent => ({ ...event, createdAt: event.createdAt ?? context.now() });
 
   const wake = () => {
     woken = true;
@@ -124,14 +133,14 @@ export function createEventHub(
       return closed;
     },
     async publish(db, event) {
-      const id = await publishEvent(db, event);
+      const id = await publishEvent(db, stamped(event));
       // Inside a transaction this runs before commit: on SQLite the hub's read waits for the one connection
       // the transaction holds; on PostgreSQL the NOTIFY at commit wakes the hub again.
       wake();
       return id;
     },
     async publishAll(db, events) {
-      await publishEvents(db, events);
+      await publishEvents(db, events.map(stamped));
       wake();
     },
     wake,

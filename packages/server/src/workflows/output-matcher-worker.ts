@@ -71,6 +71,7 @@ function serveMatches(progress: ProgressView): void {
   port.on('message', ({ regexes, stdout }: MatchRequest) => {
     try {
       const variables = matchOutputVariables(stdout, regexes.map(compile), (index) => {
+        // Wall clock: the parent's watchdog compares it with its own Date.now (output-variables.ts).
         Atomics.store(progress, 0, BigInt(Date.now()));
         Atomics.store(progress, 1, BigInt(index));
       });
