@@ -29,7 +29,7 @@ export function parseConditions(texts: string[], field = 'where'): Condition[] {
   const problems: FieldProblem[] = [];
   const conditions = texts.flatMap((text, index): Condition[] => {
     const exists = existsPattern.exec(text);
-    if (exists) return [{ key: exists[1]!, operator: 'exists', value: undefined }];
+    if (exists?.[1] !== undefined) return [{ key: exists[1], operator: 'exists', value: undefined }];
     const match = conditionPattern.exec(text);
     // `a >>> 3` or `a =< 3` is a typo, not a comparison with the text ">> 3".
     if (!match || /^[=<>!~]/.test(match[3] ?? '')) {
@@ -41,10 +41,7 @@ export function parseConditions(texts: string[], field = 'where'): Condition[] {
     }
     const [, key, operator, raw] = match as unknown as [string, string, MetadataOperator, string];
     const value = parseValue(raw, operator);
-    if (
-      integerColumns.has(key) &&
-      !(typeof value === 'number' && Number.isSafeInteger(value))
-    ) {
+    if (integerColumns.has(key) && !(typeof value === 'number' && Number.isSafeInteger(value))) {
       problems.push({
         field: `${field}/${index}`,
         message: `${key} is a whole number of bytes: compare it with a whole number`,

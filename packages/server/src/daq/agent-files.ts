@@ -10,6 +10,7 @@ import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { DaqStagingRow, FileRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
+import { defined } from '../errors/defined.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import { DestinationConflictError, NoSpaceError, PathOutsideRootError } from '../transfer/errors.ts';
@@ -114,7 +115,10 @@ export function createAgentFiles(context: ServiceContext, writer: StagingWriter)
 
   /** `stageMany` for one version: the bytes held of it. */
   async function stage(leasedDaq: Leased, version: stagingStore.FileVersion): Promise<number> {
-    return (await stageMany(leasedDaq, [version])).get(version.path)!;
+    return defined(
+      (await stageMany(leasedDaq, [version])).get(version.path),
+      `the bytes held of ${version.path}`,
+    );
   }
 
   /**

@@ -11,6 +11,7 @@ import type { Kysely } from 'kysely';
 import { type EventListener, listenForEvents } from '../db/event-log.ts';
 import type { DialectProfile } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
+import { defined } from '../errors/defined.ts';
 import type { NewEvent } from './event-types.ts';
 import { publishEvent, publishEvents } from './publish.ts';
 import { type EventRecord, lastEventId, readEventsAfter } from './store.ts';
@@ -89,7 +90,7 @@ export function createEventHub(
       const batch = await readEventsAfter(context.db, from, batchSize);
       // Every stream left and the position was forgotten meanwhile: the next subscriber starts afresh.
       if (lastId !== from || batch.length === 0) return;
-      lastId = batch.at(-1)!.id;
+      lastId = defined(batch.at(-1), 'the last event of a batch').id;
       for (const subscriber of subscribers) subscriber.onEvents(batch);
       if (batch.length < batchSize) return;
     }

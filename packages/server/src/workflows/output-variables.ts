@@ -98,7 +98,11 @@ class WorkerOutputMatcher implements OutputMatcher {
         const index = Number(Atomics.load(this.progress, 1));
         const elapsed = Date.now() - Number(Atomics.load(this.progress, 0));
         if (elapsed < this.timeoutMs) watchdog = setTimeout(check, this.timeoutMs - elapsed);
-        else finish(() => reject(new RegexTimeoutError(regexes[Math.max(index, 0)]!, this.timeoutMs)), true);
+        else
+          finish(
+            () => reject(new RegexTimeoutError(regexes[Math.max(index, 0)] ?? '', this.timeoutMs)),
+            true,
+          );
       };
       Atomics.store(this.progress, 0, BigInt(Date.now()));
       Atomics.store(this.progress, 1, -1n);
