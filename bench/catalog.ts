@@ -94,19 +94,26 @@ const mtimeSpanMs = 30 * 24 * 3600 * 1000;
 const scanOf = (n: number) => Math.floor(n / 1000);
 const scanDirectory = (scan: number) => `scan_${String(scan).padStart(4, '0')}`;
 
+/** One of `values`, chosen by `random`. */
+function pick<T>(values: readonly T[], random: () => number): T {
+  const value = values[Math.floor(random() * values.length)];
+  if (value === undefined) throw new Error('nothing to pick from');
+  return value;
+}
+
 function fileRow(experimentId: number, n: number, random: () => number, now: string) {
   const scan = scanOf(n);
-  const sample = samples[Math.floor(random() * samples.length)]!;
+  const sample = pick(samples, random);
   const metadata: Record<string, unknown> = {
     sample,
     temperature: Math.round((250 + random() * 100) * 100) / 100,
     energy: Math.round((5 + random() * 20) * 1000) / 1000,
     'entry/title': `${sample} scan ${scan} frame ${n % 1000}`,
     scan_number: scan,
-    detector: detectors[Math.floor(random() * detectors.length)]!,
+    detector: pick(detectors, random),
     exposure: Math.round((0.001 + random() * 0.999) * 10000) / 10000,
   };
-  if (random() < 0.1) metadata.operator = operators[Math.floor(random() * operators.length)]!;
+  if (random() < 0.1) metadata.operator = pick(operators, random);
   const hashes = randomBytes(48).toString('hex');
   return {
     experiment_id: experimentId,
@@ -296,7 +303,7 @@ interface Timing {
 
 /** Nearest-rank percentile of sorted values. */
 function percentile(sorted: number[], p: number): number {
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
+  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
 }
 
 async function timeQuery(url: string, token: string): Promise<Timing> {
@@ -334,7 +341,7 @@ async function timeQuery(url: string, token: string): Promise<Timing> {
   return {
     p50: percentile(times, 0.5),
     p99: percentile(times, 0.99),
-    max: times.at(-1)!,
+    max: times.at(-1) ?? Number.NaN,
     requests: times.length,
     results,
   };
@@ -399,7 +406,7 @@ async function measure(label: string, postgresUrl: string | undefined): Promise<
       }>`select (pg_total_relation_size('files') + pg_total_relation_size('file_metadata'))::bigint as bytes`.execute(
         db,
       );
-      size = Number(row.rows[0]!.bytes);
+      size = Number(row.rows[0]?.bytes);
     } else {
       await sql`pragma wal_checkpoint(truncate)`.execute(db);
       size = statSync(databaseUrl.slice('sqlite:'.length)).size;

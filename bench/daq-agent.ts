@@ -105,7 +105,7 @@ async function agentRequests(url: string): Promise<Map<string, { count: number; 
   const routes = new Map<string, { count: number; seconds: number }>();
   const line = /^dm_http_request_duration_seconds_(sum|count)\{([^}]*)\} (\S+)$/gm;
   for (const [, kind, labels, value] of text.matchAll(line)) {
-    const route = /route="[^"]*\/files\/([^"]+)"/.exec(labels!)?.[1];
+    const route = /route="[^"]*\/files\/([^"]+)"/.exec(labels ?? '')?.[1];
     if (route === undefined) continue;
     const entry = routes.get(route) ?? { count: 0, seconds: 0 };
     if (kind === 'sum') entry.seconds += Number(value);

@@ -149,7 +149,8 @@ export async function writeLargeFiles(directory: string, count: number, mb: numb
     const fd = openSync(join(directory, `scan-${String(i).padStart(4, '0')}.raw`), 'w');
     try {
       for (let written = 0, n = 0; written < mb * MB; n++) {
-        const chunk = chunks[n % chunks.length]!;
+        const chunk = chunks[n % chunks.length];
+        if (chunk === undefined) throw new Error('no chunks to write');
         chunk.writeUInt32LE(i, 0);
         chunk.writeUInt32LE(n, 4);
         const length = Math.min(chunkBytes, mb * MB - written);
@@ -186,7 +187,7 @@ export const percent = (part: number, whole: number) => `${fmt((100 * part) / wh
 /** The machine and the disk under `directory`, for a bench's first line, and the bytes free there. */
 export async function describeMachine(directory: string): Promise<{ text: string; freeBytes: number }> {
   const { stdout } = await promisify(execFile)('df', ['-B1', '--output=source,fstype,avail', directory]);
-  const [source, fstype, avail] = stdout.trim().split('\n')[1]!.trim().split(/\s+/);
+  const [source, fstype, avail] = (stdout.trim().split('\n')[1] ?? '').trim().split(/\s+/);
   return {
     text:
       `machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +

@@ -96,15 +96,15 @@ async function startProfiledServer(args: string[], env: Record<string, string>):
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  child.stderr!.on('data', (chunk) => {
+  child.stderr.on('data', (chunk) => {
     output += chunk;
   });
   const exited = once(child, 'exit');
   const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
+    child.stdout.on('data', (chunk) => {
       output += chunk;
-      const match = /Photon DM listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
+      const url = /Photon DM listening on (http:\/\/\S+)/.exec(output)?.[1];
+      if (url !== undefined) resolve(url);
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
   });
@@ -256,8 +256,9 @@ async function latency(client: DaqApi, work: string, label: string): Promise<voi
   const files = await client.files('daq-latency');
   const rows = files
     .map((file) => {
-      const total = Date.parse(file.createdAt) - closedAt.get(file.experimentFilePath)!;
-      return { close: closedAt.get(file.experimentFilePath)!, total, take: file.transferMs ?? 0 };
+      const close = closedAt.get(file.experimentFilePath);
+      if (close === undefined) throw new Error(`${file.experimentFilePath} was taken but not written here`);
+      return { close, total: Date.parse(file.createdAt) - close, take: file.transferMs ?? 0 };
     })
     .sort((a, b) => a.close - b.close);
   const totals = ascending(rows.map((row) => row.total));

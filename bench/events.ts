@@ -26,7 +26,7 @@ const writers = Number(values.writers);
 const password = 'bench-admin-password';
 
 function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 /** Events per second appended by `writers` concurrent writers, with publishEvent and with a bare insert. */
@@ -92,7 +92,7 @@ async function latency(label: string, databaseUrl: string, streams: number) {
     delays.sort((a, b) => a - b);
     console.log(
       `events latency ${label}: ${streams} streams, ${count} events: p50 ${percentile(delays, 50).toFixed(1)} ms, ` +
-        `p99 ${percentile(delays, 99).toFixed(1)} ms, max ${delays.at(-1)!.toFixed(1)} ms`,
+        `p99 ${percentile(delays, 99).toFixed(1)} ms, max ${(delays.at(-1) ?? Number.NaN).toFixed(1)} ms`,
     );
   } finally {
     await database.close();

@@ -64,7 +64,8 @@ async function ingest(databaseUrl: string, experimentIds: number[]): Promise<num
         for (let at = first; at < Math.min(records, first + rowsPerTransaction); at += rowsPerInsert) {
           const rows = [];
           for (let n = at; n < Math.min(records, at + rowsPerInsert); n++) {
-            const experimentId = experimentIds[n % experimentIds.length]!;
+            const experimentId = experimentIds[n % experimentIds.length];
+            if (experimentId === undefined) throw new Error('no experiments to count into');
             const created = new Date(
               end - days * dayMs + Math.floor((n / records) * days * dayMs),
             ).toISOString();
@@ -126,7 +127,7 @@ async function time(url: string, token: string): Promise<string> {
     files = result.files;
   }
   times.sort((a, b) => a - b);
-  const pick = (p: number) => times[Math.max(0, Math.ceil(p * times.length) - 1)]!.toFixed(0);
+  const pick = (p: number) => (times[Math.max(0, Math.ceil(p * times.length) - 1)] ?? Number.NaN).toFixed(0);
   return `${pick(0.5)} / ${pick(0.99)} ms (${files.toLocaleString('en-US')} files counted)`;
 }
 
@@ -154,7 +155,7 @@ async function measure(label: string, postgresUrl: string | undefined): Promise<
       ['1 day, all stations', `from=${last}&to=${last}`],
     ];
     for (const [name, query] of periods) {
-      const load = loadavg()[0]!.toFixed(1);
+      const load = (loadavg()[0] ?? 0).toFixed(1);
       console.log(
         `usage ${label} ${name}: ${await time(`${server.url}/api/v1/usage?${query}`, token)}, load ${load}`,
       );

@@ -40,7 +40,10 @@ async function measure(run: () => unknown): Promise<{ p50: number; p99: number }
     times.push(performance.now() - start);
   }
   times.sort((a, b) => a - b);
-  return { p50: times[Math.floor(samples / 2)]!, p99: times[Math.floor(samples * 0.99)]! };
+  return {
+    p50: times[Math.floor(samples / 2)] ?? Number.NaN,
+    p99: times[Math.floor(samples * 0.99)] ?? Number.NaN,
+  };
 }
 
 const format = ({ p50, p99 }: { p50: number; p99: number }) =>
@@ -60,7 +63,7 @@ const condition = await measure(() =>
 const substitution = await measure(() => substituteVariables('/bin/md5sum $filePath > /tmp/$id.out', lookup));
 
 console.log(
-  `workflow overhead (${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}): capture in worker ${format(worker)}, ` +
+  `workflow overhead (${cpus().length} cores, load ${(loadavg()[0] ?? 0).toFixed(2)}): capture in worker ${format(worker)}, ` +
     `same regexes in thread ${format(inThread)}, worker cold start ${cold.toFixed(0)} ms, ` +
     `condition parse+evaluate ${format(condition)}, command substitution ${format(substitution)}`,
 );

@@ -137,12 +137,12 @@ async function launch(options: LaunchOptions): Promise<PostgresCluster> {
   const { binaries, runAs, root, dataDirectory, port } = options;
   const logPath = join(root, `postgres-${port}.log`);
   const logFd = openSync(logPath, 'a');
-  const [command, ...prefix] = [...runAs, binaries.postgres];
+  const [command = binaries.postgres, ...prefix] = [...runAs, binaries.postgres];
   const args = [...prefix, '-D', dataDirectory, '-p', String(port), '-k', root];
   for (const setting of serverSettings) args.push('-c', setting);
   // detached: a terminal's Ctrl-C goes to the test runner, which then stops the server in order; a server
   // in the same process group would receive SIGINT too and shut down under tests still running.
-  const child = spawn(command!, args, { cwd: root, detached: true, stdio: ['ignore', logFd, logFd] });
+  const child = spawn(command, args, { cwd: root, detached: true, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   child.unref();
   let childExited = false;
@@ -172,7 +172,8 @@ async function launch(options: LaunchOptions): Promise<PostgresCluster> {
   let stopping: Promise<void> | undefined;
   const stop = async () => {
     const pgCtl = [...runAs, binaries.pg_ctl, 'stop', '-D', dataDirectory, '-m', 'fast', '-w', '-t', '10'];
-    const result = await run(pgCtl[0]!, pgCtl.slice(1), root);
+    const [program = binaries.pg_ctl, ...pgCtlArgs] = pgCtl;
+    const result = await run(program, pgCtlArgs, root);
     if (result.code !== 0 || isAlive(pid)) killIfAlive(pid);
     await Promise.race([exited, sleep(5_000)]);
     // Whatever outlived the postmaster: its backends, the runuser wrapper (all in the group of `detached`).

@@ -27,10 +27,12 @@ export function run(command: string, args: string[], cwd: string): Promise<RunRe
  * a one-line skip reason shows); the full command and output follow.
  */
 export async function runToCompletion(command: string[], args: string[], cwd: string): Promise<void> {
-  const result = await run(command[0]!, [...command.slice(1), ...args], cwd);
+  const [first, ...prefix] = command;
+  if (first === undefined) throw new Error('runToCompletion: an empty command');
+  const result = await run(first, [...prefix, ...args], cwd);
   if (result.code === 0) return;
   const output = result.output.trim();
-  const program = basename(command.at(-1)!);
+  const program = basename(command.at(-1) ?? first);
   const lastLine = output.split('\n').at(-1) ?? '';
   throw new Error(
     `${program} failed (exit ${result.code}): ${lastLine}\n$ ${[...command, ...args].join(' ')}\n${output}`,
@@ -55,9 +57,9 @@ export function isAlive(pid: number | undefined): boolean {
 }
 
 export function killIfAlive(pid: number | undefined): void {
-  if (!isAlive(pid)) return;
+  if (pid === undefined || !isAlive(pid)) return;
   try {
-    process.kill(pid!, 'SIGKILL');
+    process.kill(pid, 'SIGKILL');
   } catch {
     // exited between the check and the kill
   }

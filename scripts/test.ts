@@ -112,7 +112,7 @@ async function providePostgres(): Promise<PostgresForTests> {
     const message = error instanceof Error ? error.message : String(error);
     // The full story (initdb output, server log tail) for people; its first line for the skip notes.
     if (message.includes('\n')) note(message);
-    return { skipReason: message.split('\n')[0]! };
+    return { skipReason: message.split('\n')[0] ?? message };
   }
 }
 

@@ -42,7 +42,7 @@ export function formatTable<T>(rows: readonly T[], columns: readonly Column<T>[]
     .map((line) =>
       line
         .map((cell, index) =>
-          index === line.length - 1 ? cell : cell + ' '.repeat(widths[index]! - length(cell)),
+          index === line.length - 1 ? cell : cell + ' '.repeat((widths[index] ?? 0) - length(cell)),
         )
         .join('  ')
         .trimEnd(),

@@ -320,7 +320,8 @@ describe('jobs through dm', { timeout: 600_000 }, () => {
     assert.ok(listed.items.every((job) => job.status === 'done' && job.experimentName === experiment));
     const firstTwo = await json<Page<Job>>(['job', 'list', '--limit', '2']);
     assert.equal(firstTwo.items.length, 2);
-    assert.ok(firstTwo.items[0]!.id > firstTwo.items[1]!.id, 'newest first');
+    const [newest, older] = firstTwo.items;
+    assert.ok(newest && older && newest.id > older.id, 'newest first');
     assert.notEqual(firstTwo.nextCursor, null);
     const table = (await ok(['job', 'list', '--status', 'failed'])).stdout;
     assert.match(table, /^ID +WORKFLOW +STATUS +STAGE +EXPERIMENT +SUBMITTED +RUNTIME$/m);

@@ -112,7 +112,7 @@ describe('workflows through dm', { timeout: 300_000 }, () => {
       stageLines.map((line) => line.split(/ {2,}/)[0]),
       ['STAGE', '01-START', '02-MKDIR', '03-ECHO', '04-MD5SUM', '05-ECHO', '06-DONE'],
     );
-    assert.match(stageLines[4]!, /\/bin\/md5sum \$filePath \| cut -f1 -d" "$/);
+    assert.match(stageLines[4] ?? '', /\/bin\/md5sum \$filePath \| cut -f1 -d" "$/);
 
     const mine = await json<Page<Workflow>>(['workflow', 'list', '--owner', 's25idcuser']);
     assert.deepEqual(

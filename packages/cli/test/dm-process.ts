@@ -128,10 +128,10 @@ export function startDmServer(
     );
     child.stdout.setEncoding('utf8').on('data', (text: string) => {
       stdout += text;
-      const match = /^Photon DM listening on (\S+)$/m.exec(stdout);
-      if (match) {
+      const url = /^Photon DM listening on (\S+)$/m.exec(stdout)?.[1];
+      if (url !== undefined) {
         clearTimeout(timer);
-        resolve({ child, url: match[1]!, output });
+        resolve({ child, url, output });
       }
     });
     child.stderr.setEncoding('utf8').on('data', (text: string) => {

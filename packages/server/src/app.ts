@@ -101,6 +101,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     await prepareStorageRoot(settings.storageRoot);
     const permissions = await probePermissionSupport(settings.storageRoot);
     if (permissions.mode === 'group') logger.warn(permissions.reason);
+    // The one wall clock of the server: every other time is read through `context.now()`.
+    const now = options.now ?? (() => new Date().toISOString());
     const context: ServiceContext = {
       db: database.db,
       profile: database.profile,
@@ -109,12 +111,12 @@ export async function createApp(options: AppOptions): Promise<App> {
       permissions,
       background: createBackgroundTasks(logger),
       events: createEventHub(
-        { db: database.db, profile: database.profile, logger, databaseUrl: settings.databaseUrl },
+        { db: database.db, profile: database.profile, logger, databaseUrl: settings.databaseUrl, now },
         options.events,
       ),
       metadataReader: createMetadataReader(),
       copyWorker: createCopyWorker(),
-      now: options.now ?? (() => new Date().toISOString()),
+      now,
     };
     const admin = await ensureAdminAccount(context);
     await reconcileStorage(context);

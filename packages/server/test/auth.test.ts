@@ -140,8 +140,9 @@ describeBackends('first start', (backend) => {
     const { generatedPassword, passwordFile } = t.app.admin;
     assert.ok(generatedPassword && generatedPassword.length >= 20);
     assert.equal(passwordFile, join(t.dataDir, 'admin-password'));
-    assert.equal(readFileSync(passwordFile!, 'utf8').trim(), generatedPassword);
-    assert.equal(statSync(passwordFile!).mode & 0o777, 0o600);
+    assert.ok(passwordFile);
+    assert.equal(readFileSync(passwordFile, 'utf8').trim(), generatedPassword);
+    assert.equal(statSync(passwordFile).mode & 0o777, 0o600);
     const login = await t.call('POST', '/api/v1/auth/login', {
       token: null,
       body: { username: 'admin', password: generatedPassword },

@@ -123,8 +123,8 @@ describeBackends('download links', (backend) => {
     assert.equal(response.headers['content-type'], 'application/x-tar');
     const members = await untar(response.rawPayload);
     assert.deepEqual([...members.keys()], ['xpcs-dl/scan_1/frame_1.bin', 'xpcs-dl/scan_1/notes ü.txt']);
-    assert.equal(sha256(members.get('xpcs-dl/scan_1/frame_1.bin')!), sha256(frame));
-    assert.equal(members.get('xpcs-dl/scan_1/notes ü.txt')!.toString(), 'sample: lysozyme\n');
+    assert.equal(sha256(members.get('xpcs-dl/scan_1/frame_1.bin') ?? Buffer.alloc(0)), sha256(frame));
+    assert.equal(members.get('xpcs-dl/scan_1/notes ü.txt')?.toString(), 'sample: lysozyme\n');
   });
 
   it('refuses an expired link and a tampered one', async () => {
@@ -136,7 +136,7 @@ describeBackends('download links', (backend) => {
     assert.equal(gone.json().error.code, 'download_link_expired');
 
     const good = (await links(['scan_1/frame_1.bin'])).body.files[0].url as string;
-    const token = decodeURIComponent(good.split('link=')[1]!);
+    const token = decodeURIComponent(good.split('link=')[1] ?? '');
     const [payload, signature] = token.split('.') as [string, string];
     const otherPayload = Buffer.from(
       JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), e: 'other-dl' }),

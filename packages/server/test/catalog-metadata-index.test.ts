@@ -159,7 +159,9 @@ describeBackends('catalog metadata index', (backend) => {
       assert.deepEqual(found.paths, expected, JSON.stringify(conditions));
       assert.equal(found.count, expected.length, JSON.stringify(conditions));
     }
-    assert.deepEqual((await search(combinations[4]!)).paths, ['a.h5']);
+    const fifth = combinations[4];
+    assert.ok(fifth);
+    assert.deepEqual((await search(fifth)).paths, ['a.h5']);
   });
 
   it('keeps key counts, totals and searches exact through annotations, overwrites and deletes', async () => {
@@ -178,10 +180,11 @@ describeBackends('catalog metadata index', (backend) => {
 
     // A user annotates a file: a key added, one removed, one changed.
     const second = await store.findFile(handle.db, id, 'scan/2.h5');
+    assert.ok(second);
     await handle.db
       .transaction()
       .execute((trx) =>
-        store.setMetadata(trx, handle.profile, second!.id, { sample: 'lysozyme', good: true }, 'now'),
+        store.setMetadata(trx, handle.profile, second.id, { sample: 'lysozyme', good: true }, 'now'),
       );
     await assertDerivedExact(handle);
     assert.deepEqual(await store.metadataKeys(handle.db, id), [
@@ -259,7 +262,7 @@ describeBackends('catalog metadata index', (backend) => {
       }>`select count(*) as n from files where experiment_id = ${id}`.execute(handle.db);
       assert.equal(
         await store.countFiles(handle.db, handle.profile, { experimentId: id, conditions: [] }),
-        Number(rows.rows[0]!.n),
+        Number(rows.rows[0]?.n),
       );
     } finally {
       if (other !== handle) await other.close();

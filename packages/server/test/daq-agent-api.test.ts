@@ -256,7 +256,7 @@ describeBackends('DAQ agent API', (backend) => {
         let first = true;
         for await (const chunk of original) {
           const copy = Buffer.from(chunk);
-          if (first) copy[0]! ^= 0x01;
+          if (first) copy[0] = (copy[0] ?? 0) ^ 0x01;
           first = false;
           yield copy;
         }

@@ -102,7 +102,8 @@ describeBackends('DAQ agent processes', (backend) => {
     const files = await filesOf(experiment);
     assert.deepEqual(files.map((file) => file.experimentFilePath).sort(), [...written.keys()].sort());
     for (const file of files) {
-      const content = written.get(file.experimentFilePath)!;
+      const content = written.get(file.experimentFilePath);
+      assert.ok(content, `${file.experimentFilePath} was written by the test`);
       assert.equal(file.md5Sum, digest('md5', content), `${file.experimentFilePath} md5`);
       assert.equal(file.sha256Sum, digest('sha256', content), `${file.experimentFilePath} sha256`);
       assert.ok(
@@ -302,7 +303,9 @@ describeBackends('DAQ agent processes', (backend) => {
     for (let i = 0; i < 6000 && held === 0; i++) {
       const names = existsSync(staging) ? readdirSync(staging) : [];
       const size =
-        names.length === 1 ? statSync(join(staging, names[0]!), { throwIfNoEntry: false })?.size : 0;
+        names[0] !== undefined && names.length === 1
+          ? statSync(join(staging, names[0]), { throwIfNoEntry: false })?.size
+          : 0;
       if (size !== undefined && size > 0 && size < content.length) held = size;
       else await sleep(5);
     }
@@ -323,8 +326,9 @@ describeBackends('DAQ agent processes', (backend) => {
     const written = new Map<string, Buffer>();
     for (const name of ['a.h5', 'run/b.h5']) {
       mkdirSync(join(detector, name, '..'), { recursive: true });
-      written.set(name, randomBytes(100_000));
-      writeFileSync(join(detector, name), written.get(name)!);
+      const content = randomBytes(100_000);
+      written.set(name, content);
+      writeFileSync(join(detector, name), content);
     }
     // Its detector, not the whole temp directory, which holds the mounted storage (never an agent's source).
     const agent = await startAgent('bl8-direct', [

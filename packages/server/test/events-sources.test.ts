@@ -61,7 +61,8 @@ describeBackends('live events of uploads and DAQs', (backend) => {
     const files = events.filter((e) => e.type === 'file.cataloged').map((e) => e.data.payload);
     assert.deepEqual(files.map((f) => f.path).sort(), ['a.h5', 'b.h5', 'c.h5']);
     assert.deepEqual(files[0].origin, { type: 'upload', id: created.body.id });
-    const done = events.at(-1)!.data.payload;
+    const done = events.at(-1)?.data.payload;
+    assert.ok(done);
     assert.equal(done.nProcessedFiles, 3);
     assert.equal(done.nProcessingErrors, 0);
     assert.equal(done.nBytes, 3 * 'data of a.h5'.length);
@@ -101,12 +102,12 @@ describeBackends('live events of uploads and DAQs', (backend) => {
         .sort(),
       ['frame_1.h5', 'frame_2.h5'],
     );
-    assert.equal(progress.at(-1)!.data.payload.nBytes, 2 * 'frame one'.length);
+    assert.equal(progress.at(-1)?.data.payload.nBytes, 2 * 'frame one'.length);
 
     assert.equal((await t.call('POST', `/api/v1/daqs/${started.body.id}/stop`)).status, 200);
     const stopped = await until(stream, (e) => e.type === 'daq.status');
     assert.deepEqual(
-      [stopped.at(-1)!.data.payload.status, stopped.at(-1)!.data.payload.nProcessedFiles],
+      [stopped.at(-1)?.data.payload.status, stopped.at(-1)?.data.payload.nProcessedFiles],
       ['done', 2],
     );
     stream.close();

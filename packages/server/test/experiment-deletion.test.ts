@@ -154,7 +154,8 @@ describeBackends('experiment deletion and the work of the experiment', (backend)
   it('makes a deletion wait for work being recorded, then sees that work', async () => {
     await t.experiment('ordered', '8-ID-I');
     const { db } = t.app.context;
-    const record = (await findExperimentByName(db, 'ordered'))!;
+    const record = await findExperimentByName(db, 'ordered');
+    assert.ok(record);
     let deletion: Promise<unknown> | undefined;
     let settled = false;
     await db.transaction().execute(async (trx) => {
@@ -184,7 +185,8 @@ describeBackends('experiment deletion and the work of the experiment', (backend)
         updated_at: now,
       });
     });
-    await assert.rejects(deletion!, (error: { code?: string }) => error.code === 'experiment_busy');
+    assert.ok(deletion);
+    await assert.rejects(deletion, (error: { code?: string }) => error.code === 'experiment_busy');
     assert.equal((await findExperimentByName(db, 'ordered'))?.storage_state, 'ready');
   });
 

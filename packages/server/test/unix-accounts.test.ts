@@ -80,7 +80,9 @@ describe('unix accounts', () => {
       assert.ok(shared);
       const alicesGroups = await unixGroupIdsOf(alice);
       assert.ok(alicesGroups.includes(shared.gid));
-      assert.ok(alicesGroups.includes((await lookupUnixAccount(alice))!.gid));
+      const aliceAccount = await lookupUnixAccount(alice);
+      assert.ok(aliceAccount);
+      assert.ok(alicesGroups.includes(aliceAccount.gid));
       assert.equal((await unixGroupIdsOf(bob)).includes(shared.gid), false);
     });
   });

@@ -121,7 +121,7 @@ const bindings = fc
   .tuple(fc.tuple(...names.map(() => variableValue)), fc.option(fc.constantFrom(...names), { freq: 8 }))
   .map(([values, missing]) =>
     Object.fromEntries(
-      names.map((name, index) => [name, values[index]!]).filter(([name]) => name !== missing),
+      names.map((name, index) => [name, values[index]]).filter(([name]) => name !== missing),
     ),
   );
 

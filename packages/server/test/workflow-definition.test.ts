@@ -50,7 +50,7 @@ describe('workflow definitions', () => {
   it('accepts the APS example-01 workflow unchanged and runs its stages in key order', () => {
     const workflow = parseWorkflowText(fixtureText, 'json');
     assert.deepEqual(workflow, JSON.parse(fixtureText));
-    assert.equal(workflow.stages['04-MD5SUM']!.command, '/bin/md5sum $filePath | cut -f1 -d" "');
+    assert.equal(workflow.stages['04-MD5SUM']?.command, '/bin/md5sum $filePath | cut -f1 -d" "');
     assert.deepEqual(stageKeys(workflow), [
       '01-START',
       '02-MKDIR',
@@ -158,7 +158,7 @@ describe('workflow definitions', () => {
       problems.map((problem) => problem.path),
       ['stagse', 'name', 'owner', 'description', 'userAccount', 'version'],
     );
-    assert.match(problems[0]!.message, /unknown key 'stagse' \(did you mean 'stages'\?\)/);
+    assert.match(problems[0]?.message ?? '', /unknown key 'stagse' \(did you mean 'stages'\?\)/);
     assert.deepEqual(problemsOf({ name: '', owner: 'x', stages: { a: { command: 'c' } } }), [
       { path: 'name', message: 'must not be empty' },
     ]);
@@ -178,7 +178,7 @@ describe('workflow definitions', () => {
       { path: 'stages', message: 'must have at least one stage' },
     ]);
     assert.match(
-      problemsOf({ ...base, stages: [{ command: 'date' }] })[0]!.message,
+      problemsOf({ ...base, stages: [{ command: 'date' }] })[0]?.message ?? '',
       /must be an object of stages/,
     );
     assert.deepEqual(
@@ -231,13 +231,13 @@ describe('workflow definitions', () => {
       problems.map((problem) => problem.path),
       [at(1), at(2), at(3), at(4), at(5)],
     );
-    assert.match(problems[0]!.message, /reserved variable \$filePath/);
-    assert.match(problems[1]!.message, /^invalid regex: /);
-    assert.match(problems[2]!.message, /\(\?x\) is not supported/);
-    assert.match(problems[3]!.message, /must be a string, not the number 5/);
-    assert.match(problems[4]!.message, /cannot be used as a variable/);
+    assert.match(problems[0]?.message ?? '', /reserved variable \$filePath/);
+    assert.match(problems[1]?.message ?? '', /^invalid regex: /);
+    assert.match(problems[2]?.message ?? '', /\(\?x\) is not supported/);
+    assert.match(problems[3]?.message ?? '', /must be a string, not the number 5/);
+    assert.match(problems[4]?.message ?? '', /cannot be used as a variable/);
     assert.match(
-      problemsOf(withStage({ command: 'c', outputVariableRegexList: '(?P<a>.*)' }))[0]!.message,
+      problemsOf(withStage({ command: 'c', outputVariableRegexList: '(?P<a>.*)' }))[0]?.message ?? '',
       /must be a list/,
     );
     for (const name of reservedVariables) {
@@ -268,8 +268,8 @@ describe('workflow definitions', () => {
       { path: 'stages.01-RUN.maxRepeats', message: 'must be a whole number, not 2.5' },
     ]);
     assert.match(
-      problemsOf(withStage({ command: 'p', repeatPeriod: '10', repeatUntil: '1', maxRepeats: 0 }))[1]!
-        .message,
+      problemsOf(withStage({ command: 'p', repeatPeriod: '10', repeatUntil: '1', maxRepeats: 0 }))[1]
+        ?.message ?? '',
       /at least 1/,
     );
   });
@@ -316,7 +316,7 @@ describe('workflow definitions', () => {
         'stages.01-RUN.parallel.maxConcurrent',
       ],
     );
-    assert.match(problems[5]!.message, /did you mean 'maxConcurrent'/);
+    assert.match(problems[5]?.message ?? '', /did you mean 'maxConcurrent'/);
   });
 
   it('lists every problem of a badly broken definition at once, with paths', () => {
@@ -415,7 +415,7 @@ stages:
       },
     ]);
     assert.match(
-      textProblems("{'name': f'{open(\"/etc/passwd\").read()}'}", 'python')[0]!.message,
+      textProblems("{'name': f'{open(\"/etc/passwd\").read()}'}", 'python')[0]?.message ?? '',
       /f-strings are not supported/,
     );
   });
@@ -425,11 +425,11 @@ stages:
       { path: '', message: 'JSON syntax error at line 3, column 11: Unexpected string' },
     ]);
     assert.match(
-      textProblems('name: x\nstages: [a\nowner: y', 'yaml')[0]!.message,
+      textProblems('name: x\nstages: [a\nowner: y', 'yaml')[0]?.message ?? '',
       /^YAML syntax error: .* at line 3, column 1$/,
     );
     assert.match(
-      textProblems('name: x\nname: y', 'yaml')[0]!.message,
+      textProblems('name: x\nname: y', 'yaml')[0]?.message ?? '',
       /Map keys must be unique at line 2, column 1/,
     );
     assert.deepEqual(textProblems("{\n  'name': 'x',\n  'owner': 'y' + 'z',\n}", 'python'), [
@@ -438,7 +438,7 @@ stages:
         message: "Python syntax error at line 3, column 16: unexpected '+' where ',' or '}' should be",
       },
     ]);
-    assert.match(textProblems('', 'json')[0]!.message, /JSON syntax error at line 1, column 1/);
+    assert.match(textProblems('', 'json')[0]?.message ?? '', /JSON syntax error at line 1, column 1/);
     assert.deepEqual(
       textProblems('- just\n- a list', 'yaml').map(({ path }) => path),
       [''],
@@ -452,6 +452,6 @@ stages:
       const next = String.fromCharCode(97 + level);
       lines.push(`${next}: &${next} [${Array(10).fill(`*${previous}`).join(', ')}]`);
     }
-    assert.match(textProblems(lines.join('\n'), 'yaml')[0]!.message, /^YAML error: .*alias/i);
+    assert.match(textProblems(lines.join('\n'), 'yaml')[0]?.message ?? '', /^YAML error: .*alias/i);
   });
 });

@@ -42,13 +42,14 @@ describe('output variables', () => {
     writeFileSync(filePath, randomBytes(4096));
     const variables: Record<string, string> = { id: randomUUID(), filePath };
     for (const key of stageKeys(workflow)) {
-      const stage = workflow.stages[key]!;
+      const stage = workflow.stages[key];
+      assert.ok(stage);
       const command = substituteVariables(stage.command, (name) => variables[name]);
       const { stdout } = await run('/bin/sh', ['-c', command]);
       Object.assign(variables, await matcher.capture(stdout, stage.outputVariableRegexList ?? []));
     }
     const md5Sum = createHash('md5').update(readFileSync(filePath)).digest('hex');
-    assert.match(variables.timeStamp!, /^\d{14}$/, 'the date, without its newline');
+    assert.match(variables.timeStamp ?? '', /^\d{14}$/, 'the date, without its newline');
     assert.equal(variables.md5Sum, md5Sum);
     const output = `/tmp/workflow.${variables.timeStamp}/${variables.id}.out`;
     try {

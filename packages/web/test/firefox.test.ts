@@ -57,6 +57,7 @@ describe('the portal in Firefox', { skip: firefoxSkipReason() }, () => {
         .waitForFunction(
           (pattern: string) => {
             // Runs in the page, where `document` exists (this file is type-checked as Node code).
+            // biome-ignore lint/suspicious/noExplicitAny: the page's document, which Node's types do not have
             const h1 = (globalThis as any).document.querySelector('main h1')?.textContent?.trim() ?? '';
             return new RegExp(pattern).test(h1) ? h1 : false;
           },

@@ -56,7 +56,8 @@ describe('portal jobs, live', { skip: browserSkipReason() }, () => {
     await page.getByLabel('Arguments').fill('greeting=world');
     await page.getByRole('button', { name: 'Start job' }).click();
     await page.waitForURL(/\/jobs\/\d+$/, waitLong);
-    const id = Number(/\/jobs\/(\d+)$/.exec(page.url())![1]);
+    const id = Number(/\/jobs\/(\d+)$/.exec(page.url())?.[1]);
+    assert.ok(id > 0, `a job's page: ${page.url()}`);
     await markPage(page);
 
     const heading = page.getByRole('heading', { level: 1 });
@@ -141,7 +142,8 @@ describe('portal jobs, live', { skip: browserSkipReason() }, () => {
       (url) => /\/jobs\/\d+$/.test(url.pathname) && !url.pathname.endsWith(`/${failed.id}`),
       waitLong,
     );
-    const id = Number(/\/jobs\/(\d+)$/.exec(page.url())![1]);
+    const id = Number(/\/jobs\/(\d+)$/.exec(page.url())?.[1]);
+    assert.ok(id > 0, `a job's page: ${page.url()}`);
     await page.getByRole('heading', { name: `Job #${id} done` }).waitFor(waitLong);
     const back = page.getByRole('link', { name: `job #${failed.id}` });
     assert.match(await back.locator('..').innerText(), /at stage 02-CHECK/);

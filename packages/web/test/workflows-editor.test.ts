@@ -89,9 +89,9 @@ describe('portal workflow editor', { skip: browserSkipReason() }, () => {
       items.map((item) => item.split('\n')[0]?.split(/\s/)[0]),
       ['01-START', '02-SUM', '03-REPEAT'],
     );
-    assert.match(items[0]!, /captures \$startedAt/);
-    assert.match(items[1]!, /runs if '\$filePath' != ''/);
-    assert.match(items[2]!, /repeats every 1 s until '\$x' == 'y', at most 3 times/);
+    assert.match(items[0] ?? '', /captures \$startedAt/);
+    assert.match(items[1] ?? '', /runs if '\$filePath' != ''/);
+    assert.match(items[2] ?? '', /repeats every 1 s until '\$x' == 'y', at most 3 times/);
 
     await typeInEditor(page, definitionWith(2));
     await page.getByText('No problems: the workflow is valid.').waitFor(waitLong);

@@ -59,10 +59,10 @@ interface SourceOptions {
 
 /** The file as written, for the server to parse: its problems then name lines the author can find. */
 function readSource(options: SourceOptions): WorkflowSource {
-  if ((options.file === undefined) === (options.pySpec === undefined)) {
+  const file = options.file ?? options.pySpec;
+  if (file === undefined || (options.file !== undefined && options.pySpec !== undefined)) {
     throw new UsageError('give the workflow as --file F.json|F.yaml or as --py-spec F.py');
   }
-  const file = (options.file ?? options.pySpec)!;
   const format = workflowFormat(file, options.pySpec !== undefined);
   let text: string;
   try {
@@ -86,9 +86,9 @@ function renderWorkflow(workflow: Workflow): string {
     createdBy: workflow.createdBy,
     updated: workflow.updated,
   });
-  const stages = Object.keys(workflow.stages)
-    .sort()
-    .map((key) => ({ key, command: workflow.stages[key]!.command }));
+  const stages = Object.entries(workflow.stages)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, stage]) => ({ key, command: stage.command }));
   const table = formatTable(stages, [
     { header: 'STAGE', value: (s) => s.key },
     { header: 'COMMAND', value: (s) => s.command },

@@ -12,6 +12,7 @@ import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import type { FileRow } from '../db/tables.ts';
 import { AppError, type FieldProblem, invalidField, validationFailed } from '../errors/app-error.ts';
+import { defined } from '../errors/defined.ts';
 import * as stagingStore from '../staging/store.ts';
 import type { CatalogRequest } from '../take/catalog-record.ts';
 import { catalogStoredFiles, type StagedRequest, takeStagedFiles } from '../take/pipeline.ts';
@@ -68,7 +69,8 @@ export function createAgentBatches(context: ServiceContext, steps: AgentFileStep
         }
       }),
     );
-    if (problems.length === 1) throw invalidField(problems[0]!.field, problems[0]!.message);
+    const [problem] = problems;
+    if (problems.length === 1 && problem) throw invalidField(problem.field, problem.message);
     if (problems.length > 0) throw validationFailed(problems);
     return places as { path: string; source: string }[];
   }
@@ -94,14 +96,16 @@ export function createAgentBatches(context: ServiceContext, steps: AgentFileStep
         leased.experiment.id,
         places.map((place) => place.path),
       );
-      const versions = body.files.map((file, index) => steps.versionOf(id, places[index]!.path, file));
+      const versions = body.files.map((file, index) =>
+        steps.versionOf(id, defined(places[index], `place ${index}`).path, file),
+      );
       const toSend = versions.filter((version) => {
         const record = existing.get(version.path);
         return record === undefined || record.size !== version.size || record.mtime !== version.mtime;
       });
       const held = await steps.stageMany(leased, toSend);
       const offers = body.files.map(({ relativePath }, index) => {
-        const bytes = held.get(versions[index]!.path);
+        const bytes = held.get(defined(versions[index], `version ${index}`).path);
         return bytes === undefined
           ? { relativePath, action: 'skip' as const, held: 0 }
           : { relativePath, action: 'send' as const, held: bytes };
@@ -120,14 +124,14 @@ export function createAgentBatches(context: ServiceContext, steps: AgentFileStep
       const verified = await Promise.allSettled(body.files.map((file) => steps.verifyStaged(leased, file)));
       const ready: { index: number; staged: Staged }[] = [];
       verified.forEach((outcome, index) => {
-        const { relativePath } = body.files[index]!;
+        const { relativePath } = defined(body.files[index], `file ${index}`);
         if (outcome.status === 'fulfilled') ready.push({ index, staged: outcome.value });
         else results[index] = failure(relativePath, outcome.reason);
       });
       const existing = await findFiles(
         db,
         leased.experiment.id,
-        ready.map(({ index }) => places[index]!.path),
+        ready.map(({ index }) => defined(places[index], `place ${index}`).path),
       );
       const requests = await Promise.all(
         ready.map(({ staged }) => steps.stagedRequest(leased, staged, existing.get(staged.path))),
@@ -135,8 +139,8 @@ export function createAgentBatches(context: ServiceContext, steps: AgentFileStep
       const taken = await takeStagedFiles(context, requests, { groupCommit });
       const done: number[] = [];
       for (const [position, { index, staged }] of ready.entries()) {
-        const { relativePath } = body.files[index]!;
-        const outcome = taken[position]!;
+        const { relativePath } = defined(body.files[index], `file ${index}`);
+        const outcome = defined(taken[position], `the outcome of file ${index}`);
         if (outcome.status === 'fulfilled') {
           done.push(staged.row.id);
           results[index] = { relativePath, status: 'taken', ...steps.takenOf(staged, outcome.value) };
@@ -162,7 +166,8 @@ export function createAgentBatches(context: ServiceContext, steps: AgentFileStep
       const ready: { index: number; copied: Copied }[] = [];
       verified.forEach((outcome, index) => {
         if (outcome.status === 'fulfilled') ready.push({ index, copied: outcome.value });
-        else results[index] = failure(body.files[index]!.relativePath, outcome.reason);
+        else
+          results[index] = failure(defined(body.files[index], `file ${index}`).relativePath, outcome.reason);
       });
       const existing = await findFiles(
         db,
@@ -179,8 +184,8 @@ export function createAgentBatches(context: ServiceContext, steps: AgentFileStep
         { groupCommit },
       );
       for (const [position, { index, copied }] of ready.entries()) {
-        const file = body.files[index]!;
-        const outcome = cataloged[position]!;
+        const file = defined(body.files[index], `file ${index}`);
+        const outcome = defined(cataloged[position], `the outcome of file ${index}`);
         results[index] =
           outcome.status === 'rejected'
             ? failure(file.relativePath, outcome.reason)

@@ -10,6 +10,7 @@ import type * as store from '../daq/store.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { DaqStagingRow, FileRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
+import { defined } from '../errors/defined.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
 import { stagingPath } from '../staging/files.ts';
 import * as stagingStore from '../staging/store.ts';
@@ -114,7 +115,10 @@ export function createAgentFiles(context: ServiceContext, writer: StagingWriter)
 
   /** `stageMany` for one version: the bytes held of it. */
   async function stage(leasedDaq: Leased, version: stagingStore.FileVersion): Promise<number> {
-    return (await stageMany(leasedDaq, [version])).get(version.path)!;
+    return defined(
+      (await stageMany(leasedDaq, [version])).get(version.path),
+      `the bytes held of ${version.path}`,
+    );
   }
 
   /**
@@ -165,7 +169,7 @@ export function createAgentFiles(context: ServiceContext, writer: StagingWriter)
     staged: staged.file,
     digest: staged.digest,
     mtime: staged.version.mtime,
-    transferMs: Date.now() - Date.parse(staged.row.created_at),
+    transferMs: Date.parse(context.now()) - Date.parse(staged.row.created_at),
   });
 
   /** Why a verified file could not be taken, as the API says it; a conflicting file's bytes are dropped. */

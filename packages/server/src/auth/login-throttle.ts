@@ -25,8 +25,8 @@ export interface LoginThrottleOptions {
   windowMs?: number;
   /** Keys remembered per kind before old ones are dropped, so a flood of made-up usernames is bounded. */
   maxKeys?: number;
-  /** Milliseconds since the epoch; tests move it. */
-  clock?: () => number;
+  /** Milliseconds since the epoch: the injected clock (`context.now()`), which tests move. */
+  clock: () => number;
 }
 
 export interface LoginThrottle {
@@ -39,13 +39,13 @@ export interface LoginThrottle {
 
 /**
  * @example
- * const throttle = createLoginThrottle();
+ * const throttle = createLoginThrottle({ clock: () => Date.parse(context.now()) });
  * throttle.check('alice', request.ip); // throws AppError('too_many_attempts') when locked
  * if (!valid) throttle.recordFailure('alice', request.ip); else throttle.recordSuccess('alice');
  */
-export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginThrottle {
+export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottle {
   const windowMs = options.windowMs ?? 10 * 60_000;
-  const clock = options.clock ?? Date.now;
+  const { clock } = options;
   const maxKeys = options.maxKeys ?? 10_000;
   const usernames = createFailureLog(options.maxFailuresPerUsername ?? 5, windowMs, maxKeys);
   const addresses = createFailureLog(options.maxFailuresPerAddress ?? 50, windowMs, maxKeys);

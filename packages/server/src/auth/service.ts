@@ -41,7 +41,7 @@ export function createAuthService(context: ServiceContext) {
     decoyHash ??= hashPassword('decoy: matches nothing');
     return decoyHash;
   };
-  const throttle = createLoginThrottle();
+  const throttle = createLoginThrottle({ clock: () => Date.parse(context.now()) });
 
   async function issue(
     userId: number,

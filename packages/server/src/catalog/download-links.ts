@@ -14,6 +14,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
+import { defined } from '../errors/defined.ts';
 
 export interface DownloadGrant {
   experimentName: string;
@@ -26,7 +27,7 @@ export interface DownloadGrant {
 /**
  * @example
  * const link = signDownload(secret, { experimentName: 'xpcs-1', paths: ['a.h5'], userId: 3, expiresAt: 1795000000 });
- * verifyDownload(secret, link, Date.now() / 1000); // the same grant back
+ * verifyDownload(secret, link, Date.parse(context.now()) / 1000); // the same grant back
  */
 export function signDownload(secret: Buffer, grant: DownloadGrant): string {
   const payload = Buffer.from(
@@ -48,7 +49,7 @@ export function verifyDownload(secret: Buffer, token: string, nowSeconds: number
   ) {
     throw new AppError('download_link_invalid', 'this download link is not one the server signed');
   }
-  const grant = parsePayload(payload!);
+  const grant = parsePayload(defined(payload, 'the payload of a checked link'));
   if (grant.expiresAt <= nowSeconds) {
     throw new AppError('download_link_expired', 'this download link has expired: ask for a new one', {
       expiredAt: new Date(grant.expiresAt * 1000).toISOString(),

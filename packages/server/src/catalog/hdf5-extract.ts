@@ -137,7 +137,8 @@ function readSmallValue(
     toScalar(element, metadata, limits),
   );
   // NeXus writers often store a title or a name as a one-element array; searching wants the plain value.
-  return values.length === 1 ? values[0]! : values;
+  const [only] = values;
+  return values.length === 1 && only !== undefined ? only : values;
 }
 
 /**

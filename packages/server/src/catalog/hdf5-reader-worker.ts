@@ -3,6 +3,7 @@
  * `{path, limits}` message at a time with an `ExtractResult`. Imported anywhere else, it does nothing.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { defined } from '../errors/defined.ts';
 import { extractMetadata } from './hdf5-extract.ts';
 import type { MetadataLimits } from './hdf5-metadata.ts';
 
@@ -17,7 +18,7 @@ export interface ReadRequest {
 if (!isMainThread && workerData?.role === metadataWorkerRole) void serveReads();
 
 async function serveReads(): Promise<void> {
-  const port = parentPort!;
+  const port = defined(parentPort, "the metadata worker's parent port");
   const h5wasm = await import('h5wasm/node');
   const module = await h5wasm.ready;
   port.on('message', ({ path, limits }: ReadRequest) => {

@@ -24,6 +24,7 @@ import {
 } from '../db/metadata-query.ts';
 import type { DialectProfile } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
+import { defined } from '../errors/defined.ts';
 import { readTotals } from './summary-store.ts';
 import type { Condition } from './where.ts';
 
@@ -222,7 +223,7 @@ async function metadataOnlyCount(db: Kysely<Database>, profile: DialectProfile, 
   const driver =
     (await chooseDriver(db, profile, search.experimentId, indexed, 'count'))?.condition ??
     indexed.find((c) => c.operator === '=') ??
-    indexed[0]!;
+    defined(indexed[0], 'an indexed condition');
   let query = db
     .selectFrom('file_metadata as d')
     .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -140,7 +140,7 @@ export function createCatalogService(context: ServiceContext) {
         await recordAudit(trx, auditWho(actor, now), {
           action: 'file.delete',
           targetType: 'file',
-          targetName: found.length === 1 ? found[0]! : `${found.length} files`,
+          targetName: found.length === 1 ? (found[0] ?? '') : `${found.length} files`,
           stationName: experiment.station_name,
           experimentName: experiment.name,
           details: { paths: found.slice(0, 100), count: found.length },

@@ -29,7 +29,7 @@ export function parseConditions(texts: string[], field = 'where'): Condition[] {
   const problems: FieldProblem[] = [];
   const conditions = texts.flatMap((text, index): Condition[] => {
     const exists = existsPattern.exec(text);
-    if (exists) return [{ key: exists[1]!, operator: 'exists', value: undefined }];
+    if (exists?.[1] !== undefined) return [{ key: exists[1], operator: 'exists', value: undefined }];
     const match = conditionPattern.exec(text);
     // `a >>> 3` or `a =< 3` is a typo, not a comparison with the text ">> 3".
     if (!match || /^[=<>!~]/.test(match[3] ?? '')) {

@@ -139,13 +139,15 @@ async function findUntilEnded(
 ): Promise<boolean> {
   const renewalMs = Math.min(renewEveryMs, (daq.leaseSeconds * 1000) / 3);
   let nextRescan = 0;
-  let renewedAt = Date.now();
+  // Pacing of this loop's own ticks: a monotonic clock (the agent has no injected one; the server judges
+  // the lease by its own).
+  let renewedAt = performance.now();
   while (!isStopping()) {
-    const rescan = Date.now() >= nextRescan;
-    if (rescan) nextRescan = Date.now() + options.rescanIntervalMs;
+    const rescan = performance.now() >= nextRescan;
+    if (rescan) nextRescan = performance.now() + options.rescanIntervalMs;
     await find(rescan);
-    if (!state.leaseLost && Date.now() - renewedAt >= renewalMs) {
-      renewedAt = Date.now();
+    if (!state.leaseLost && performance.now() - renewedAt >= renewalMs) {
+      renewedAt = performance.now();
       state.leaseLost = !(await renew());
     }
     if (state.leaseLost) return false;

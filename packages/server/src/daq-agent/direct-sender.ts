@@ -5,6 +5,7 @@
  */
 import { dirname, join } from 'node:path';
 import { type AgentDaq, ApiError, type DaqAgentFileChecksums } from '@photon-dm/client';
+import { defined } from '../errors/defined.ts';
 import type { SourceFile } from '../finder/source-files.ts';
 import { transferTag } from '../transfer/copy-steps.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
@@ -48,7 +49,15 @@ export async function copyBatchDirectly(
   const copied: { index: number; checksums: Copied }[] = [];
   for (const [index, file] of files.entries()) {
     try {
-      copied.push({ index, checksums: await copyIntoStorage(daq, storageRoot, file, paths[index]!) });
+      copied.push({
+        index,
+        checksums: await copyIntoStorage(
+          daq,
+          storageRoot,
+          file,
+          defined(paths[index], `the path of file ${index}`),
+        ),
+      });
     } catch (reason) {
       results[index] = { status: 'rejected', reason };
     }

@@ -6,6 +6,7 @@
  * sent again alone through the single-file path (http-sender.ts), which knows how to resume and retry.
  */
 import { ApiError, type DaqAgentFileVersion } from '@photon-dm/client';
+import { defined } from '../errors/defined.ts';
 import type { SourceFile } from '../finder/source-files.ts';
 import { isBrokenSend, riding, type SendContext, sendFrom, sendOverHttp } from './http-sender.ts';
 
@@ -41,12 +42,12 @@ export async function sendBatchOverHttp(
   const results: PromiseSettledResult<'taken' | 'skipped'>[] = [];
   const sent: { index: number; md5: string; sha256: string }[] = [];
   const sendOne = async (index: number) => {
-    const file = files[index]!;
+    const file = defined(files[index], `file ${index}`);
     if (offers[index]?.action === 'skip') {
       results[index] = { status: 'fulfilled', value: 'skipped' };
       return;
     }
-    const version: DaqAgentFileVersion = { owner, ...versions[index]! };
+    const version: DaqAgentFileVersion = { owner, ...defined(versions[index], `version ${index}`) };
     try {
       sent.push({ index, ...(await sendFrom(context, file, version, offers[index]?.held ?? 0)) });
     } catch (error) {
@@ -66,14 +67,18 @@ export async function sendBatchOverHttp(
   const committed = await riding(context, () =>
     client.daqAgents.commits(daqId, {
       owner,
-      files: sent.map(({ index, md5, sha256 }) => ({ ...versions[index]!, md5, sha256 })),
+      files: sent.map(({ index, md5, sha256 }) => ({
+        ...defined(versions[index], `version ${index}`),
+        md5,
+        sha256,
+      })),
     }),
   );
   for (const [position, { index }] of sent.entries()) {
     const result = committed.results[position];
     if (result?.status === 'taken') results[index] = { status: 'fulfilled', value: 'taken' };
     else if (result === undefined || sendAgainAlone.has(result.error.code))
-      results[index] = await alone(context, files[index]!);
+      results[index] = await alone(context, defined(files[index], `file ${index}`));
     else
       results[index] = {
         status: 'rejected',

@@ -65,7 +65,7 @@ export async function monitorDaq(
   const errors = decodeJson<{ path: string; error: string }[]>(context.profile, daq.errors);
   let errorCount = daq.n_processing_errors;
   let lastError = daq.last_error;
-  const later = (ms: number) => new Date(Date.now() + ms).toISOString();
+  const later = (ms: number) => new Date(Date.parse(context.now()) + ms).toISOString();
   log.info({ dataDirectory: daq.data_directory }, 'DAQ monitoring');
   const progress = daqProgressEvents(context, daq);
   // A crashed predecessor may have left partial copies (removed only if no other transfer is live).
@@ -98,10 +98,11 @@ export async function monitorDaq(
     }
   };
 
-  let renewedAt = Date.now();
+  // Pacing of this loop's own ticks: a monotonic clock, unmoved by the injected one or a wall-clock step.
+  let renewedAt = performance.now();
   let leaseLost = false;
   const renew = async (): Promise<boolean> => {
-    renewedAt = Date.now();
+    renewedAt = performance.now();
     const state = { n_processing_errors: errorCount, last_error: lastError, errors: JSON.stringify(errors) };
     // False when a person stopped the DAQ or another process took it over: this monitor ends. While the
     // database's disk is full the lease cannot be renewed: the monitor goes on (its takes wait for space),
@@ -223,17 +224,17 @@ export async function monitorDaq(
         await releaseLease(context.db, 'daqs', daq.id, options.owner, context.now());
         return;
       }
-      if (daq.stop_at !== null && Date.now() >= Date.parse(daq.stop_at)) {
+      if (daq.stop_at !== null && Date.parse(context.now()) >= Date.parse(daq.stop_at)) {
         await pool.close();
         await endDaqWithEvent(context, daq, 'done');
         log.info('DAQ reached its duration');
         return;
       }
-      const rescan = Date.now() >= nextRescan;
-      if (rescan) nextRescan = Date.now() + options.rescanIntervalMs;
+      const rescan = performance.now() >= nextRescan;
+      if (rescan) nextRescan = performance.now() + options.rescanIntervalMs;
       await finder.find(rescan);
       await unlessDatabaseFull(() => progress.publishIfDue(errorCount, lastError));
-      if (Date.now() - renewedAt >= renewEveryMs && !(await renew())) break;
+      if (performance.now() - renewedAt >= renewEveryMs && !(await renew())) break;
       await new Promise((resolve) => setTimeout(resolve, options.tickMs));
     }
   } finally {
@@ -269,7 +270,7 @@ async function openSourceOrEnd(
       last_error: lastError,
       errors: JSON.stringify(errors),
     };
-    const until = new Date(Date.now() + leaseMs).toISOString();
+    const until = new Date(Date.parse(context.now()) + leaseMs).toISOString();
     if (await store.renewDaq(context.db, daq.id, owner, state, context.now(), until))
       await endDaqWithEvent(context, daq, 'failed');
     return undefined;

@@ -3,6 +3,7 @@ import type { Actor } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { AppError, validationFailed } from '../errors/app-error.ts';
+import { defined } from '../errors/defined.ts';
 import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
 import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
@@ -18,6 +19,12 @@ import * as store from './store.ts';
 export function createDaqService(context: ServiceContext, wakeRunner: () => void) {
   const { db } = context;
 
+  /** One DAQ as `present` shows it: one this request has just read or written. */
+  async function presentOne(row: store.DaqRecord | undefined, id: number): Promise<Daq> {
+    const [daq] = await present([defined(row, `DAQ ${id}`)]);
+    return defined(daq, `DAQ ${id}`);
+  }
+
   async function present(rows: store.DaqRecord[]): Promise<Daq[]> {
     const taken = await store.takenBy(
       db,
@@ -26,8 +33,7 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
     return rows.map((row) => {
       const { files, bytes } = taken.get(row.id) ?? { files: 0, bytes: 0 };
       const start = row.start_time ? Date.parse(row.start_time) : undefined;
-      const seconds =
-        start === undefined ? 0 : ((row.end_time ? Date.parse(row.end_time) : Date.now()) - start) / 1000;
+      const seconds = start === undefined ? 0 : (Date.parse(row.end_time ?? context.now()) - start) / 1000;
       return {
         id: row.id,
         experimentName: row.experiment_name,
@@ -124,7 +130,7 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
         return inserted;
       });
       wakeRunner();
-      return (await present([(await store.findDaq(db, id))!]))[0]!;
+      return presentOne(await store.findDaq(db, id), id);
     },
 
     async list(actor: Actor, query: DaqListQuery) {
@@ -144,7 +150,7 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
     },
 
     async show(actor: Actor, id: number): Promise<Daq> {
-      return (await present([await readable(actor, id)]))[0]!;
+      return presentOne(await readable(actor, id), id);
     },
 
     /** APS `dm-stop-daq`: the DAQ ends as `done`; files already settled are not waited for. */
@@ -169,7 +175,7 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
         await publishDaqStatus(context, trx, row, 'done', row.status);
       });
       if (row.mode === 'agent') await removeDaqStaging(context, experiment, id);
-      return (await present([(await store.findDaq(db, id))!]))[0]!;
+      return presentOne(await store.findDaq(db, id), id);
     },
   };
 }

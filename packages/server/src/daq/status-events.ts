@@ -51,16 +51,16 @@ export async function endDaqWithEvent(
 export function daqProgressEvents(context: ServiceContext, daq: { id: number; experiment_id: number }) {
   let dirty = false;
   let lastErrors: number | undefined;
-  let lastAt = 0;
+  let lastAt = Number.NEGATIVE_INFINITY;
   return {
     changed() {
       dirty = true;
     },
     async publishIfDue(errors: number, lastError: string | null): Promise<void> {
-      if ((!dirty && errors === lastErrors) || Date.now() - lastAt < 1_000) return;
+      if ((!dirty && errors === lastErrors) || performance.now() - lastAt < 1_000) return;
       dirty = false;
       lastErrors = errors;
-      lastAt = Date.now();
+      lastAt = performance.now();
       await context.events.publish(context.db, {
         type: 'daq.progress',
         experimentId: daq.experiment_id,

@@ -126,8 +126,11 @@ export async function takenBy(
     .where('origin_id', 'in', daqIds)
     .groupBy('origin_id')
     .execute();
-  for (const row of rows)
-    result.set(row.origin_id!, { files: Number(row.files), bytes: Number(row.bytes ?? 0) });
+  for (const row of rows) {
+    // Never null: the query asks for these DAQs' ids.
+    if (row.origin_id !== null)
+      result.set(row.origin_id, { files: Number(row.files), bytes: Number(row.bytes ?? 0) });
+  }
   return result;
 }
 

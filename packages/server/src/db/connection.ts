@@ -94,7 +94,8 @@ function withStatementCache(sqlite: SqliteDatabase.Database, capacity = 500) {
       let statement = cache.get(sql);
       if (statement) return statement;
       statement = sqlite.prepare(sql);
-      if (cache.size >= capacity) cache.delete(cache.keys().next().value!);
+      const oldest = cache.keys().next();
+      if (cache.size >= capacity && !oldest.done) cache.delete(oldest.value);
       cache.set(sql, statement);
       return statement;
     },

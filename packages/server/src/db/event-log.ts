@@ -10,6 +10,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
+import { defined } from '../errors/defined.ts';
 import type { DialectProfile } from './profile.ts';
 import type { Database } from './tables.ts';
 
@@ -88,7 +89,7 @@ export async function appendEvent(
                ${row.subject_id}::text, ${row.payload}::jsonb, ${row.created_at}::text
         FROM (SELECT pg_advisory_xact_lock(${eventLogLockKey})) AS serialized
         RETURNING id, pg_notify(${eventChannel}, '')`.execute(db);
-      return result.rows[0]!.id;
+      return defined(result.rows[0], 'the inserted event').id;
     }
     default: {
       const never: never = profile.name;

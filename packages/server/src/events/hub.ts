@@ -11,6 +11,7 @@ import type { Kysely } from 'kysely';
 import { type EventListener, listenForEvents } from '../db/event-log.ts';
 import type { DialectProfile } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
+import { defined } from '../errors/defined.ts';
 import type { NewEvent } from './event-types.ts';
 import { publishEvent, publishEvents } from './publish.ts';
 import { type EventRecord, lastEventId, readEventsAfter } from './store.ts';
@@ -50,7 +51,13 @@ export interface EventHub {
 }
 
 export function createEventHub(
-  context: { db: Kysely<Database>; profile: DialectProfile; logger: FastifyBaseLogger; databaseUrl: string },
+  context: {
+    db: Kysely<Database>;
+    profile: DialectProfile;
+    logger: FastifyBaseLogger;
+    databaseUrl: string;
+    now: () => string;
+  },
   options: EventHubOptions = {},
 ): EventHub {
   const pollMs = options.pollMs ?? 250;
@@ -63,6 +70,9 @@ export function createEventHub(
   let wakeUp: (() => void) | undefined;
   let woken = false;
   let allGone: (() => void) | undefined;
+
+  /** Events carry the injected time, like the changes they report. */
+  const stamped = (event: NewEvent): NewEvent => ({ ...event, createdAt: event.createdAt ?? context.now() });
 
   const wake = () => {
     woken = true;
@@ -80,7 +90,7 @@ export function createEventHub(
       const batch = await readEventsAfter(context.db, from, batchSize);
       // Every stream left and the position was forgotten meanwhile: the next subscriber starts afresh.
       if (lastId !== from || batch.length === 0) return;
-      lastId = batch.at(-1)!.id;
+      lastId = defined(batch.at(-1), 'the last event of a batch').id;
       for (const subscriber of subscribers) subscriber.onEvents(batch);
       if (batch.length < batchSize) return;
     }
@@ -124,14 +134,14 @@ export function createEventHub(
       return closed;
     },
     async publish(db, event) {
-      const id = await publishEvent(db, event);
+      const id = await publishEvent(db, stamped(event));
       // Inside a transaction this runs before commit: on SQLite the hub's read waits for the one connection
       // the transaction holds; on PostgreSQL the NOTIFY at commit wakes the hub again.
       wake();
       return id;
     },
     async publishAll(db, events) {
-      await publishEvents(db, events);
+      await publishEvents(db, events.map(stamped));
       wake();
     },
     wake,

@@ -18,6 +18,8 @@ export function eventRow(event: NewEvent): EventLogRow {
     user_id: event.userId ?? null,
     subject_id: event.subjectId === undefined || event.subjectId === null ? null : String(event.subjectId),
     payload: encodeJson(event.payload ?? {}),
+    // Services publish through the hub, which stamps the injected time; only tests and benchmarks that
+    // append directly (no context at hand) reach this wall clock.
     created_at: event.createdAt ?? new Date().toISOString(),
   };
 }

@@ -76,7 +76,7 @@ export async function streamEvents(
     while (!ended) {
       const page = await readEventsAfter(context.db, cursor, pageSize, filter);
       await send(page);
-      if (page.length > 0) cursor = page.at(-1)!.id;
+      cursor = page.at(-1)?.id ?? cursor;
       if (page.length < pageSize) return;
     }
   };
@@ -106,7 +106,7 @@ export async function streamEvents(
       const batch = queue.splice(0).filter((record) => record.id > cursor);
       if (batch.length === 0) continue;
       await send(batch.filter((record) => matches(filter, record)));
-      cursor = batch.at(-1)!.id;
+      cursor = batch.at(-1)?.id ?? cursor;
     }
   } catch (error) {
     // A refused token ends the stream like a closed connection; anything else is worth a log line.

@@ -31,10 +31,10 @@ export function createVisibility(
 
   return {
     async refresh() {
-      if (Date.now() - loadedAt < maxAgeMs) return;
+      if (performance.now() - loadedAt < maxAgeMs) return;
       current = await reauthenticate();
       readable = current.isAdmin ? new Set() : new Set(await visibleExperimentIds(db, current.userId));
-      loadedAt = Date.now();
+      loadedAt = performance.now();
     },
     canSee(event) {
       if (current.isAdmin) return true;

@@ -8,6 +8,7 @@ import type { Actor } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Database } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
+import { defined } from '../errors/defined.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import type { Experiment } from './schemas.ts';
 import { type ExperimentRecord, findExperimentByName, isMember, type Member, membersOf } from './store.ts';
@@ -74,7 +75,7 @@ export async function presentExperiments(
 export async function presentByName(context: ServiceContext, name: string): Promise<Experiment> {
   const record = await findExperimentByName(context.db, name);
   if (!record) throw notFound(name);
-  return (await presentExperiments(context, [record]))[0]!;
+  return defined((await presentExperiments(context, [record]))[0], `experiment ${name}`);
 }
 
 export function presentExperiment(

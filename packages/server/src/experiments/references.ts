@@ -29,13 +29,12 @@ export async function resolveMembers(
     if (!found.has(username))
       problems.push({ field: `${fieldPrefix}users/${index}`, message: `no user "${username}"` });
   });
-  return wanted
-    .filter((username) => found.has(username))
-    .map((username) => ({
-      userId: found.get(username)!.id,
-      username,
-      role: username === input.pi ? 'pi' : 'user',
-    }));
+  return wanted.flatMap((username) => {
+    const user = found.get(username);
+    return user === undefined
+      ? []
+      : [{ userId: user.id, username, role: username === input.pi ? 'pi' : 'user' }];
+  });
 }
 
 export async function resolveTypeId(

@@ -6,6 +6,7 @@ import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { ExperimentStatus } from '../db/tables.ts';
 import { AppError, type FieldProblem, validationFailed } from '../errors/app-error.ts';
+import { defined } from '../errors/defined.ts';
 import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
 import { refreshPermissions } from '../storage/experiment-permissions.ts';
 import { treeHoldsFiles } from '../storage/experiment-tree.ts';
@@ -144,7 +145,7 @@ export function createExperimentService(context: ServiceContext) {
             details: { ...input },
           });
         });
-        created = (await store.findExperimentByName(db, input.name))!;
+        created = defined(await store.findExperimentByName(db, input.name), `experiment ${input.name}`);
       } catch (error) {
         if (isUniqueViolation(error)) {
           throw new AppError('experiment_exists', `experiment "${input.name}" already exists`, {

@@ -51,7 +51,8 @@ describe('settle tracker', () => {
     );
     const [ready] = tracker.settled([file('old.h5', 1, 1_600_000_000_000), file('new.h5', 1)]);
     assert.equal(ready?.path, 'new.h5');
-    tracker.markFailed('new.h5', ready!.version);
+    assert.ok(ready);
+    tracker.markFailed('new.h5', ready.version);
     now = 100;
     assert.deepEqual(tracker.settled([file('new.h5', 1)]), []);
     assert.equal(tracker.settled([file('new.h5', 2)]).length, 1, 'retried once it changes');

@@ -72,7 +72,8 @@ export class SettleTracker {
 
   constructor(
     private readonly rules: SettleRules,
-    private readonly now: () => number = Date.now,
+    // Real time since a sighting (the detector writes in real time), on a clock no wall-clock step moves.
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** The files of this scan that have settled and are neither taken nor failed in their version. */

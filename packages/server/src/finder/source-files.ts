@@ -48,8 +48,10 @@ export async function listSourceFiles(root: string, options: ListOptions = {}): 
       const absolutePath = join(directory, entry.name);
       if (entry.isDirectory()) await walk(absolutePath);
       // Removed since the listing: not a file any more.
-      else if (stats.get(entry.name)?.isFile())
-        files.push(sourceFile(root, absolutePath, stats.get(entry.name)!));
+      else {
+        const stat = stats.get(entry.name);
+        if (stat?.isFile()) files.push(sourceFile(root, absolutePath, stat));
+      }
     }
   };
   await walk(root);

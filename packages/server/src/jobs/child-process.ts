@@ -65,7 +65,8 @@ class Tail {
   push(chunk: Buffer) {
     this.chunks.push(chunk);
     this.size += chunk.length;
-    while (this.size - (this.chunks[0]?.length ?? 0) >= this.limit) this.size -= this.chunks.shift()!.length;
+    while (this.size - (this.chunks[0]?.length ?? 0) >= this.limit)
+      this.size -= this.chunks.shift()?.length ?? 0;
   }
   text(): string {
     const all = Buffer.concat(this.chunks);

@@ -8,6 +8,7 @@ import { isDeadLocalOwner } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
+import { defined } from '../errors/defined.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
 import { stageLimitsForJob } from '../workflows/limits.ts';
 import type { OutputMatcher } from '../workflows/output-variables.ts';
@@ -129,13 +130,13 @@ async function runClaimedJob(
   const toRun = keys.slice(first).filter((key) => !finished.has(key));
   if (toRun.length === 0) return await end('done', null);
   if (options.signal.aborted) return await end('aborted', 'stopped');
-  let startTime = await recorder.stageStarted(toRun[0]!, announce);
+  let startTime = await recorder.stageStarted(defined(toRun[0], 'a stage to run'), announce);
   for (const [index, key] of toRun.entries()) {
     stage = key;
     const outcome = await runStage({
       job: jobContext,
       key,
-      stage: definition.stages[key]!,
+      stage: defined(definition.stages[key], `stage ${key}`),
       account,
       matcher: options.matcher,
       recorder,

@@ -28,7 +28,7 @@ function decode(cursor: string | undefined): Offsets {
 function completeCharacters(bytes: Buffer): Buffer {
   let end = bytes.length;
   for (let back = 1; back <= 3 && end - back >= 0; back++) {
-    const byte = bytes[end - back]!;
+    const byte = bytes[end - back] ?? 0;
     if ((byte & 0xc0) === 0x80) continue; // continuation byte: look further back for the lead
     const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
     if (needed > back) end -= back;

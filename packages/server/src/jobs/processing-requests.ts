@@ -9,6 +9,7 @@
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { AppError } from '../errors/app-error.ts';
+import { defined } from '../errors/defined.ts';
 import { findExperimentById } from '../experiments/store.ts';
 import { mayRun } from '../workflows/scope.ts';
 import { findWorkflow } from '../workflows/store.ts';
@@ -81,7 +82,7 @@ export async function dispatchProcessingRequests(context: ServiceContext): Promi
         ]);
         await trx
           .updateTable('processing_requests')
-          .set({ job_id: id! })
+          .set({ job_id: defined(id, 'the new job') })
           .where('id', '=', request.id)
           .execute();
         return id;

@@ -7,6 +7,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { defined } from '../errors/defined.ts';
 import type { UnixAccount } from '../system/unix-accounts.ts';
 import { evaluateCondition, parseCondition, UnknownVariableError } from '../workflows/conditions.ts';
 import type { WorkflowStage } from '../workflows/definition.ts';
@@ -187,7 +188,7 @@ async function runOnce(
 
 /** `parallel`: the stage once per file of the list (as `$filePath`/`$fileName`), a bounded number at once. */
 async function runParallel(run: StageRun, next: () => number): Promise<StageOutcome> {
-  const parallel = run.stage.parallel!;
+  const parallel = defined(run.stage.parallel, `the parallel part of stage ${run.key}`);
   let files: string[];
   try {
     files = substituteVariables(parallel.fileList, variableLookup(run.job, run.key))
@@ -203,7 +204,7 @@ async function runParallel(run: StageRun, next: () => number): Promise<StageOutc
   let index = 0;
   const lane = async () => {
     while (index < files.length && !run.signal.aborted) {
-      const file = files[index++]!;
+      const file = files[index++] ?? '';
       const overrides = { filePath: file, fileName: file.slice(file.lastIndexOf('/') + 1) };
       let outcome: StageOutcome = { status: 'failed', message: 'not run' };
       for (let attempt = 0; attempt <= (run.stage.retries ?? 0); attempt++) {

@@ -8,6 +8,7 @@ import { mayMove } from '../claims/transitions.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
+import { defined } from '../errors/defined.ts';
 import { canRead, loadReadable } from '../experiments/access.ts';
 import { type ExperimentRecord, findExperimentById, visibleExperimentIds } from '../experiments/store.ts';
 import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
@@ -33,7 +34,10 @@ export interface JobServiceDeps {
 export function createJobService(context: ServiceContext, deps: JobServiceDeps) {
   const { db, profile } = context;
   const present = async (id: number) =>
-    (await presentJobs(db, profile, [(await store.findJob(db, id))!]))[0]!;
+    defined(
+      (await presentJobs(db, profile, [defined(await store.findJob(db, id), `job ${id}`)]))[0],
+      `job ${id}`,
+    );
 
   async function experimentOf(job: store.JobRecord): Promise<ExperimentRecord | undefined> {
     return job.experiment_id === null ? undefined : await findExperimentById(db, job.experiment_id);
@@ -144,7 +148,7 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
         'job.start',
         { workflow: `${workflow.owner}/${workflow.name}`, revision: workflow.revision },
       );
-      return await presentThenWake(id!);
+      return await presentThenWake(defined(id, 'the new job'));
     },
 
     /** One job per cataloged file that matches, all in one transaction: all are started or none. */
@@ -207,7 +211,7 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
     },
 
     async show(actor: Actor, id: number): Promise<Job> {
-      return (await presentJobs(db, profile, [await readable(actor, id)]))[0]!;
+      return defined((await presentJobs(db, profile, [await readable(actor, id)]))[0], `job ${id}`);
     },
 
     /** A pending job ends at once; a running one when its worker has killed the stage's process group. */
@@ -283,7 +287,7 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
         'job.resubmit',
         { from: id, fromStage: fromStage ?? null },
       );
-      return await presentThenWake(newId!);
+      return await presentThenWake(defined(newId, 'the new job'));
     },
 
     async logs(actor: Actor, id: number, query: JobLogQuery) {

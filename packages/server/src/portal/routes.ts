@@ -51,7 +51,7 @@ export async function registerPortalRoutes(http: HttpServer, webDir: string): Pr
     });
     // Files are routes of their own (wildcard: false), which win over this catch-all.
     portal.get('/*', { schema: { hide: true } }, async (request, reply) => {
-      const path = request.url.split('?')[0]!;
+      const path = request.url.split('?')[0] ?? request.url;
       if (!isPortalPath(path)) throw new AppError('route_not_found', `no route ${request.method} ${path}`);
       void reply.headers({ ...securityHeaders, 'cache-control': 'no-cache' });
       if (!built) return reply.type('text/html; charset=utf-8').send(notBuilt);

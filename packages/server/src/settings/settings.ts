@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defined } from '../errors/defined.ts';
 import { durationPattern, parseDuration } from './duration.ts';
 
 export interface Settings {
@@ -302,7 +303,10 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
   const fileValues = configFile ? readConfigFile(resolve(cwd, configFile), problems) : {};
 
   const raw = (key: SettingKey): { value: string; origin: string } | undefined => {
-    const definition = settingDefinitions.find((d) => d.key === key)!;
+    const definition = defined(
+      settingDefinitions.find((d) => d.key === key),
+      `the setting ${key}`,
+    );
     const fromFlag = flags[key];
     if (fromFlag !== undefined) return { value: fromFlag, origin: definition.flag?.split(' ')[0] ?? key };
     const fromEnv = env[definition.env];

@@ -5,6 +5,7 @@ import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { StationRow } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
+import { defined } from '../errors/defined.ts';
 import { CursorShape, decodeCursor, type PageQuery, toPage } from '../http/pagination.ts';
 import { refreshPermissionsLater } from '../storage/experiment-permissions.ts';
 import { findUserByName } from '../users/store.ts';
@@ -60,7 +61,7 @@ export function createStationService(context: ServiceContext) {
       });
     });
     refreshPermissionsLater(context, { stationId: station.id });
-    return (await present([station]))[0]!;
+    return defined((await present([station]))[0], `station ${station.name}`);
   }
 
   return {
@@ -83,7 +84,7 @@ export function createStationService(context: ServiceContext) {
           });
           return inserted;
         });
-        return (await present([row]))[0]!;
+        return defined((await present([row]))[0], `station ${input.name}`);
       } catch (error) {
         if (isUniqueViolation(error)) {
           throw new AppError('station_exists', `station "${input.name}" already exists`, {
@@ -110,7 +111,7 @@ export function createStationService(context: ServiceContext) {
     },
 
     async show(_actor: Actor, name: string): Promise<Station> {
-      return (await present([await existing(name)]))[0]!;
+      return defined((await present([await existing(name)]))[0], `station ${name}`);
     },
 
     async update(actor: Actor, name: string, patch: { description: string | null }): Promise<Station> {
@@ -128,7 +129,7 @@ export function createStationService(context: ServiceContext) {
         });
         return updated;
       });
-      return (await present([row]))[0]!;
+      return defined((await present([row]))[0], `station ${name}`);
     },
 
     addManager: (actor: Actor, station: string, username: string) =>

@@ -33,7 +33,7 @@ export async function readerAccounts(
       ]),
     )
     .execute();
-  return [...new Set(rows.map((row) => row.unix_account!))].sort();
+  return [...new Set(rows.flatMap((row) => (row.unix_account === null ? [] : [row.unix_account])))].sort();
 }
 
 /**

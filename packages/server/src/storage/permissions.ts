@@ -16,6 +16,7 @@
 import { execFile } from 'node:child_process';
 import { chmod, chown, lstat, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { defined } from '../errors/defined.ts';
 import {
   lookupUnixAccounts,
   lookupUnixGroup,
@@ -124,13 +125,12 @@ export async function applyExperimentPermissions(
   switch (support.mode) {
     case 'acl': {
       const owner = (await stat(directory)).uid;
-      const writerIds = new Set(access.writers.map((name) => accounts.get(name)!.uid));
+      const uidOf = (name: string) => defined(accounts.get(name), `unix account ${name}`).uid;
+      const writerIds = new Set(access.writers.map(uidOf));
       // Files a writer creates belong to the writer, so the service account that owns the tree is named as
       // a writer to keep reading them. Root needs no entry: it bypasses permission checks.
       if (owner !== 0) writerIds.add(owner);
-      const readerIds = new Set(
-        access.readers.map((name) => accounts.get(name)!.uid).filter((u) => !writerIds.has(u)),
-      );
+      const readerIds = new Set(access.readers.map(uidOf).filter((u) => !writerIds.has(u)));
       // One walk, one ACL write per entry: -b/-k drop the old named entries and -m adds the new ones in
       // memory before the ACL is written, so a reader who stays on the list never loses access midway.
       // -P skips symlinks: a link planted in data/ must not grant access to what it points to. setfacl sets
@@ -278,7 +278,7 @@ function parseAcl(text: string): Map<string, string> {
   const entries = new Map<string, string>();
   for (const line of text.split('\n')) {
     const match = /^(user|group|mask|other):([^:]*):([rwx-]{3})/.exec(line);
-    if (match) entries.set(`${match[1]}:${match[2]}`, match[3]!);
+    if (match?.[3] !== undefined) entries.set(`${match[1]}:${match[2]}`, match[3]);
   }
   return entries;
 }

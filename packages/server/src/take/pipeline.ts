@@ -59,7 +59,7 @@ export async function takeFiles(
   requests: readonly TakeRequest[],
   options: { groupCommit?: GroupCommit } = {},
 ): Promise<PromiseSettledResult<CopyResult>[]> {
-  const started = Date.now();
+  const started = performance.now();
   const results: PromiseSettledResult<CopyResult>[] = [];
   const copying: { index: number; destination: string }[] = [];
   for (const [index, request] of requests.entries()) {
@@ -99,7 +99,7 @@ export async function takeFiles(
         const record = await prepareRecord(context, request, entry.destination, {
           ...copy.value,
           mtime: new Date(copy.value.sourceMtimeMs).toISOString(),
-          transferMs: Date.now() - started,
+          transferMs: Math.round(performance.now() - started),
           // A small file was looked at in memory: one that is not HDF5 is never opened again for metadata.
           hdf5: copy.value.hdf5Signature,
         });

@@ -90,7 +90,7 @@ export class TakePool<F extends ScannedFile> {
   }
 
   private pump(): void {
-    const wait = this.pausedUntil - Date.now();
+    const wait = this.pausedUntil - performance.now();
     if (wait > 0) {
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
@@ -143,7 +143,7 @@ export class TakePool<F extends ScannedFile> {
         }
         if (retry.length > 0) {
           this.queue.unshift(...retry);
-          this.pausedUntil = Date.now() + retryMs;
+          this.pausedUntil = performance.now() + retryMs;
         }
         this.pump();
       });

@@ -187,6 +187,8 @@ export async function placeFile(
 }
 
 export async function keepOldVersion(destination: string, oldVersionsDirectory: string): Promise<void> {
+  // Wall clock: this runs in the copy worker thread and the DAQ agent, out of the injected clock's reach;
+  // the stamp only names the kept file for people and is never compared with a stored time.
   const stamp = new Date().toISOString().replaceAll(':', '-');
   for (let suffix = 0; ; suffix++) {
     const name = `${basename(destination)}.${stamp}${suffix === 0 ? '' : `-${suffix}`}`;

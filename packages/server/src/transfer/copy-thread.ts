@@ -4,6 +4,7 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { hasHdf5Signature } from '../catalog/hdf5-metadata.ts';
+import { defined } from '../errors/defined.ts';
 import type { CopyOptions, CopyResult } from './copy-steps.ts';
 import { type SerializedError, serializeError } from './errors.ts';
 import { copyVerifiedBatch } from './verified-copy.ts';
@@ -32,7 +33,7 @@ export interface CopyBatchReply {
 if (!isMainThread && workerData?.role === copyWorkerRole) serveCopies();
 
 function serveCopies(): void {
-  const port = parentPort!;
+  const port = defined(parentPort, "the copy worker's parent port");
   port.on('message', async ({ id, items }: CopyBatchRequest) => {
     const signatures: (boolean | undefined)[] = items.map(() => undefined);
     const results = await copyVerifiedBatch(

@@ -200,7 +200,7 @@ async function runUpload(
     progress.n_processed_files++;
     return false;
   });
-  let lastSave = Date.now();
+  let lastSave = performance.now();
   for (const batch of inBatches(readable, (file) => file.size)) {
     if (isStopping()) {
       // A clean stop: the next start (or another process) continues from the catalog at once.
@@ -215,8 +215,8 @@ async function runUpload(
     }
     if (isStopping()) continue; // released at the top of the loop; the batch is taken again by the next run
     progress.n_processed_files += batch.length;
-    if (Date.now() - lastSave >= saveEveryMs) {
-      lastSave = Date.now();
+    if (performance.now() - lastSave >= saveEveryMs) {
+      lastSave = performance.now();
       // False when the upload was stopped (aborted) or taken over: stop working on it.
       if (!(await save())) return;
     }

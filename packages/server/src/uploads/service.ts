@@ -3,6 +3,7 @@ import type { Actor } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { AppError } from '../errors/app-error.ts';
+import { defined } from '../errors/defined.ts';
 import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
 import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
@@ -90,7 +91,7 @@ export function createUploadService(context: ServiceContext, wakeRunner: () => v
         return inserted;
       });
       wakeRunner();
-      return present((await store.findUpload(db, id))!);
+      return present(defined(await store.findUpload(db, id), `upload ${id}`));
     },
 
     async list(actor: Actor, query: UploadListQuery) {
@@ -130,7 +131,7 @@ export function createUploadService(context: ServiceContext, wakeRunner: () => v
         });
         await publishUploadStatus(context, trx, id, 'aborted', row.status);
       });
-      return present((await store.findUpload(db, id))!);
+      return present(defined(await store.findUpload(db, id), `upload ${id}`));
     },
   };
 }

@@ -52,10 +52,10 @@ export async function finishUploadWithEvent(
 
 /** Publishes `upload.progress` when called at least a second after the last time. */
 export function uploadProgressEvents(context: ServiceContext, upload: { id: number; experiment_id: number }) {
-  let lastAt = 0;
+  let lastAt = Number.NEGATIVE_INFINITY;
   return async (progress: store.Progress): Promise<void> => {
-    if (Date.now() - lastAt < 1_000) return;
-    lastAt = Date.now();
+    if (performance.now() - lastAt < 1_000) return;
+    lastAt = performance.now();
     await context.events.publish(context.db, {
       type: 'upload.progress',
       experimentId: upload.experiment_id,

@@ -7,6 +7,7 @@ import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { UserRow, UserUpdate } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
+import { defined } from '../errors/defined.ts';
 import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
 import { refreshPermissionsLater } from '../storage/experiment-permissions.ts';
 import type { CreateUserBody, UpdatedUser, UpdateUserBody, User, UserListQuery } from './schemas.ts';
@@ -27,7 +28,7 @@ export function createUserService(context: ServiceContext) {
   }
 
   async function presentOne(row: UserRow): Promise<User> {
-    return (await present([row]))[0]!;
+    return defined((await present([row]))[0], `user ${row.username}`);
   }
 
   /** A user the actor may see; others are reported missing so usernames cannot be probed. */

@@ -9,6 +9,7 @@
  *   unary      := ('-' | '+') unary | atom
  *   atom       := string+ | number | 'True' | 'False' | 'None' | $name | ${name} | '(' or ')'
  */
+import { defined } from '../errors/defined.ts';
 import { decodeEscape } from './python-escapes.ts';
 import type { TemplatePart } from './variables.ts';
 
@@ -169,7 +170,7 @@ class ConditionParser {
   }
 
   private peek(ahead = 0): Token {
-    return this.tokens[Math.min(this.index + ahead, this.tokens.length - 1)]!;
+    return defined(this.tokens[Math.min(this.index + ahead, this.tokens.length - 1)], 'the end token');
   }
 }
 
@@ -203,7 +204,7 @@ function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   let position = 0;
   scan: while (position < source.length) {
-    const char = source[position]!;
+    const char = source[position] ?? '';
     if (char === '"' || char === "'") {
       const { parts, end } = readString(source, position);
       tokens.push({ kind: 'atom', value: { kind: 'string', parts }, start: position });
@@ -226,7 +227,7 @@ function tokenize(source: string): Token[] {
 }
 
 function unexpectedCharacter(source: string, position: number): string {
-  const char = String.fromCodePoint(source.codePointAt(position)!);
+  const char = String.fromCodePoint(defined(source.codePointAt(position), 'a character'));
   if (char === '=') return "unexpected '=' (compare with '==')";
   if (char === '$') return "a '$' that starts no variable name";
   return `unexpected ${JSON.stringify(char)}`;
@@ -252,7 +253,7 @@ function variableToken(match: string, start: number): Token {
 
 /** Reads a quoted string: Python escapes, and `$name` references kept as parts (`\$name` is plain text). */
 function readString(source: string, start: number): { parts: TemplatePart[]; end: number } {
-  const quote = source[start]!;
+  const quote = source[start] ?? '';
   const parts: TemplatePart[] = [];
   let index = start + 1;
   let text = '';

@@ -192,8 +192,10 @@ function equals(left: ConditionValue, right: ConditionValue): boolean {
     return left === right;
   }
   // Loose equality between a bigint and a number compares their exact values, as Python does int with float.
+  const a = asNumeric(left);
+  const b = asNumeric(right);
   // biome-ignore lint/suspicious/noDoubleEquals: see above
-  return asNumeric(left)! == asNumeric(right)!;
+  return a !== undefined && b !== undefined && a == b;
 }
 
 /** A negative, zero or positive number (NaN when a float NaN is involved, which makes every order false). */
@@ -238,10 +240,10 @@ function applySign(sign: '-' | '+', value: ConditionValue): ConditionValue {
 
 /** Python orders strings by code point; JavaScript's `<` by UTF-16 code unit, which differs past U+FFFF. */
 function compareCodePoints(left: string, right: string): number {
-  const a = [...left];
-  const b = [...right];
+  const a = Array.from(left, (char) => char.codePointAt(0) ?? 0);
+  const b = Array.from(right, (char) => char.codePointAt(0) ?? 0);
   for (let index = 0; index < Math.min(a.length, b.length); index += 1) {
-    const difference = a[index]!.codePointAt(0)! - b[index]!.codePointAt(0)!;
+    const difference = (a[index] ?? 0) - (b[index] ?? 0);
     if (difference !== 0) return difference;
   }
   return a.length - b.length;

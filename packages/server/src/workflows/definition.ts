@@ -17,6 +17,7 @@
  *   variables whose values only admins and the owner may see (secret-env.ts); the stage still gets them.
  */
 import { parseDocument } from 'yaml';
+import { defined } from '../errors/defined.ts';
 import { findShapeProblem } from '../http/input-bounds.ts';
 import { isPlainObject, joinPath, ProblemList, type WorkflowProblem } from './definition-problems.ts';
 import { checkStage, reservedVariables } from './definition-stage.ts';
@@ -111,13 +112,16 @@ export function validateWorkflow(input: unknown): WorkflowDefinition {
   const stages = checkStages(input.stages, problems);
   const secretEnv = checkSecretEnv(input.secretEnv, stages, problems);
   if (problems.problems.length > 0) throw new WorkflowInvalidError(problems.problems);
-  const workflow: WorkflowDefinition = { name: name!, owner: owner! } as WorkflowDefinition;
-  if (description !== undefined) workflow.description = description;
-  if (userAccount !== undefined) workflow.userAccount = userAccount;
-  if (version !== undefined) workflow.version = version;
-  if (secretEnv !== undefined) workflow.secretEnv = secretEnv;
-  workflow.stages = stages!;
-  return workflow;
+  // Checked above: each is there when no problem was found. In this order, as a definition is shown.
+  return {
+    name: defined(name, 'the checked name'),
+    owner: defined(owner, 'the checked owner'),
+    ...(description !== undefined && { description }),
+    ...(userAccount !== undefined && { userAccount }),
+    ...(version !== undefined && { version }),
+    ...(secretEnv !== undefined && { secretEnv }),
+    stages: defined(stages, 'the checked stages'),
+  };
 }
 
 /**

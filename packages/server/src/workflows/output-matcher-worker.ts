@@ -6,6 +6,7 @@
  * can time each regex and name the one that is stuck without a message per regex.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { defined } from '../errors/defined.ts';
 
 export const outputMatcherRole = 'photon-dm-output-matcher';
 
@@ -55,7 +56,7 @@ if (!isMainThread && workerData?.role === outputMatcherRole)
   serveMatches(new BigInt64Array(workerData.progress));
 
 function serveMatches(progress: ProgressView): void {
-  const port = parentPort!;
+  const port = defined(parentPort, "the output matcher's parent port");
   // Stages of one workflow send the same few regexes again and again.
   const compiled = new Map<string, RegExp>();
   const compile = ({ source, flags }: { source: string; flags: string }): RegExp => {
@@ -71,6 +72,7 @@ function serveMatches(progress: ProgressView): void {
   port.on('message', ({ regexes, stdout }: MatchRequest) => {
     try {
       const variables = matchOutputVariables(stdout, regexes.map(compile), (index) => {
+        // Wall clock: the parent's watchdog compares it with its own Date.now (output-variables.ts).
         Atomics.store(progress, 0, BigInt(Date.now()));
         Atomics.store(progress, 1, BigInt(index));
       });

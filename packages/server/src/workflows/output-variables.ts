@@ -93,10 +93,16 @@ class WorkerOutputMatcher implements OutputMatcher {
         finish(() => reject(new Error(`the output matcher stopped (exit code ${code})`)), true);
       const check = () => {
         // The index first: the worker writes the start time before the index, so a new index has its new time.
+        // Date.now, not the injected clock or performance.now: a real-time watchdog on a time both threads
+        // read alike (performance.now counts from each thread's own start).
         const index = Number(Atomics.load(this.progress, 1));
         const elapsed = Date.now() - Number(Atomics.load(this.progress, 0));
         if (elapsed < this.timeoutMs) watchdog = setTimeout(check, this.timeoutMs - elapsed);
-        else finish(() => reject(new RegexTimeoutError(regexes[Math.max(index, 0)]!, this.timeoutMs)), true);
+        else
+          finish(
+            () => reject(new RegexTimeoutError(regexes[Math.max(index, 0)] ?? '', this.timeoutMs)),
+            true,
+          );
       };
       Atomics.store(this.progress, 0, BigInt(Date.now()));
       Atomics.store(this.progress, 1, -1n);

@@ -2,6 +2,7 @@
  * The tokens of a Python literal file (see python-literal.ts): strings with their escapes decoded, numbers,
  * names and punctuation; blanks, comments and backslash-newlines skipped.
  */
+import { defined } from '../errors/defined.ts';
 import { decodeEscape } from './python-escapes.ts';
 
 export class PythonLiteralError extends Error {
@@ -41,7 +42,8 @@ export class Scanner {
     if (char === undefined) return { kind: 'end', start };
     stringStart.lastIndex = start;
     const quote = stringStart.exec(this.text);
-    if (quote) return { kind: 'string', value: this.string(quote[1]!, quote[2]!), start };
+    if (quote)
+      return { kind: 'string', value: this.string(quote[1] ?? '', defined(quote[2], 'the quote')), start };
     if (/[0-9]/.test(char) || (char === '.' && /[0-9]/.test(this.text[start + 1] ?? ''))) {
       return { kind: 'number', value: this.number(), start };
     }
@@ -55,7 +57,7 @@ export class Scanner {
       this.position += 1;
       return { kind: 'punctuation', value: char, start };
     }
-    const shown = String.fromCodePoint(this.text.codePointAt(start)!);
+    const shown = String.fromCodePoint(defined(this.text.codePointAt(start), 'a character'));
     throw this.error(`unexpected '${shown}': ${onlyLiterals}`, start);
   }
 
@@ -72,7 +74,7 @@ export class Scanner {
   private skipBlanks(): void {
     const blanks = /(?:[ \t\f\r\n]+|#[^\n]*|\\\r?\n)*/y;
     blanks.lastIndex = this.position;
-    this.position += blanks.exec(this.text)![0].length;
+    this.position += blanks.exec(this.text)?.[0].length ?? 0;
   }
 
   private string(prefix: string, quote: string): string {
@@ -111,7 +113,7 @@ export class Scanner {
   private number(): number {
     const start = this.position;
     numberLexeme.lastIndex = start;
-    const lexeme = numberLexeme.exec(this.text)![0];
+    const lexeme = numberLexeme.exec(this.text)?.[0] ?? '';
     this.position += lexeme.length;
     const value = numberValue(lexeme);
     if (value === undefined) throw this.error(`'${lexeme}' is not a number`, start);
@@ -124,10 +126,11 @@ function numberValue(lexeme: string): number | undefined {
   if (/__|_$|_\.|\._|_[eE]|[eE]_/.test(lexeme)) return undefined;
   const based = /^0([xob])(.+)$/i.exec(digits);
   if (based) {
-    const valid = { x: /^[0-9a-f]+$/i, o: /^[0-7]+$/, b: /^[01]+$/ }[
-      based[1]!.toLowerCase() as 'x' | 'o' | 'b'
-    ];
-    return valid.test(based[2]!) ? Number(BigInt(`0${based[1]!.toLowerCase()}${based[2]}`)) : undefined;
+    const base = based[1]?.toLowerCase();
+    const body = based[2] ?? '';
+    if (base !== 'x' && base !== 'o' && base !== 'b') return undefined;
+    const valid = { x: /^[0-9a-f]+$/i, o: /^[0-7]+$/, b: /^[01]+$/ }[base];
+    return valid.test(body) ? Number(BigInt(`0${base}${body}`)) : undefined;
   }
   if (/^(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i.test(digits)) return Number(digits);
   return undefined;

@@ -11,6 +11,7 @@
  *   conditionals `(?(1)...)`, atomic groups, `\N{...}`.
  * Differences left: `\d`, `\w` and `\s` are ASCII-only in JavaScript, Unicode in Python.
  */
+import { defined } from '../errors/defined.ts';
 
 export class PythonRegexError extends Error {
   override readonly name = 'PythonRegexError';
@@ -57,7 +58,7 @@ function convert(pattern: string): Conversion {
   readLeadingFlags(pattern, state);
   let inClass = false;
   while (state.index < pattern.length) {
-    const char = String.fromCodePoint(pattern.codePointAt(state.index)!);
+    const char = String.fromCodePoint(defined(pattern.codePointAt(state.index), 'a character'));
     if (char.length > 1) state.unicode = true;
     if (char === '\\') convertEscape(pattern, state, inClass);
     else if (inClass) inClass = convertInClass(pattern, state, char);
@@ -71,7 +72,7 @@ function convert(pattern: string): Conversion {
 function readLeadingFlags(pattern: string, state: Conversion): void {
   const flagGroup = /\(\?([a-zA-Z]+)\)/y;
   for (let match = flagGroup.exec(pattern); match; match = flagGroup.exec(pattern)) {
-    for (const flag of match[1]!) {
+    for (const flag of match[1] ?? '') {
       if (flag === 'i' || flag === 'm' || flag === 's') state.flags[flag] = true;
       else if (flag === 'x') throw new PythonRegexError(pattern, 'the verbose flag (?x) is not supported');
       // `a` (ASCII classes) is what JavaScript does anyway; `u` is Python 3's default for text.
@@ -101,7 +102,7 @@ function convertEscape(pattern: string, state: Conversion, inClass: boolean): vo
   } else if (/[A-Za-z0-9]/.test(next)) state.output += `\\${next}`;
   // Python lets any punctuation be escaped; JavaScript in unicode mode only its syntax characters.
   else if (regexSyntaxCharacters.includes(next) || (inClass && next === '-')) state.output += `\\${next}`;
-  else state.output += String.fromCodePoint(pattern.codePointAt(state.index - 1)!);
+  else state.output += String.fromCodePoint(defined(pattern.codePointAt(state.index - 1), 'a character'));
 }
 
 function openClass(pattern: string, state: Conversion): boolean {

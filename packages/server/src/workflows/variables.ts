@@ -10,6 +10,7 @@
  * variable is an error naming it rather than an empty string: `rm -rf $dataDir/` with a misspelt name must
  * fail the stage, not run.
  */
+import { defined } from '../errors/defined.ts';
 
 export class UnknownVariableError extends Error {
   override readonly name = 'UnknownVariableError';
@@ -44,7 +45,7 @@ export function templateParts(template: string): TemplatePart[] {
     addText(template.slice(position, match.index));
     const [whole, backslash, braced, bare] = match;
     if (backslash === '\\') addText(whole.slice(1));
-    else parts.push({ variable: (braced ?? bare)! });
+    else parts.push({ variable: defined(braced ?? bare, 'a variable name') });
     position = match.index + whole.length;
   }
   addText(template.slice(position));

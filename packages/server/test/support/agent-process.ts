@@ -46,10 +46,10 @@ export async function startAgentProcess(
     },
   );
   let output = '';
-  child.stdout!.on('data', (chunk) => {
+  child.stdout.on('data', (chunk) => {
     output += chunk;
   });
-  child.stderr!.on('data', (chunk) => {
+  child.stderr.on('data', (chunk) => {
     output += chunk;
   });
   await new Promise<void>((resolve, reject) => {
@@ -57,11 +57,11 @@ export async function startAgentProcess(
     const onData = () => {
       if (/DAQ agent \S+ working for/.test(output)) {
         clearTimeout(timer);
-        child.stdout!.off('data', onData);
+        child.stdout.off('data', onData);
         resolve();
       }
     };
-    child.stdout!.on('data', onData);
+    child.stdout.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`agent exited with ${code} before working:\n${output}`));

@@ -61,7 +61,7 @@ export async function openEventStream(
   const ended = (async () => {
     const decoder = new TextDecoder();
     try {
-      for await (const chunk of response.body!) {
+      for await (const chunk of response.body ?? []) {
         const text = decoder.decode(chunk as Uint8Array, { stream: true });
         raw += text;
         buffer += text;
@@ -78,7 +78,7 @@ export async function openEventStream(
             events.push({
               id: Number(fields.get('id')),
               type: fields.get('event') ?? 'message',
-              data: JSON.parse(fields.get('data')!),
+              data: JSON.parse(fields.get('data') ?? 'null'),
             });
           }
           end = buffer.indexOf('\n\n');
@@ -112,7 +112,9 @@ export async function openEventStream(
           });
         });
       }
-      return events.shift()!;
+      const event = events.shift();
+      if (event === undefined) throw new Error('no event after waiting for one');
+      return event;
     },
     ended,
     close() {

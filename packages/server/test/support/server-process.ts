@@ -30,23 +30,23 @@ export async function startServerProcess(
     gid: as.gid,
   });
   let output = '';
-  child.stdout!.on('data', (chunk) => {
+  child.stdout.on('data', (chunk) => {
     output += chunk;
   });
-  child.stderr!.on('data', (chunk) => {
+  child.stderr.on('data', (chunk) => {
     output += chunk;
   });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30_000);
     const onData = () => {
-      const match = /Photon DM listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
+      const url = /Photon DM listening on (http:\/\/\S+)/.exec(output)?.[1];
+      if (url !== undefined) {
         clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        resolve(match[1]!);
+        child.stdout.off('data', onData);
+        resolve(url);
       }
     };
-    child.stdout!.on('data', onData);
+    child.stdout.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code} before listening:\n${output}`));

@@ -50,7 +50,7 @@ export function ExperimentNew() {
       .filter(Boolean);
     const input: ExperimentInput = {
       name: form.name.trim(),
-      station: form.station || (mine.length === 1 ? mine[0]!.name : ''),
+      station: form.station || (mine.length === 1 ? (mine[0]?.name ?? '') : ''),
       ...(form.type && { type: form.type }),
       ...(form.description.trim() && { description: form.description.trim() }),
       ...(form.pi.trim() && { pi: form.pi.trim() }),
@@ -75,7 +75,7 @@ export function ExperimentNew() {
             <select
               {...control}
               disabled={!stationsReady}
-              value={form.station || (mine.length === 1 ? mine[0]!.name : '')}
+              value={form.station || (mine.length === 1 ? (mine[0]?.name ?? '') : '')}
               onChange={set('station')}
             >
               {mine.length !== 1 && (

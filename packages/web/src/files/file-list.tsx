@@ -65,7 +65,8 @@ export function FileList(props: FileListProps) {
       Home: 0,
       End: files.length - 1,
     };
-    if (event.key in moves) move(moves[event.key]!);
+    const target = moves[event.key];
+    if (target !== undefined) move(target);
     else if (event.key === 'Enter' && file) props.onOpen(file.experimentFilePath);
     else if (event.key === ' ' && file) props.onToggle(file.experimentFilePath);
     else return;
@@ -102,7 +103,9 @@ export function FileList(props: FileListProps) {
         </thead>
         <tbody className="file-rows" style={{ height: virtualizer.getTotalSize() }}>
           {rows.map((row) => {
-            const file = files[row.index]!;
+            const file = files[row.index];
+            // The virtualizer counts rows from the list it was last given: none past its end.
+            if (file === undefined) return null;
             const path = file.experimentFilePath;
             const classes = ['file-row'];
             if (row.index === active) classes.push('active');

@@ -59,7 +59,7 @@ export function JobList() {
           </label>
           {textFilters.map((name) => (
             <label key={name}>
-              {name[0]!.toUpperCase() + name.slice(1)}{' '}
+              {name.charAt(0).toUpperCase() + name.slice(1)}{' '}
               <input value={typed[name]} onChange={(e) => setTyped({ ...typed, [name]: e.target.value })} />
             </label>
           ))}

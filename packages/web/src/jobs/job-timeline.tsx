@@ -37,7 +37,10 @@ export function JobTimeline({ job, onShowLog }: { job: Job; onShowLog(stage: str
             </div>
             <div className="timeline-track" aria-hidden="true">
               {stage?.startTime && (
-                <span className={`timeline-bar bar-${stage.status}`} style={bar(stage, span)} />
+                <span
+                  className={`timeline-bar bar-${stage.status}`}
+                  style={bar(stage, stage.startTime, span)}
+                />
               )}
             </div>
             {stage?.errorMessage && <p className="error-message">{stage.errorMessage}</p>}
@@ -114,9 +117,9 @@ function timeSpan(job: Job): { start: number; end: number } {
   return { start, end: Math.max(end, start + 1) };
 }
 
-function bar(stage: JobStage, span: { start: number; end: number }) {
+function bar(stage: JobStage, startTime: string, span: { start: number; end: number }) {
   const total = span.end - span.start;
-  const from = Math.max(0, Date.parse(stage.startTime!) - span.start);
+  const from = Math.max(0, Date.parse(startTime) - span.start);
   const to = Math.min(total, (stage.endTime ? Date.parse(stage.endTime) : span.end) - span.start);
   return {
     marginLeft: `${(100 * from) / total}%`,

@@ -51,8 +51,10 @@ export function CodeEditor({
   // A view per format (the language is part of its setup); the text and problems carry over.
   // biome-ignore lint/correctness/useExhaustiveDependencies: made again only when the format changes
   useEffect(() => {
+    const parent = host.current;
+    if (parent === null) return; // not mounted: nothing to attach the editor to
     const editor = new EditorView({
-      parent: host.current!,
+      parent,
       doc: latest.current.value,
       extensions: [
         basicSetup,

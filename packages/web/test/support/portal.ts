@@ -19,6 +19,7 @@ export interface Portal {
   dataDir: TempDir;
   adminToken: string;
   /** Calls the API as admin (or with `token`); throws on a status of 400 or more. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests assert on arbitrary JSON response bodies
   call<T = any>(method: string, path: string, body?: unknown, token?: string): Promise<T>;
   /** Makes a user with a password; returns their token. */
   user(username: string, options?: { admin?: boolean; unixAccount?: string }): Promise<string>;
