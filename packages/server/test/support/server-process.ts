@@ -39,11 +39,12 @@ export async function startServerProcess(
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30_000);
     const onData = () => {
-      const match = /Photon DM listening on (http:\/\/\S+)/.exec(output);
+      // A process without the api role listens nowhere: its url is ''.
+      const match = /Photon DM listening on (http:\/\/\S+)|Photon DM running .* \(no HTTP/.exec(output);
       if (match) {
         clearTimeout(timer);
         child.stdout!.off('data', onData);
-        resolve(match[1]!);
+        resolve(match[1] ?? '');
       }
     };
     child.stdout!.on('data', onData);
