@@ -38,7 +38,7 @@ import { registerMetrics } from './metrics/metrics.ts';
 import { registerOpenApi } from './openapi/openapi.ts';
 import { registerPortalRoutes } from './portal/routes.ts';
 import { registerSecretRoutes } from './secrets/routes.ts';
-import type { Settings } from './settings/settings.ts';
+import type { Role, Settings } from './settings/settings.ts';
 import { registerStationAccountRoutes } from './stations/accounts-routes.ts';
 import { createStationAccountService } from './stations/accounts-service.ts';
 import { registerStationRoutes } from './stations/routes.ts';
@@ -61,6 +61,13 @@ import { registerUserRoutes } from './users/routes.ts';
 import { createUserService } from './users/service.ts';
 import { registerWorkflowRoutes } from './workflows/routes.ts';
 import { createWorkflowService } from './workflows/service.ts';
+
+/** What stands in for a loop of a role this process does not run. */
+const idleLoop = { wake: () => {}, stop: async () => {} };
+const idleJobEngine = {
+  runner: { wake: () => {}, stopLocal: () => false },
+  stop: async () => {},
+};
 
 export interface App {
   http: HttpServer;
@@ -147,14 +154,20 @@ export async function createApp(options: AppOptions): Promise<App> {
     registerStorageRoutes(http, context);
     registerSecretRoutes(http, context);
     registerEventRoutes(http, context, (authorization) => auth.authenticate(authorization));
-    const eventRetention = startEventRetention(context);
+    // A role this process does not run is another process' work (on the same PostgreSQL database): its
+    // loops are not started here, and a wake-up for them is a no-op (theirs poll and listen on their own).
+    const runs = (role: Role) => settings.roles.has(role);
+    const eventRetention = startEventRetention(context, { scheduled: runs('retention') });
     // Walks every experiment's tree (minutes on a storage root of millions of files): never during the start.
-    const partialSweep = startPartialSweep(context, metrics, options.partialSweep);
-    const uploadRunner = startUploadRunner(context);
+    const partialSweep = startPartialSweep(context, metrics, {
+      ...options.partialSweep,
+      scheduled: runs('retention'),
+    });
+    const uploadRunner = runs('transfers') ? startUploadRunner(context) : idleLoop;
     registerUploadRoutes(http, createUploadService(context, uploadRunner.wake));
-    const daqRunner = startDaqRunner(context);
+    const daqRunner = runs('transfers') ? startDaqRunner(context) : idleLoop;
     registerDaqRoutes(http, createDaqService(context, daqRunner.wake));
-    const jobEngine = startJobEngine(context);
+    const jobEngine = runs('jobs') ? startJobEngine(context) : idleJobEngine;
     registerWorkflowRoutes(http, createWorkflowService(context));
     registerJobRoutes(
       http,

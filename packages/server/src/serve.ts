@@ -1,14 +1,16 @@
 import { pino } from 'pino';
-import { createApp } from './app.ts';
+import { type App, createApp } from './app.ts';
 import { openDatabase } from './db/connection.ts';
 import { type MigrationReport, migrateToLatest } from './db/migrate.ts';
-import type { Settings } from './settings/settings.ts';
+import type { Role, Settings } from './settings/settings.ts';
 import { reconcileStorage } from './storage/reconcile.ts';
 import { securePrivateFiles } from './system/private-files.ts';
 
 export interface RunningServer {
-  /** Where the API listens, with the real port when 0 was asked for. */
-  url: string;
+  /** Where the API listens, with the real port when 0 was asked for; undefined without the api role. */
+  url: string | undefined;
+  /** The roles this process runs (`--roles`). */
+  roles: Role[];
   generatedAdminPassword?: string;
   adminPasswordFile?: string;
   close(): Promise<void>;
@@ -18,7 +20,8 @@ export interface RunningServer {
 const reconcileIntervalMs = 60_000;
 
 /**
- * Runs every role of this process (today: the api) until `close()`.
+ * Runs the roles of this process (`settings.roles`: all of them by default) until `close()`. Without the api
+ * role nothing listens: such a process only works on the shared database and storage.
  *
  * @example
  * const server = await startServer(loadSettings());
@@ -27,25 +30,25 @@ const reconcileIntervalMs = 60_000;
 export async function startServer(settings: Settings): Promise<RunningServer> {
   const logger = pino({ level: settings.logLevel, redact: ['req.headers.authorization'] });
   const app = await createApp({ settings, logger });
-  await app.http.listen({ host: settings.host, port: settings.port });
-  const address = app.http.server.address();
-  const port = typeof address === 'object' && address ? address.port : settings.port;
-  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
-  const url = `http://${host}:${port}`;
+  const roles = [...settings.roles];
+  const url = settings.roles.has('api') ? await listen(app, settings) : undefined;
   logger.info(
-    { url, database: app.database.displayUrl, storageRoot: settings.storageRoot },
+    { url, roles, database: app.database.displayUrl, storageRoot: settings.storageRoot },
     'Photon DM started',
   );
 
-  const timer = setInterval(() => {
-    reconcileStorage(app.context).catch((error: unknown) =>
-      logger.error({ err: error }, 'storage reconciliation failed'),
-    );
-  }, reconcileIntervalMs);
-  timer.unref();
+  // Interrupted storage work is retried by the retention role; every process still does it once at start.
+  const timer = settings.roles.has('retention')
+    ? setInterval(() => {
+        reconcileStorage(app.context).catch((error: unknown) =>
+          logger.error({ err: error }, 'storage reconciliation failed'),
+        );
+      }, reconcileIntervalMs).unref()
+    : undefined;
 
   return {
     url,
+    roles,
     generatedAdminPassword: app.admin.generatedPassword,
     adminPasswordFile: app.admin.passwordFile,
     async close() {
@@ -54,6 +57,14 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       logger.info('Photon DM stopped');
     },
   };
+}
+
+async function listen(app: App, settings: Settings): Promise<string> {
+  await app.http.listen({ host: settings.host, port: settings.port });
+  const address = app.http.server.address();
+  const port = typeof address === 'object' && address ? address.port : settings.port;
+  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  return `http://${host}:${port}`;
 }
 
 /** `dm db migrate`: brings the database schema up to date without starting the server. */

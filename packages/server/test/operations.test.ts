@@ -15,7 +15,12 @@ describeBackends('operations endpoints', (backend) => {
     assert.equal(response.status, 200);
     assert.deepEqual(
       { ...response.body, version: undefined },
-      { status: 'ok', database: backend, version: undefined },
+      {
+        status: 'ok',
+        database: backend,
+        version: undefined,
+        roles: ['api', 'jobs', 'transfers', 'retention'],
+      },
     );
   });
 

@@ -1,4 +1,4 @@
-/** `dm serve`: the embedded default, every role in one process. */
+/** `dm serve`: the embedded default runs every role in one process; `--roles` splits them across processes. */
 import type { Command } from 'commander';
 import { CliError, type Runtime } from '../context.ts';
 import {
@@ -8,7 +8,7 @@ import {
   settingsFromOptions,
 } from './settings-options.ts';
 
-const description = 'run the Photon DM server, every role in one process, until stopped';
+const description = 'run the Photon DM server until stopped: every role, or those --roles names';
 
 /**
  * Without `server` (any command other than serve or db) only the name and description are registered, for
@@ -35,8 +35,12 @@ export function registerServeCommand(
   serve.action(async (_options: unknown, command: Command) => {
     const settings = settingsFromOptions(server, options, command.opts(), runtime);
     const running = await server.startServer(settings);
-    // Tests and supervisors parse this exact line to learn the port (with --port 0 the OS picks it).
-    runtime.stdout.write(`Photon DM listening on ${running.url}\n`);
+    // Tests and supervisors parse these exact lines to learn the port (with --port 0 the OS picks it).
+    runtime.stdout.write(
+      running.url === undefined
+        ? `Photon DM running ${running.roles.join(', ')} (no HTTP: the api role is off)\n`
+        : `Photon DM listening on ${running.url}\n`,
+    );
     if (running.generatedAdminPassword !== undefined) {
       const where = running.adminPasswordFile ? ` (also written to ${running.adminPasswordFile})` : '';
       runtime.stdout.write(

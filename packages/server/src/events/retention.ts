@@ -28,8 +28,14 @@ export interface EventRetention {
   stop(): Promise<void>;
 }
 
-/** Deletes expired events soon after start and then every `intervalMs`. */
-export function startEventRetention(context: ServiceContext, intervalMs = 3_600_000): EventRetention {
+/**
+ * Deletes expired events soon after start and then every `intervalMs`; unscheduled (a process without the
+ * retention role), only when `runNow()` is called.
+ */
+export function startEventRetention(
+  context: ServiceContext,
+  { intervalMs = 3_600_000, scheduled = true }: { intervalMs?: number; scheduled?: boolean } = {},
+): EventRetention {
   let running: Promise<number> | undefined;
   const runNow = () => {
     running ??= deleteExpiredEvents(context)
@@ -46,10 +52,8 @@ export function startEventRetention(context: ServiceContext, intervalMs = 3_600_
     void runNow().catch((error: unknown) =>
       context.logger.error({ err: error }, 'deleting expired events failed'),
     );
-  const first = setTimeout(runLogged, 10_000);
-  const timer = setInterval(runLogged, intervalMs);
-  first.unref();
-  timer.unref();
+  const first = scheduled ? setTimeout(runLogged, 10_000).unref() : undefined;
+  const timer = scheduled ? setInterval(runLogged, intervalMs).unref() : undefined;
   return {
     runNow,
     async stop() {

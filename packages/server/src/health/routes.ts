@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { HttpServer } from '../http/server.ts';
 import { version } from '../version.ts';
 
-/** For load balancers and monitoring: 200 only when the database answers. */
+/** For load balancers and monitoring: 200 only when the database answers; says which roles this process runs. */
 export function registerHealthRoutes(app: HttpServer, context: ServiceContext): void {
   app.get(
     '/api/health',
@@ -19,7 +19,7 @@ export function registerHealthRoutes(app: HttpServer, context: ServiceContext): 
         context.logger.error({ err: error }, 'health check: database unavailable');
         throw new AppError('database_unavailable', 'the database does not answer');
       }
-      return { status: 'ok', version, database: context.profile.name };
+      return { status: 'ok', version, database: context.profile.name, roles: [...context.settings.roles] };
     },
   );
 }

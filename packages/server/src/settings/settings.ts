@@ -11,6 +11,8 @@ import { defined } from '../errors/defined.ts';
 import { durationPattern, parseDuration } from './duration.ts';
 
 export interface Settings {
+  /** What this process does (`--roles`); every role by default, the embedded single-process server. */
+  roles: ReadonlySet<Role>;
   host: string;
   port: number;
   dataDir: string;
@@ -70,6 +72,15 @@ export interface Settings {
   configFile: string | undefined;
 }
 
+/**
+ * The roles a `dm serve` process can run. `api`: the HTTP API and the portal. `jobs`: the job engine (claims
+ * pending jobs and runs their stages on this host; with remote sites it becomes the scheduler and the
+ * worker of docs/ARCHITECTURE.md). `transfers`: the server's DAQ monitors and uploads. `retention`: deletes
+ * what has expired (live events, temp files of interrupted copies) and retries interrupted storage work.
+ */
+export const roles = ['api', 'jobs', 'transfers', 'retention'] as const;
+export type Role = (typeof roles)[number];
+
 export const stageSwitches = ['direct', 'sudo', 'none'] as const;
 export type StageSwitch = (typeof stageSwitches)[number];
 
@@ -89,6 +100,13 @@ export interface SettingDefinition {
 
 /** The table `dm serve --help` and docs/operations.md are written from. */
 export const settingDefinitions: readonly SettingDefinition[] = [
+  {
+    key: 'roles',
+    env: 'DM_ROLES',
+    flag: '--roles <list>',
+    description: `comma-separated roles of this process: ${roles.join(', ')} (split them only on PostgreSQL)`,
+    defaultText: 'all',
+  },
   {
     key: 'host',
     env: 'DM_HOST',
@@ -407,7 +425,18 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
     problems.push(`${forbiddenGiven?.origin}: "${name}" is not a unix account name`);
   }
 
+  const rolesGiven = raw('roles');
+  const chosenRoles = parseRoles(rolesGiven?.value ?? 'all');
+  if (typeof chosenRoles === 'string') problems.push(`${rolesGiven?.origin}: ${chosenRoles}`);
+  else if (chosenRoles.size < roles.length && databaseUrl.startsWith('sqlite:')) {
+    // The embedded SQLite database has one process by design: a role left out here would never run.
+    problems.push(
+      `${rolesGiven?.origin}: running only some roles (${[...chosenRoles].join(', ')}) needs PostgreSQL, where other processes run the rest; SQLite runs every role in one process`,
+    );
+  }
+
   const settings: Settings = {
+    roles: typeof chosenRoles === 'string' ? new Set(roles) : chosenRoles,
     host: raw('host')?.value ?? '127.0.0.1',
     port: integer('port', 8080, 0, 65_535),
     dataDir,
@@ -439,6 +468,20 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
   };
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;
+}
+
+/** `api,jobs` → the set, or what is wrong with the text. */
+function parseRoles(text: string): ReadonlySet<Role> | string {
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  if (names.length === 1 && names[0] === 'all') return new Set(roles);
+  const unknown = names.filter((name) => !(roles as readonly string[]).includes(name));
+  if (unknown.length > 0)
+    return `unknown role ${unknown.map((n) => `"${n}"`).join(', ')} (roles: ${roles.join(', ')}, or all)`;
+  if (names.length === 0) return `no role given (roles: ${roles.join(', ')}, or all)`;
+  return new Set(names as Role[]);
 }
 
 function readConfigFile(path: string, problems: string[]): Record<string, unknown> {

@@ -187,6 +187,8 @@ export interface PartialSweep {
 export interface PartialSweepOptions {
   /** The first pass waits this long (default a minute), so a start never waits for a large tree. */
   firstPassDelayMs?: number;
+  /** False in a process without the retention role: sweeps only when `runNow()` is called. */
+  scheduled?: boolean;
 }
 
 /**
@@ -231,12 +233,14 @@ export function startPartialSweep(
       context.logger.error({ err: error }, 'sweeping files left by interrupted transfers failed'),
     );
   let timer: NodeJS.Timeout | undefined;
-  const first = setTimeout(() => {
-    runLogged();
-    timer = setInterval(runLogged, context.settings.partialSweepMinutes * 60_000);
-    timer.unref();
-  }, options.firstPassDelayMs ?? 60_000);
-  first.unref();
+  const first =
+    options.scheduled === false
+      ? undefined
+      : setTimeout(() => {
+          runLogged();
+          timer = setInterval(runLogged, context.settings.partialSweepMinutes * 60_000);
+          timer.unref();
+        }, options.firstPassDelayMs ?? 60_000).unref();
   return {
     runNow,
     async stop() {
