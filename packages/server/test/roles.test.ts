@@ -115,7 +115,7 @@ describeBackends('roles split across processes', (backend) => {
       status = (await api(front.url, 'GET', `/api/v1/jobs/${job.body.id}`, token)).body.status;
     }
     assert.equal(status, 'done', back.output());
-    const logs = await api(front.url, 'GET', `/api/v1/jobs/${job.body.id}/stages/say/log`, token);
+    const logs = await api(front.url, 'GET', `/api/v1/jobs/${job.body.id}/logs`, token);
     assert.match(JSON.stringify(logs.body), /split-roles/);
   });
 });
