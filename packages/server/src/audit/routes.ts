@@ -5,8 +5,8 @@ import { decodeJson } from '../db/profile.ts';
 import type { AuditEventRow } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
 import { actorOf } from '../http/actor.ts';
-import { CursorShape, decodeCursor, Page, toPage } from '../http/pagination.ts';
 import type { HttpServer } from '../http/server.ts';
+import { CursorShape, decodeCursor, Page, toPage } from '../paging/pages.ts';
 import { listAuditEvents } from './store.ts';
 
 const AuditEvent = Type.Object({

@@ -2,7 +2,7 @@ import { recordAudit } from '../audit/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { isDatabaseFull } from '../db/errors.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
-import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, toPage } from '../paging/pages.ts';
 import { parseDuration } from '../settings/duration.ts';
 import { findUserByName } from '../users/store.ts';
 import { createLoginThrottle } from './login-throttle.ts';

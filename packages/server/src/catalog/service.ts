@@ -9,7 +9,7 @@ import type { FileRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { loadManageable, loadReadable } from '../experiments/access.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
-import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, encodeCursor } from '../paging/pages.ts';
 import { pathsOf } from '../storage/lifecycle.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
 import type { CatalogFile, FileListQuery } from './schemas.ts';

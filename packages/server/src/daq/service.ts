@@ -5,7 +5,7 @@ import { decodeJson } from '../db/profile.ts';
 import { AppError, validationFailed } from '../errors/app-error.ts';
 import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
-import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, encodeCursor } from '../paging/pages.ts';
 import { checkSource } from '../sources/source-rules.ts';
 import { requireAcceptingWork } from '../storage/lifecycle.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';

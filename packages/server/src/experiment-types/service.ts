@@ -6,8 +6,8 @@ import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { ExperimentTypeRow } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
-import { CursorShape, decodeCursor, type PageQuery, toPage } from '../http/pagination.ts';
 import { Description, Timestamp } from '../http/schemas.ts';
+import { CursorShape, decodeCursor, type PageQuery, toPage } from '../paging/pages.ts';
 
 export const ExperimentType = Type.Object({
   id: Type.Integer(),

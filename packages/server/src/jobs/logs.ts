@@ -5,7 +5,7 @@
 import { open } from 'node:fs/promises';
 import { Type } from '@sinclair/typebox';
 import type { JobProcessRow } from '../db/job-tables.ts';
-import { decodeCursor, encodeCursor } from '../http/pagination.ts';
+import { decodeCursor, encodeCursor } from '../paging/pages.ts';
 import { cleanText } from './child-process.ts';
 import type { JobLog } from './schemas.ts';
 

@@ -5,7 +5,7 @@ import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { StationRow } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
-import { CursorShape, decodeCursor, type PageQuery, toPage } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, type PageQuery, toPage } from '../paging/pages.ts';
 import { refreshPermissionsLater } from '../storage/experiment-permissions.ts';
 import { findUserByName } from '../users/store.ts';
 import type { CreateStationBody, Station } from './schemas.ts';

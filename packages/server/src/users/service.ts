@@ -7,7 +7,7 @@ import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { UserRow, UserUpdate } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
-import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, toPage } from '../paging/pages.ts';
 import { refreshPermissionsLater } from '../storage/experiment-permissions.ts';
 import type { CreateUserBody, UpdatedUser, UpdateUserBody, User, UserListQuery } from './schemas.ts';
 import * as store from './store.ts';

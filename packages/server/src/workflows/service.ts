@@ -3,7 +3,7 @@ import type { Actor } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { AppError } from '../errors/app-error.ts';
-import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, encodeCursor } from '../paging/pages.ts';
 import {
   parseWorkflowText,
   readWorkflowText,
