@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { managedStationIds } from '../auth/policy.ts';
+import { managedStationIds } from '../authorization/policy.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { AuditEventRow } from '../db/tables.ts';

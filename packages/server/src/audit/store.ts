@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../authorization/principal.ts';
 import { encodeJson } from '../db/profile.ts';
 import type { AuditEventRow, Database } from '../db/tables.ts';
 

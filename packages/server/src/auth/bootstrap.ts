@@ -1,9 +1,9 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { recordAudit } from '../audit/store.ts';
+import { systemActorName } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { generatePassword, hashPassword } from './passwords.ts';
-import { systemActorName } from './principal.ts';
 
 export const adminUsername = 'admin';
 export const adminPasswordFileName = 'admin-password';

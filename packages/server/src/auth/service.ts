@@ -1,4 +1,5 @@
 import { recordAudit } from '../audit/store.ts';
+import type { Actor, Principal } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { isDatabaseFull } from '../db/errors.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
@@ -7,7 +8,6 @@ import { parseDuration } from '../settings/duration.ts';
 import { findUserByName } from '../users/store.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import type { Actor, Principal } from './principal.ts';
 import * as store from './store.ts';
 import { generateToken, hashToken } from './tokens.ts';
 

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { loadReadable } from '../experiments/access.ts';

@@ -1,5 +1,5 @@
 import { auditWho, recordAudit } from '../audit/store.ts';
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { AppError, validationFailed } from '../errors/app-error.ts';

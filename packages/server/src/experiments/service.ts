@@ -1,6 +1,6 @@
 import { auditWho, recordAudit } from '../audit/store.ts';
-import { isStationManager } from '../auth/policy.ts';
-import type { Actor } from '../auth/principal.ts';
+import { isStationManager } from '../authorization/policy.ts';
+import type { Actor } from '../authorization/principal.ts';
 import { countExperimentFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';

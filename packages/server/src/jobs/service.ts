@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { auditWho, recordAudit } from '../audit/store.ts';
-import { isStationManager } from '../auth/policy.ts';
-import type { Actor } from '../auth/principal.ts';
+import { isStationManager } from '../authorization/policy.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { CatalogService } from '../catalog/service.ts';
 import { findFile } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';

@@ -9,7 +9,7 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';

@@ -1,8 +1,8 @@
 import { auditWho, recordAudit } from '../audit/store.ts';
 import { hashPassword } from '../auth/passwords.ts';
-import { managesAnyStation, requireAdmin } from '../auth/policy.ts';
-import type { Actor } from '../auth/principal.ts';
 import { revokeSessionsOfUser, revokeTokensOfUser } from '../auth/store.ts';
+import { managesAnyStation, requireAdmin } from '../authorization/policy.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { UserRow, UserUpdate } from '../db/tables.ts';

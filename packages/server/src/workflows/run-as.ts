@@ -13,7 +13,7 @@
  * With `none` (a personal installation), every stage runs as the server's account and `userAccount` is
  * refused: it could not be honoured.
  */
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import type { RunAsGrant, WorkflowRevisionRow } from '../db/job-tables.ts';
 import { eligibleStageAccount } from '../stations/accounts-rules.ts';
