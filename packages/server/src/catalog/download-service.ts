@@ -5,7 +5,7 @@ import type { ServiceContext } from '../context.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { loadReadable } from '../experiments/access.ts';
 import { currentDownloadKey } from '../secrets/service.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
 import { findUserById } from '../users/store.ts';
 import { type FileContent, openFileContent } from './content.ts';

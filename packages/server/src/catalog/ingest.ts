@@ -11,7 +11,7 @@ import { decodeJson } from '../db/profile.ts';
 import type { Database, FileOriginType, FileRow } from '../db/tables.ts';
 import type { NewEvent } from '../events/event-types.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
 import { transferTag } from '../transfer/copy-steps.ts';
 import type { WorkerCopied } from '../transfer/copy-worker.ts';
 import { type FileDigest, placeStaged } from '../transfer/place-staged.ts';

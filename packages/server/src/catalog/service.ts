@@ -10,7 +10,7 @@ import { AppError, invalidField } from '../errors/app-error.ts';
 import { loadManageable, loadReadable } from '../experiments/access.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
 import { CursorShape, decodeCursor, encodeCursor } from '../paging/pages.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
 import type { CatalogFile, FileListQuery } from './schemas.ts';
 import * as store from './store.ts';

@@ -11,7 +11,7 @@ import { decodeJson } from '../db/profile.ts';
 import type { DaqStagingRow, FileRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
 import { DestinationConflictError, NoSpaceError, PathOutsideRootError } from '../transfer/errors.ts';
 import { digestFile, type FileDigest, syncFile } from '../transfer/place-staged.ts';
 import { checkRelativePath, resolveInside } from '../transfer/safe-path.ts';

@@ -7,7 +7,7 @@ import { lstat, opendir, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServiceContext } from '../context.ts';
 import { type ExperimentRecord, findExperimentByName } from '../experiments/store.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
 import { deleteStaging, deleteStagingOfDaq, stagingOfEndedDaqs } from './staging-store.ts';
 import { findDaq } from './store.ts';
 

@@ -8,7 +8,7 @@ import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Database } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
 import type { Experiment } from './schemas.ts';
 import { type ExperimentRecord, findExperimentByName, isMember, type Member, membersOf } from './store.ts';
 

@@ -8,14 +8,8 @@ import type { ExperimentStatus } from '../db/tables.ts';
 import { AppError, type FieldProblem, validationFailed } from '../errors/app-error.ts';
 import { CursorShape, decodeCursor, toPage } from '../paging/pages.ts';
 import { refreshPermissions } from '../storage/experiment-permissions.ts';
-import { treeHoldsFiles } from '../storage/experiment-tree.ts';
-import {
-  beginDeletion,
-  finishCreation,
-  finishDeletion,
-  pathsOf,
-  storageUnavailable,
-} from '../storage/lifecycle.ts';
+import { pathsOf, treeHoldsFiles } from '../storage/experiment-tree.ts';
+import { beginDeletion, finishCreation, finishDeletion, storageUnavailable } from '../storage/lifecycle.ts';
 import { findUserByName } from '../users/store.ts';
 import { loadManageable, notFound, presentByName, presentExperiment, presentExperiments } from './access.ts';
 import { importExperiments } from './import.ts';

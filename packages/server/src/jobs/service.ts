@@ -10,7 +10,7 @@ import { AppError, invalidField } from '../errors/app-error.ts';
 import { canRead, loadReadable } from '../experiments/access.ts';
 import { type ExperimentRecord, findExperimentById, visibleExperimentIds } from '../experiments/store.ts';
 import { CursorShape, decodeCursor, encodeCursor } from '../paging/pages.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
 import { mayRead, mayRun } from '../workflows/scope.ts';
 import { workflowNotFound } from '../workflows/service.ts';

@@ -6,7 +6,7 @@
 import { dirname, relative, sep } from 'node:path';
 import type { ServiceContext } from '../context.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
-import { pathsOf } from './lifecycle.ts';
+import { pathsOf } from './experiment-tree.ts';
 import { type AppliedPermissions, applyExperimentPermissions, UnknownAccountError } from './permissions.ts';
 
 export async function readerAccounts(

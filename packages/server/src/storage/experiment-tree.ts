@@ -6,6 +6,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, open, opendir, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
+import type { ServiceContext } from '../context.ts';
 import { isPartialName } from '../transfer/copy-steps.ts';
 
 export interface ExperimentPaths {
@@ -44,6 +45,14 @@ export function experimentPaths(
     analysisDirectory: join(storageDirectory, 'analysis'),
     systemDirectory: join(storageDirectory, 'system'),
   };
+}
+
+/** The tree of an experiment (by its station's and its own name) under this app's storage root. */
+export function pathsOf(
+  context: ServiceContext,
+  experiment: { station_name: string; name: string },
+): ExperimentPaths {
+  return experimentPaths(context.settings.storageRoot, experiment.station_name, experiment.name);
 }
 
 /**

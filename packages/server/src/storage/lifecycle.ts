@@ -17,16 +17,7 @@ import {
   unfinishedWork,
 } from '../experiments/store.ts';
 import { refreshPermissions } from './experiment-permissions.ts';
-import {
-  createExperimentTree,
-  experimentPaths,
-  removeExperimentTree,
-  TreeNotEmptyError,
-} from './experiment-tree.ts';
-
-export function pathsOf(context: ServiceContext, record: Pick<ExperimentRecord, 'station_name' | 'name'>) {
-  return experimentPaths(context.settings.storageRoot, record.station_name, record.name);
-}
+import { createExperimentTree, pathsOf, removeExperimentTree, TreeNotEmptyError } from './experiment-tree.ts';
 
 /** Makes the tree of a `pending` experiment, then marks it ready. */
 export async function finishCreation(context: ServiceContext, record: ExperimentRecord): Promise<void> {

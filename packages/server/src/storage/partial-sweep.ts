@@ -23,7 +23,7 @@ import type { ServiceContext } from '../context.ts';
 import { removeStagingOfStoppedDaqs } from '../daq/staging.ts';
 import { type ExperimentRecord, experimentsInStorageState } from '../experiments/store.ts';
 import { isPartialName } from '../transfer/verified-copy.ts';
-import { pathsOf } from './lifecycle.ts';
+import { pathsOf } from './experiment-tree.ts';
 
 export interface PartialSweepReport {
   /** Temp files of verified copies removed. */
