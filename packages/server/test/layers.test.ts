@@ -72,7 +72,6 @@ const exceptions: readonly Exception[] = [
   { from: 'storage/partial-sweep.ts', to: 'transfer/verified-copy.ts', reason: toFix },
   { from: 'storage/reconcile.ts', to: 'experiments/store.ts', reason: toFix },
   { from: 'storage/routes.ts', to: 'experiments/access.ts', reason: toFix },
-  { from: 'system/private-files.ts', to: 'auth/bootstrap.ts', reason: toFix },
 ];
 
 const sourceRoot = resolve(import.meta.dirname, '../src');
