@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, open, opendir, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import type { ServiceContext } from '../context.ts';
+import { isCode } from '../errors/error-code.ts';
 import { isPartialName } from '../transfer/copy-steps.ts';
 
 export interface ExperimentPaths {
@@ -189,8 +190,4 @@ async function fsyncDirectory(directory: string): Promise<void> {
 /** Nothing there: the path, or a directory on the way to it, does not exist (ENOTDIR: a file is in the way). */
 function isMissing(error: unknown): boolean {
   return isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR');
-}
-
-function isCode(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }

@@ -21,6 +21,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Counter, type Registry } from 'prom-client';
 import type { ServiceContext } from '../context.ts';
 import { removeStagingOfStoppedDaqs } from '../daq/staging.ts';
+import { isCode } from '../errors/error-code.ts';
 import { type ExperimentRecord, experimentsInStorageState } from '../experiments/store.ts';
 import { isPartialName } from '../transfer/verified-copy.ts';
 import { pathsOf } from './experiment-tree.ts';
@@ -171,10 +172,6 @@ async function removeIfOlder(path: string, cutoffMs: number): Promise<boolean> {
       throw error;
     },
   );
-}
-
-function isCode(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }
 
 export interface PartialSweep {

@@ -8,6 +8,7 @@ import { type BigIntStats, createReadStream, constants as fsConstants } from 'no
 import { type FileHandle, link, mkdir, open, readFile, readlink, rename, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { isCode } from '../errors/error-code.ts';
 import {
   ChecksumMismatchError,
   DestinationConflictError,
@@ -323,10 +324,6 @@ export async function fsyncDirectory(directory: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-export function isCode(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }
 
 /**

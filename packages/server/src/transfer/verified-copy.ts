@@ -20,6 +20,7 @@ import { createWriteStream } from 'node:fs';
 import { type FileHandle, mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { isCode } from '../errors/error-code.ts';
 import {
   Checksums,
   type CopyOptions,
@@ -29,7 +30,6 @@ import {
   copyError,
   type Digest,
   hashFile,
-  isCode,
   isPartialName,
   openSource,
   placeFile,
