@@ -12,7 +12,7 @@ import type { Database, FileOriginType, FileRow } from '../db/tables.ts';
 import type { NewEvent } from '../events/event-types.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
-import { transferTag } from '../transfer/copy-steps.ts';
+import { transferTag } from '../storage/partial-names.ts';
 import type { WorkerCopied } from '../transfer/copy-worker.ts';
 import { type FileDigest, placeStaged } from '../transfer/place-staged.ts';
 import { resolveInside } from '../transfer/safe-path.ts';

@@ -8,7 +8,7 @@ import { access, mkdir, open, opendir, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import type { ServiceContext } from '../context.ts';
 import { isCode } from '../errors/error-code.ts';
-import { isPartialName } from '../transfer/copy-steps.ts';
+import { isPartialName } from './partial-names.ts';
 
 export interface ExperimentPaths {
   storageDirectory: string;

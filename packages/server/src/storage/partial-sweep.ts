@@ -23,8 +23,8 @@ import type { ServiceContext } from '../context.ts';
 import { removeStagingOfStoppedDaqs } from '../daq/staging.ts';
 import { isCode } from '../errors/error-code.ts';
 import { type ExperimentRecord, experimentsInStorageState } from '../experiments/store.ts';
-import { isPartialName } from '../transfer/verified-copy.ts';
 import { pathsOf } from './experiment-tree.ts';
+import { isPartialName } from './partial-names.ts';
 
 export interface PartialSweepReport {
   /** Temp files of verified copies removed. */

@@ -2,7 +2,7 @@ import type { ServiceContext } from '../context.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
 import type { LeasedTable } from '../leases.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
-import { partialTagOf, transferTag } from './copy-steps.ts';
+import { partialTagOf, transferTag } from '../storage/partial-names.ts';
 import { removePartialFiles } from './verified-copy.ts';
 
 /**
