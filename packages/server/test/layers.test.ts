@@ -64,10 +64,6 @@ const exceptions: readonly Exception[] = [
   { from: 'transfer/copy-thread.ts', to: 'catalog/hdf5-metadata.ts', reason: untilTake },
   { from: 'auth/service.ts', to: 'users/store.ts', reason: toFix },
   { from: 'experiments/service.ts', to: 'catalog/store.ts', reason: toFix },
-  { from: 'storage/experiment-permissions.ts', to: 'experiments/store.ts', reason: toFix },
-  { from: 'storage/lifecycle.ts', to: 'experiments/store.ts', reason: toFix },
-  { from: 'storage/partial-sweep.ts', to: 'experiments/store.ts', reason: toFix },
-  { from: 'storage/reconcile.ts', to: 'experiments/store.ts', reason: toFix },
   { from: 'storage/routes.ts', to: 'experiments/access.ts', reason: toFix },
 ];
 

@@ -9,7 +9,13 @@ import { AppError, type FieldProblem, validationFailed } from '../errors/app-err
 import { CursorShape, decodeCursor, toPage } from '../paging/pages.ts';
 import { refreshPermissions } from '../storage/experiment-permissions.ts';
 import { pathsOf, treeHoldsFiles } from '../storage/experiment-tree.ts';
-import { beginDeletion, finishCreation, finishDeletion, storageUnavailable } from '../storage/lifecycle.ts';
+import {
+  abandonCreation,
+  beginDeletion,
+  finishCreation,
+  finishDeletion,
+  storageUnavailable,
+} from '../storage/lifecycle.ts';
 import { findUserByName } from '../users/store.ts';
 import { loadManageable, notFound, presentByName, presentExperiment, presentExperiments } from './access.ts';
 import { importExperiments } from './import.ts';
@@ -152,7 +158,7 @@ export function createExperimentService(context: ServiceContext) {
       } catch (error) {
         // The row says "pending": the reconciler would finish the tree later, but the caller asked for an
         // experiment now, so undo the row rather than leave one whose storage may never come.
-        await store.changeStorageState(db, created.id, ['pending'], 'deleting');
+        await abandonCreation(db, created);
         await finishDeletion(context, created, auditWho(actor, context.now()), {
           action: 'experiment.delete',
           targetType: 'experiment',

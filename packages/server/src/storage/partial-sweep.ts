@@ -22,9 +22,9 @@ import { Counter, type Registry } from 'prom-client';
 import type { ServiceContext } from '../context.ts';
 import { removeStagingOfStoppedDaqs } from '../daq/staging.ts';
 import { isCode } from '../errors/error-code.ts';
-import { type ExperimentRecord, experimentsInStorageState } from '../experiments/store.ts';
 import { pathsOf } from './experiment-tree.ts';
 import { isPartialName } from './partial-names.ts';
+import { experimentsInStorageState, type StoredExperiment } from './store.ts';
 
 export interface PartialSweepReport {
   /** Temp files of verified copies removed. */
@@ -81,7 +81,7 @@ export async function sweepPartialFiles(
 
 async function sweepExperiment(
   context: ServiceContext,
-  record: ExperimentRecord,
+  record: StoredExperiment,
   cutoffMs: number,
   report: PartialSweepReport,
 ): Promise<void> {
