@@ -62,7 +62,6 @@ const exceptions: readonly Exception[] = [
   { from: 'catalog/ingest.ts', to: 'daq/store.ts', reason: untilTake },
   { from: 'storage/partial-sweep.ts', to: 'daq/staging.ts', reason: untilTake },
   { from: 'transfer/copy-thread.ts', to: 'catalog/hdf5-metadata.ts', reason: untilTake },
-  { from: 'experiments/service.ts', to: 'catalog/store.ts', reason: toFix },
   { from: 'storage/routes.ts', to: 'experiments/access.ts', reason: toFix },
 ];
 

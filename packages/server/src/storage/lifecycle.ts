@@ -10,9 +10,16 @@ import type { ServiceContext } from '../context.ts';
 import type { Database } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
 import { refreshPermissions } from './experiment-permissions.ts';
-import { createExperimentTree, pathsOf, removeExperimentTree, TreeNotEmptyError } from './experiment-tree.ts';
+import {
+  createExperimentTree,
+  pathsOf,
+  removeExperimentTree,
+  TreeNotEmptyError,
+  treeHoldsFiles,
+} from './experiment-tree.ts';
 import {
   changeStorageState,
+  countCatalogedFiles,
   deleteExperimentRow,
   lockStorageState,
   type StoredExperiment,
@@ -56,6 +63,13 @@ export async function beginDeletion(db: Kysely<Database>, record: StoredExperime
     }
     await changeStorageState(trx, record.id, ['ready', 'pending'], 'deleting');
   });
+}
+
+/** Whether the experiment still holds files: cataloged ones, or any in its tree besides partial copies. */
+export async function holdsFiles(context: ServiceContext, record: StoredExperiment): Promise<boolean> {
+  return (
+    (await countCatalogedFiles(context.db, record.id)) > 0 || (await treeHoldsFiles(pathsOf(context, record)))
+  );
 }
 
 /** Gives up a `pending` experiment whose tree could not be made: `deleting` now, for `finishDeletion`. */

@@ -108,6 +108,16 @@ export async function experimentsInStorageState(
   return selectStoredExperiments(db).where('e.storage_state', 'in', states).orderBy('e.id').execute();
 }
 
+/** The files the catalog holds of an experiment: its tree is in use while there are any. */
+export async function countCatalogedFiles(db: Kysely<Database>, experimentId: number): Promise<number> {
+  const row = await db
+    .selectFrom('files')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('experiment_id', '=', experimentId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** The unix accounts that may read an experiment's tree: its members' and its station's managers'. */
 export async function readerAccountsOf(
   db: Kysely<Database>,
