@@ -5,7 +5,7 @@ import { decodeJson } from '../db/profile.ts';
 import { AppError, validationFailed } from '../errors/app-error.ts';
 import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
-import { CursorShape, decodeCursor, encodeCursor } from '../paging/pages.ts';
+import { CursorShape, decodeCursor, splitPage } from '../paging/pages.ts';
 import { checkSource } from '../sources/source-rules.ts';
 import { requireAcceptingWork } from '../storage/lifecycle.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
@@ -137,10 +137,8 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
         beforeId: decodeCursor(query.cursor, CursorShape.id),
         limit: query.limit,
       });
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      const nextCursor = rows.length > query.limit && last ? encodeCursor(last.id) : null;
-      return { items: await present(page), nextCursor };
+      const page = splitPage(rows, query.limit, (row) => row.id);
+      return { items: await present(page.rows), nextCursor: page.nextCursor };
     },
 
     async show(actor: Actor, id: number): Promise<Daq> {

@@ -9,7 +9,7 @@ import { decodeJson } from '../db/profile.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { canRead, loadReadable } from '../experiments/access.ts';
 import { type ExperimentRecord, findExperimentById, visibleExperimentIds } from '../experiments/store.ts';
-import { CursorShape, decodeCursor, encodeCursor } from '../paging/pages.ts';
+import { CursorShape, decodeCursor, splitPage } from '../paging/pages.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
 import { mayRead, mayRun } from '../workflows/scope.ts';
@@ -196,12 +196,8 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
         beforeId: decodeCursor(query.cursor, CursorShape.id),
         limit: query.limit + 1,
       });
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return {
-        items: await presentJobs(db, profile, page),
-        nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
-      };
+      const page = splitPage(rows, query.limit, (row) => row.id);
+      return { items: await presentJobs(db, profile, page.rows), nextCursor: page.nextCursor };
     },
 
     async show(actor: Actor, id: number): Promise<Job> {
