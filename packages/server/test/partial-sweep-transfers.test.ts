@@ -8,7 +8,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { sweepPartialFiles } from '../src/storage/partial-sweep.ts';
+import { sweepPartialFiles } from '../src/retention/partial-sweep.ts';
 import { isPartialName } from '../src/transfer/verified-copy.ts';
 import { ageFile, fileAged, metricValue } from './support/aged-files.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';

@@ -8,7 +8,7 @@ import { symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { pino } from 'pino';
-import { sweepPartialFiles } from '../src/storage/partial-sweep.ts';
+import { sweepPartialFiles } from '../src/retention/partial-sweep.ts';
 import { copyVerified } from '../src/transfer/verified-copy.ts';
 import { fileAged, metricValue } from './support/aged-files.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';

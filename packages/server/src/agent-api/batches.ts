@@ -6,7 +6,7 @@
  * file's failure is its own. A batch whose input is bad (a path out of the experiment, a path twice) is
  * refused whole before anything changes.
  */
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../authorization/principal.ts';
 import { createGroupCommit } from '../catalog/group-commit.ts';
 import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';

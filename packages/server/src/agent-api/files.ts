@@ -15,7 +15,7 @@ import type { ExperimentRecord } from '../experiments/store.ts';
 import { stagingPath } from '../staging/files.ts';
 import * as stagingStore from '../staging/store.ts';
 import type { StagingWriter } from '../staging/writer.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
 import type { StagedRequest } from '../take/pipeline.ts';
 import { DestinationConflictError, NoSpaceError, PathOutsideRootError } from '../transfer/errors.ts';
 import { digestFile, type FileDigest, syncFile } from '../transfer/place-staged.ts';

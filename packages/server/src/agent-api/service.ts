@@ -7,8 +7,8 @@
  * checked against the staged bytes before the file is renamed into place.
  */
 import type { Readable } from 'node:stream';
-import { managedStationIds } from '../auth/policy.ts';
-import type { Actor } from '../auth/principal.ts';
+import { managedStationIds } from '../authorization/policy.ts';
+import type { Actor } from '../authorization/principal.ts';
 import { findFile } from '../catalog/store.ts';
 import { claimLeased, leaseMs } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';

@@ -1,13 +1,13 @@
 import { Type } from '@sinclair/typebox';
-import { managedStationIds } from '../auth/policy.ts';
+import { managedStationIds } from '../authorization/policy.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { AuditEventRow } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
 import { actorOf } from '../http/actor.ts';
-import { CursorShape, decodeCursor, Page, toPage } from '../http/pagination.ts';
 import type { HttpServer } from '../http/server.ts';
-import { listAuditEvents } from './store.ts';
+import { CursorShape, decodeCursor, Page, toPage } from '../paging/pages.ts';
+import { listAuditEvents, namesOfStations } from './store.ts';
 
 const AuditEvent = Type.Object({
   id: Type.Integer(),
@@ -52,8 +52,7 @@ export function registerAuditRoutes(app: HttpServer, context: ServiceContext): v
         const ids = await managedStationIds(context.db, principal);
         if (ids.length === 0)
           throw new AppError('forbidden', 'only admins and station managers read the audit log');
-        const rows = await context.db.selectFrom('stations').select('name').where('id', 'in', ids).execute();
-        stationNames = rows.map((r) => r.name);
+        stationNames = await namesOfStations(context.db, ids);
       }
       const { query } = request;
       const rows = await listAuditEvents(context.db, {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../authorization/principal.ts';
 import { encodeJson } from '../db/profile.ts';
 import type { AuditEventRow, Database } from '../db/tables.ts';
 
@@ -78,4 +78,10 @@ export async function listAuditEvents(db: Kysely<Database>, filter: AuditFilter)
   }
   if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
   return query.execute();
+}
+
+/** The names of these stations: audit records name a station, as it was called then, not its id. */
+export async function namesOfStations(db: Kysely<Database>, ids: number[]): Promise<string[]> {
+  const rows = await db.selectFrom('stations').select('name').where('id', 'in', ids).execute();
+  return rows.map((r) => r.name);
 }

@@ -1,12 +1,12 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { recordAudit } from '../audit/store.ts';
+import { systemActorName } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
+import { adminPasswordFileName } from '../system/private-files.ts';
 import { generatePassword, hashPassword } from './passwords.ts';
-import { systemActorName } from './principal.ts';
 
 export const adminUsername = 'admin';
-export const adminPasswordFileName = 'admin-password';
 
 export interface AdminBootstrap {
   /** Set only by the start that created the account with a generated password. */

@@ -1,7 +1,7 @@
 import { AppError } from '../errors/app-error.ts';
 import { actorOf } from '../http/actor.ts';
-import { Page } from '../http/pagination.ts';
 import type { HttpServer } from '../http/server.ts';
+import { Page } from '../paging/pages.ts';
 import { CreateTokenBody, IssuedToken, LoginBody, Token, TokenListQuery, TokenParams } from './schemas.ts';
 import type { AuthService } from './service.ts';
 

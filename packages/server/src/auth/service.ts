@@ -1,13 +1,12 @@
 import { recordAudit } from '../audit/store.ts';
+import type { Actor, Principal } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { isDatabaseFull } from '../db/errors.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
-import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, toPage } from '../paging/pages.ts';
 import { parseDuration } from '../settings/duration.ts';
-import { findUserByName } from '../users/store.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import type { Actor, Principal } from './principal.ts';
 import * as store from './store.ts';
 import { generateToken, hashToken } from './tokens.ts';
 
@@ -82,7 +81,7 @@ export function createAuthService(context: ServiceContext) {
       address: string,
     ): Promise<IssuedToken> {
       throttle.check(username, address);
-      const user = await findUserByName(db, username);
+      const user = await store.findCredentials(db, username);
       const stored = user?.password_hash ?? (await decoy());
       const valid = await verifyPassword(password, stored);
       if (!user?.password_hash || !valid || user.disabled_at !== null) {

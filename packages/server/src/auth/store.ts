@@ -6,6 +6,18 @@ export interface ActiveToken {
   user: UserRow;
 }
 
+/** The account a password signs in to: its hash, and whether it is disabled. */
+export async function findCredentials(
+  db: Kysely<Database>,
+  username: string,
+): Promise<Pick<UserRow, 'id' | 'username' | 'password_hash' | 'disabled_at'> | undefined> {
+  return db
+    .selectFrom('users')
+    .select(['id', 'username', 'password_hash', 'disabled_at'])
+    .where('username', '=', username)
+    .executeTakeFirst();
+}
+
 export async function insertToken(
   db: Kysely<Database>,
   values: {

@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { loadReadable } from '../experiments/access.ts';
 import { currentDownloadKey } from '../secrets/service.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
 import { findUserById } from '../users/store.ts';
 import { type FileContent, openFileContent } from './content.ts';

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { ServiceContext } from '../context.ts';
 import { actorOf } from '../http/actor.ts';
-import { Page } from '../http/pagination.ts';
 import { NameParams } from '../http/schemas.ts';
 import type { HttpServer } from '../http/server.ts';
+import { Page } from '../paging/pages.ts';
 import { openFileContent } from './content.ts';
 import { sendContent } from './download-routes.ts';
 import {

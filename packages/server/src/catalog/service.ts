@@ -2,15 +2,15 @@ import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type TSchema, Type } from '@sinclair/typebox';
 import { auditWho, recordAudit } from '../audit/store.ts';
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { FileRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { loadManageable, loadReadable } from '../experiments/access.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
-import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
+import { CursorShape, decodeCursor, toPage } from '../paging/pages.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
 import type { CatalogFile, FileListQuery } from './schemas.ts';
 import * as store from './store.ts';
@@ -64,10 +64,12 @@ export function createCatalogService(context: ServiceContext) {
         after: decodeFileCursor(query.cursor, sort),
         limit: query.limit,
       });
-      const page = rows.length > query.limit ? rows.slice(0, query.limit) : rows;
-      const last = page.at(-1);
-      const nextCursor = rows.length > query.limit && last ? encodeCursor([last[sort], last.id]) : null;
-      return { items: page.map((row) => present(experiment, row)), nextCursor };
+      return toPage(
+        rows,
+        query.limit,
+        (row) => [row[sort], row.id],
+        (row) => present(experiment, row),
+      );
     },
 
     async count(actor: Actor, experimentName: string, query: { pathGlob?: string; where?: string[] }) {

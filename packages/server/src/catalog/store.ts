@@ -234,12 +234,3 @@ export async function deleteFileRecords(
   await addToTotals(trx, experimentId, -deleted.length, -bytes);
   return deleted.length;
 }
-
-export async function countExperimentFiles(db: Kysely<Database>, experimentId: number): Promise<number> {
-  const row = await db
-    .selectFrom('files')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('experiment_id', '=', experimentId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}

@@ -5,7 +5,7 @@
  * is never a source.
  */
 import { realpath, stat } from 'node:fs/promises';
-import { isSameOrBelow, realPathAsFarAsExists } from '../sources/protected-paths.ts';
+import { isSameOrBelow, realPathAsFarAsExists } from '../system/protected-paths.ts';
 
 /**
  * The real paths of the allowed directories; throws naming each one that is not a directory or that

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { type AgentDaq, ApiError, type DaqAgentFileChecksums } from '@photon-dm/client';
 import { defined } from '../errors/defined.ts';
 import type { SourceFile } from '../finder/source-files.ts';
-import { transferTag } from '../transfer/copy-steps.ts';
+import { transferTag } from '../storage/partial-names.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
 import { copyVerified } from '../transfer/verified-copy.ts';
 import { riding, type SendContext } from './http-sender.ts';

@@ -1,12 +1,13 @@
 import { auditWho, recordAudit } from '../audit/store.ts';
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
-import { AppError, validationFailed } from '../errors/app-error.ts';
+import { validationFailed } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
-import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
+import { loadManageable } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
-import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
+import { readableWork, stopWork } from '../experiments/work-access.ts';
+import { CursorShape, decodeCursor, splitPage } from '../paging/pages.ts';
 import { checkSource } from '../sources/source-rules.ts';
 import { removeDaqStaging } from '../staging/files.ts';
 import { requireAcceptingWork } from '../storage/lifecycle.ts';
@@ -66,15 +67,7 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
   }
 
   async function readable(actor: Actor, id: number): Promise<store.DaqRecord> {
-    const row = await store.findDaq(db, id);
-    if (!row) throw new AppError('daq_not_found', `no DAQ ${id}`);
-    await requireReadableOwner(
-      context,
-      actor,
-      row.experiment_name,
-      () => new AppError('daq_not_found', `no DAQ ${id}`),
-    );
-    return row;
+    return readableWork(context, actor, 'daq', id, await store.findDaq(db, id));
   }
 
   return {
@@ -143,10 +136,8 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
         beforeId: decodeCursor(query.cursor, CursorShape.id),
         limit: query.limit,
       });
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      const nextCursor = rows.length > query.limit && last ? encodeCursor(last.id) : null;
-      return { items: await present(page), nextCursor };
+      const page = splitPage(rows, query.limit, (row) => row.id);
+      return { items: await present(page.rows), nextCursor: page.nextCursor };
     },
 
     async show(actor: Actor, id: number): Promise<Daq> {
@@ -156,23 +147,9 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
     /** APS `dm-stop-daq`: the DAQ ends as `done`; files already settled are not waited for. */
     async stop(actor: Actor, id: number): Promise<Daq> {
       const row = await readable(actor, id);
-      const experiment = await loadManageable(context, actor, row.experiment_name);
-      const now = context.now();
-      await db.transaction().execute(async (trx) => {
-        if (!(await store.endDaq(trx, id, 'done', now))) {
-          throw new AppError(
-            'invalid_transition',
-            `DAQ ${id} is ${row.status}; only pending or running DAQs stop`,
-          );
-        }
-        await recordAudit(trx, auditWho(actor, now), {
-          action: 'daq.stop',
-          targetType: 'daq',
-          targetName: String(id),
-          stationName: experiment.station_name,
-          experimentName: experiment.name,
-        });
-        await publishDaqStatus(context, trx, row, 'done', row.status);
+      const experiment = await stopWork(context, actor, 'daq', row, {
+        end: (trx, now) => store.endDaq(trx, id, 'done', now),
+        publish: (trx) => publishDaqStatus(context, trx, row, 'done', row.status),
       });
       if (row.mode === 'agent') await removeDaqStaging(context, experiment, id);
       return presentOne(await store.findDaq(db, id), id);

@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { loadReadable } from '../experiments/access.ts';

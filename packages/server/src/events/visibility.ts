@@ -8,7 +8,7 @@
  * right ends or narrows the stream within `maxAgeMs`, and so does a membership change.
  */
 import type { Kysely } from 'kysely';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../authorization/principal.ts';
 import type { Database } from '../db/tables.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
 import type { EventRecord } from './store.ts';

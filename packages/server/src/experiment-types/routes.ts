@@ -1,6 +1,6 @@
 import { actorOf } from '../http/actor.ts';
-import { Page, PageQuery } from '../http/pagination.ts';
 import type { HttpServer } from '../http/server.ts';
+import { Page, PageQuery } from '../paging/pages.ts';
 import { CreateExperimentTypeBody, ExperimentType, type ExperimentTypeService } from './service.ts';
 
 export function registerExperimentTypeRoutes(app: HttpServer, types: ExperimentTypeService): void {

@@ -1,13 +1,13 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { auditWho, recordAudit } from '../audit/store.ts';
-import { requireAdmin } from '../auth/policy.ts';
-import type { Actor } from '../auth/principal.ts';
+import { requireAdmin } from '../authorization/policy.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { ExperimentTypeRow } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
-import { CursorShape, decodeCursor, type PageQuery, toPage } from '../http/pagination.ts';
 import { Description, Timestamp } from '../http/schemas.ts';
+import { CursorShape, decodeCursor, type PageQuery, toPage } from '../paging/pages.ts';
 
 export const ExperimentType = Type.Object({
   id: Type.Integer(),

@@ -3,13 +3,13 @@
  * An experiment the caller may not read is reported as missing (404): its existence is private.
  */
 import type { Kysely } from 'kysely';
-import { isStationManager } from '../auth/policy.ts';
-import type { Actor } from '../auth/principal.ts';
+import { isStationManager } from '../authorization/policy.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Database } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
 import type { Experiment } from './schemas.ts';
 import { type ExperimentRecord, findExperimentByName, isMember, type Member, membersOf } from './store.ts';
 

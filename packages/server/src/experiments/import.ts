@@ -5,8 +5,8 @@
  */
 
 import { auditWho, recordAudit } from '../audit/store.ts';
-import { isStationManager } from '../auth/policy.ts';
-import type { Actor } from '../auth/principal.ts';
+import { isStationManager } from '../authorization/policy.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { StationRow } from '../db/tables.ts';

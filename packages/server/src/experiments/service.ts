@@ -1,20 +1,19 @@
 import { auditWho, recordAudit } from '../audit/store.ts';
-import { isStationManager } from '../auth/policy.ts';
-import type { Actor } from '../auth/principal.ts';
-import { countExperimentFiles } from '../catalog/store.ts';
+import { isStationManager } from '../authorization/policy.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { ExperimentStatus } from '../db/tables.ts';
 import { AppError, type FieldProblem, validationFailed } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
-import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, toPage } from '../paging/pages.ts';
 import { refreshPermissions } from '../storage/experiment-permissions.ts';
-import { treeHoldsFiles } from '../storage/experiment-tree.ts';
 import {
+  abandonCreation,
   beginDeletion,
   finishCreation,
   finishDeletion,
-  pathsOf,
+  holdsFiles,
   storageUnavailable,
 } from '../storage/lifecycle.ts';
 import { findUserByName } from '../users/store.ts';
@@ -159,7 +158,7 @@ export function createExperimentService(context: ServiceContext) {
       } catch (error) {
         // The row says "pending": the reconciler would finish the tree later, but the caller asked for an
         // experiment now, so undo the row rather than leave one whose storage may never come.
-        await store.changeStorageState(db, created.id, ['pending'], 'deleting');
+        await abandonCreation(db, created);
         await finishDeletion(context, created, auditWho(actor, context.now()), {
           action: 'experiment.delete',
           targetType: 'experiment',
@@ -248,8 +247,7 @@ export function createExperimentService(context: ServiceContext) {
     /** Refused while the storage tree holds any file (the file catalog will be checked here too). */
     async delete(actor: Actor, name: string): Promise<void> {
       const record = await loadManageable(context, actor, name);
-      const paths = pathsOf(context, record);
-      if ((await countExperimentFiles(db, record.id)) > 0 || (await treeHoldsFiles(paths))) {
+      if (await holdsFiles(context, record)) {
         throw new AppError(
           'experiment_not_empty',
           `experiment "${name}" still holds files; remove them first`,

@@ -1,12 +1,5 @@
 import type { Kysely } from 'kysely';
-import { profileOf } from '../db/profile.ts';
-import type {
-  Database,
-  ExperimentRole,
-  ExperimentRow,
-  ExperimentStatus,
-  StorageState,
-} from '../db/tables.ts';
+import type { Database, ExperimentRole, ExperimentRow, ExperimentStatus } from '../db/tables.ts';
 
 export interface ExperimentRecord extends ExperimentRow {
   station_name: string;
@@ -136,93 +129,6 @@ export async function changeStatus(
     .where('status', '=', from)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
-}
-
-export async function changeStorageState(
-  db: Kysely<Database>,
-  id: number,
-  from: StorageState[],
-  to: StorageState,
-): Promise<boolean> {
-  const result = await db
-    .updateTable('experiments')
-    .set({ storage_state: to })
-    .where('id', '=', id)
-    .where('storage_state', 'in', from)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
-}
-
-/**
- * The experiment's storage state, read with a lock on its row held until `trx` ends: an exclusive one
- * (`exclusive`, for a deletion) or a shared one (for new work). On PostgreSQL a deletion and the start of a
- * DAQ, upload or job for the same experiment therefore run one after the other, never both on a view that
- * misses the other; SQLite's single writer already orders them. Undefined when the experiment is gone.
- */
-export async function lockStorageState(
-  trx: Kysely<Database>,
-  id: number,
-  exclusive: boolean,
-): Promise<StorageState | undefined> {
-  const locking = profileOf(trx as Kysely<unknown>).supportsForUpdate;
-  const row = await trx
-    .selectFrom('experiments')
-    .select('storage_state')
-    .where('id', '=', id)
-    .$if(locking && exclusive, (query) => query.forUpdate())
-    .$if(locking && !exclusive, (query) => query.forShare())
-    .executeTakeFirst();
-  return row?.storage_state;
-}
-
-/** The DAQs, uploads and jobs of an experiment that have not ended (pending or running), by id. */
-export async function unfinishedWork(
-  db: Kysely<Database>,
-  id: number,
-): Promise<{ daqs: number[]; uploads: number[]; jobs: number[] }> {
-  const active = ['pending', 'running'] as const;
-  const [daqs, uploads, jobs] = await Promise.all([
-    db
-      .selectFrom('daqs')
-      .select('id')
-      .where('experiment_id', '=', id)
-      .where('status', 'in', active)
-      .execute(),
-    db
-      .selectFrom('uploads')
-      .select('id')
-      .where('experiment_id', '=', id)
-      .where('status', 'in', active)
-      .execute(),
-    db
-      .selectFrom('jobs')
-      .select('id')
-      .where('experiment_id', '=', id)
-      .where('status', 'in', active)
-      .execute(),
-  ]);
-  const ids = (rows: { id: number }[]) => rows.map((row) => row.id).sort((a, b) => a - b);
-  return { daqs: ids(daqs), uploads: ids(uploads), jobs: ids(jobs) };
-}
-
-export async function deleteExperimentRow(
-  db: Kysely<Database>,
-  id: number,
-  state: StorageState,
-): Promise<boolean> {
-  const result = await db
-    .deleteFrom('experiments')
-    .where('id', '=', id)
-    .where('storage_state', '=', state)
-    .executeTakeFirst();
-  return result.numDeletedRows > 0n;
-}
-
-export async function experimentsInStorageState(
-  db: Kysely<Database>,
-  states: StorageState[],
-): Promise<ExperimentRecord[]> {
-  return selectExperiments(db).where('e.storage_state', 'in', states).orderBy('e.id').execute();
 }
 
 /** Sets a member's role; a new PI demotes the previous one, since an experiment has one PI. */

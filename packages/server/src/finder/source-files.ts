@@ -1,7 +1,7 @@
 import type { Dirent, Stats } from 'node:fs';
 import { lstat, opendir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { isPartialName } from '../transfer/verified-copy.ts';
+import { isPartialName } from '../storage/partial-names.ts';
 
 export interface SourceFile {
   absolutePath: string;

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Actor, Principal } from '../auth/principal.ts';
+import type { Actor, Principal } from '../authorization/principal.ts';
 import { AppError } from '../errors/app-error.ts';
 
 declare module 'fastify' {

@@ -6,7 +6,7 @@ import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { findExperimentById } from '../experiments/store.ts';
 import type { StageSwitch } from '../settings/settings.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
 import type { PermissionSupport } from '../storage/permissions.ts';
 import type { WorkflowDefinition } from '../workflows/definition.ts';
 import type { JobRecord } from './store.ts';

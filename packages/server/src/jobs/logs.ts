@@ -5,7 +5,8 @@
 import { open } from 'node:fs/promises';
 import { Type } from '@sinclair/typebox';
 import type { JobProcessRow } from '../db/job-tables.ts';
-import { decodeCursor, encodeCursor } from '../http/pagination.ts';
+import { isCode } from '../errors/error-code.ts';
+import { decodeCursor, encodeCursor } from '../paging/pages.ts';
 import { cleanText } from './child-process.ts';
 import type { JobLog } from './schemas.ts';
 
@@ -45,7 +46,7 @@ async function readFrom(path: string, offset: number, budget: number): Promise<B
     const { bytesRead } = await handle.read(buffer, 0, budget, offset);
     return buffer.subarray(0, bytesRead);
   } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return Buffer.alloc(0);
+    if (isCode(error, 'ENOENT')) return Buffer.alloc(0);
     throw error;
   } finally {
     await handle?.close();

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { auditWho, recordAudit } from '../audit/store.ts';
-import { isStationManager } from '../auth/policy.ts';
-import type { Actor } from '../auth/principal.ts';
+import { isStationManager } from '../authorization/policy.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { CatalogService } from '../catalog/service.ts';
 import { findFile } from '../catalog/store.ts';
 import { mayMove } from '../claims/transitions.ts';
@@ -11,8 +11,8 @@ import { AppError, invalidField } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
 import { canRead, loadReadable } from '../experiments/access.ts';
 import { type ExperimentRecord, findExperimentById, visibleExperimentIds } from '../experiments/store.ts';
-import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
+import { CursorShape, decodeCursor, splitPage } from '../paging/pages.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
 import { mayRead, mayRun } from '../workflows/scope.ts';
 import { workflowNotFound } from '../workflows/service.ts';
@@ -202,12 +202,8 @@ export function createJobService(context: ServiceContext, deps: JobServiceDeps) 
         beforeId: decodeCursor(query.cursor, CursorShape.id),
         limit: query.limit + 1,
       });
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return {
-        items: await presentJobs(db, profile, page),
-        nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
-      };
+      const page = splitPage(rows, query.limit, (row) => row.id);
+      return { items: await presentJobs(db, profile, page.rows), nextCursor: page.nextCursor };
     },
 
     async show(actor: Actor, id: number): Promise<Job> {

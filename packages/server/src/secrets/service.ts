@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditWho, recordAudit } from '../audit/store.ts';
-import { requireAdmin } from '../auth/policy.ts';
-import type { Actor } from '../auth/principal.ts';
+import { requireAdmin } from '../authorization/policy.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { downloadKeyName, findSecret, insertSecretOnce, replaceSecret } from './store.ts';
 

@@ -40,7 +40,7 @@ export interface Settings {
   eventRetentionDays: number;
   /**
    * Age (by mtime) after which a `.dm-partial-*` temp file is taken for a crash's leftover and swept away;
-   * longer than any copy can go without writing to it (see storage/partial-sweep.ts).
+   * longer than any copy can go without writing to it (see retention/partial-sweep.ts).
    */
   partialFileMaxAgeMinutes: number;
   /** Minutes between two sweeps of those temp files (each walks every ready experiment's tree). */

@@ -1,6 +1,6 @@
 /**
  * Where an upload or a DAQ may read (issue 10): below one of its station's source roots, after symbolic
- * links are resolved; never the storage root or the server's own files (protected-paths.ts), whoever asks;
+ * links are resolved; never the storage root or the server's own files (system/protected-paths.ts), whoever asks;
  * and only what the station's unix account may read (read-check.ts). Admins may name other directories
  * than the roots, and their transfers read with the server's rights, but the protected paths stay closed.
  *
@@ -9,12 +9,12 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
 import { sourceAccountOf, sourceRootsOf } from '../stations/source-roots-store.ts';
-import { isSameOrBelow, overlapping, protectedPaths } from './protected-paths.ts';
+import { isSameOrBelow, overlapping, protectedPaths } from '../system/protected-paths.ts';
 import { readerFor, unreadableAmong } from './read-check.ts';
 
 export interface SourceDecision {

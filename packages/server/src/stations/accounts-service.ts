@@ -4,8 +4,8 @@
  * account; every change is in the audit log. Every signed-in user may read it, as they may read stations.
  */
 import { auditWho, recordAudit } from '../audit/store.ts';
-import { requireAdmin } from '../auth/policy.ts';
-import type { Actor } from '../auth/principal.ts';
+import { requireAdmin } from '../authorization/policy.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import type { StationRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';

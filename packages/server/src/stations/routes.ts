@@ -1,7 +1,7 @@
 import { actorOf } from '../http/actor.ts';
-import { Page, PageQuery } from '../http/pagination.ts';
 import { NameParams } from '../http/schemas.ts';
 import type { HttpServer } from '../http/server.ts';
+import { Page, PageQuery } from '../paging/pages.ts';
 import {
   CreateStationBody,
   ManagerBody,

@@ -1,12 +1,12 @@
 import { auditWho, recordAudit } from '../audit/store.ts';
-import { requireAdmin } from '../auth/policy.ts';
-import type { Actor } from '../auth/principal.ts';
+import { requireAdmin } from '../authorization/policy.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { StationRow } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
-import { CursorShape, decodeCursor, type PageQuery, toPage } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, type PageQuery, toPage } from '../paging/pages.ts';
 import { refreshPermissionsLater } from '../storage/experiment-permissions.ts';
 import { findUserByName } from '../users/store.ts';
 import type { CreateStationBody, Station } from './schemas.ts';

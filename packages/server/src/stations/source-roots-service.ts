@@ -6,12 +6,12 @@
 import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { auditWho, recordAudit } from '../audit/store.ts';
-import { isStationManager, requireAdmin } from '../auth/policy.ts';
-import type { Actor } from '../auth/principal.ts';
+import { isStationManager, requireAdmin } from '../authorization/policy.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import type { StationRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
-import { overlapping, protectedPaths } from '../sources/protected-paths.ts';
+import { overlapping, protectedPaths } from '../system/protected-paths.ts';
 import { lookupUnixAccount } from '../system/unix-accounts.ts';
 import type { StationSources } from './source-roots-schemas.ts';
 import * as store from './source-roots-store.ts';

@@ -5,35 +5,15 @@
  */
 import { dirname, relative, sep } from 'node:path';
 import type { ServiceContext } from '../context.ts';
-import type { ExperimentRecord } from '../experiments/store.ts';
-import { pathsOf } from './lifecycle.ts';
+import { pathsOf } from './experiment-tree.ts';
 import { type AppliedPermissions, applyExperimentPermissions, UnknownAccountError } from './permissions.ts';
+import { readerAccountsOf, readyExperimentsOf, type StoredExperiment } from './store.ts';
 
 export async function readerAccounts(
   context: ServiceContext,
-  record: Pick<ExperimentRecord, 'id' | 'station_id'>,
+  record: Pick<StoredExperiment, 'id' | 'station_id'>,
 ): Promise<string[]> {
-  const rows = await context.db
-    .selectFrom('users as u')
-    .select('u.unix_account')
-    .where('u.unix_account', 'is not', null)
-    .where('u.disabled_at', 'is', null)
-    .where((eb) =>
-      eb.or([
-        eb(
-          'u.id',
-          'in',
-          eb.selectFrom('experiment_members').select('user_id').where('experiment_id', '=', record.id),
-        ),
-        eb(
-          'u.id',
-          'in',
-          eb.selectFrom('station_managers').select('user_id').where('station_id', '=', record.station_id),
-        ),
-      ]),
-    )
-    .execute();
-  return [...new Set(rows.flatMap((row) => (row.unix_account === null ? [] : [row.unix_account])))].sort();
+  return [...new Set(await readerAccountsOf(context.db, record))].sort();
 }
 
 /**
@@ -59,7 +39,7 @@ export interface PermissionsReport extends AppliedPermissions {
 /** Applies the experiment's permissions; throws (e.g. an unknown unix account) for the caller to report. */
 export async function applyPermissionsOf(
   context: ServiceContext,
-  record: ExperimentRecord,
+  record: StoredExperiment,
 ): Promise<PermissionsReport> {
   const readers = await readerAccounts(context, record);
   const applied = await applyExperimentPermissions(
@@ -75,7 +55,7 @@ export async function applyPermissionsOf(
  * For changes that already committed (a new member, a new experiment): a permission failure is logged, not
  * thrown, since the change itself stands; `dm storage restore-permissions` reports and retries it.
  */
-export async function refreshPermissions(context: ServiceContext, record: ExperimentRecord): Promise<void> {
+export async function refreshPermissions(context: ServiceContext, record: StoredExperiment): Promise<void> {
   try {
     const report = await applyPermissionsOf(context, record);
     for (const warning of report.warnings) context.logger.warn({ experiment: record.name }, warning);
@@ -101,31 +81,7 @@ export function refreshPermissionsLater(
   which: { stationId?: number; userId?: number },
 ): void {
   context.background.run('refreshing storage permissions', async () => {
-    let query = context.db
-      .selectFrom('experiments as e')
-      .innerJoin('stations as s', 's.id', 'e.station_id')
-      .leftJoin('experiment_types as t', 't.id', 'e.type_id')
-      .selectAll('e')
-      .select(['s.name as station_name', 't.name as type_name'])
-      .where('e.storage_state', '=', 'ready');
-    const { stationId, userId } = which;
-    if (stationId !== undefined) query = query.where('e.station_id', '=', stationId);
-    if (userId !== undefined) {
-      query = query.where((eb) =>
-        eb.or([
-          eb(
-            'e.id',
-            'in',
-            eb.selectFrom('experiment_members').select('experiment_id').where('user_id', '=', userId),
-          ),
-          eb(
-            'e.station_id',
-            'in',
-            eb.selectFrom('station_managers').select('station_id').where('user_id', '=', userId),
-          ),
-        ]),
-      );
-    }
-    for (const record of await query.execute()) await refreshPermissions(context, record);
+    for (const record of await readyExperimentsOf(context.db, which))
+      await refreshPermissions(context, record);
   });
 }

@@ -6,7 +6,9 @@
 import { constants } from 'node:fs';
 import { access, mkdir, open, opendir, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
-import { isPartialName } from '../transfer/copy-steps.ts';
+import type { ServiceContext } from '../context.ts';
+import { isCode } from '../errors/error-code.ts';
+import { isPartialName } from './partial-names.ts';
 
 export interface ExperimentPaths {
   storageDirectory: string;
@@ -44,6 +46,14 @@ export function experimentPaths(
     analysisDirectory: join(storageDirectory, 'analysis'),
     systemDirectory: join(storageDirectory, 'system'),
   };
+}
+
+/** The tree of an experiment (by its station's and its own name) under this app's storage root. */
+export function pathsOf(
+  context: ServiceContext,
+  experiment: { station_name: string; name: string },
+): ExperimentPaths {
+  return experimentPaths(context.settings.storageRoot, experiment.station_name, experiment.name);
 }
 
 /**
@@ -180,8 +190,4 @@ async function fsyncDirectory(directory: string): Promise<void> {
 /** Nothing there: the path, or a directory on the way to it, does not exist (ENOTDIR: a file is in the way). */
 function isMissing(error: unknown): boolean {
   return isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR');
-}
-
-function isCode(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }

@@ -9,27 +9,25 @@ import { recordAudit } from '../audit/store.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Database } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
-import {
-  changeStorageState,
-  deleteExperimentRow,
-  type ExperimentRecord,
-  lockStorageState,
-  unfinishedWork,
-} from '../experiments/store.ts';
 import { refreshPermissions } from './experiment-permissions.ts';
 import {
   createExperimentTree,
-  experimentPaths,
+  pathsOf,
   removeExperimentTree,
   TreeNotEmptyError,
+  treeHoldsFiles,
 } from './experiment-tree.ts';
-
-export function pathsOf(context: ServiceContext, record: Pick<ExperimentRecord, 'station_name' | 'name'>) {
-  return experimentPaths(context.settings.storageRoot, record.station_name, record.name);
-}
+import {
+  changeStorageState,
+  countCatalogedFiles,
+  deleteExperimentRow,
+  lockStorageState,
+  type StoredExperiment,
+  unfinishedWork,
+} from './store.ts';
 
 /** Makes the tree of a `pending` experiment, then marks it ready. */
-export async function finishCreation(context: ServiceContext, record: ExperimentRecord): Promise<void> {
+export async function finishCreation(context: ServiceContext, record: StoredExperiment): Promise<void> {
   await createExperimentTree(pathsOf(context, record));
   await refreshPermissions(context, record);
   await changeStorageState(context.db, record.id, ['pending'], 'ready');
@@ -41,7 +39,7 @@ export async function finishCreation(context: ServiceContext, record: Experiment
  * experiment's). Run in one transaction holding the experiment's row, so no new work starts in between
  * (`requireAcceptingWork`).
  */
-export async function beginDeletion(db: Kysely<Database>, record: ExperimentRecord): Promise<void> {
+export async function beginDeletion(db: Kysely<Database>, record: StoredExperiment): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const state = await lockStorageState(trx, record.id, true);
     if (state === 'deleting') {
@@ -67,13 +65,28 @@ export async function beginDeletion(db: Kysely<Database>, record: ExperimentReco
   });
 }
 
+/** Whether the experiment still holds files: cataloged ones, or any in its tree besides partial copies. */
+export async function holdsFiles(context: ServiceContext, record: StoredExperiment): Promise<boolean> {
+  return (
+    (await countCatalogedFiles(context.db, record.id)) > 0 || (await treeHoldsFiles(pathsOf(context, record)))
+  );
+}
+
+/** Gives up a `pending` experiment whose tree could not be made: `deleting` now, for `finishDeletion`. */
+export async function abandonCreation(
+  db: Kysely<Database>,
+  record: Pick<StoredExperiment, 'id'>,
+): Promise<void> {
+  await changeStorageState(db, record.id, ['pending'], 'deleting');
+}
+
 /**
  * Refuses new work (a DAQ, an upload, a job) for an experiment being deleted. Call it inside the
  * transaction that records the work: it holds the experiment's row until that ends (see `beginDeletion`).
  */
 export async function requireAcceptingWork(
   trx: Kysely<Database>,
-  experiment: Pick<ExperimentRecord, 'id' | 'name'>,
+  experiment: Pick<StoredExperiment, 'id' | 'name'>,
 ): Promise<void> {
   const state = await lockStorageState(trx, experiment.id, false);
   if (state === undefined) throw new AppError('experiment_not_found', `no experiment "${experiment.name}"`);
@@ -90,7 +103,7 @@ export async function requireAcceptingWork(
  */
 export async function finishDeletion(
   context: ServiceContext,
-  record: ExperimentRecord,
+  record: StoredExperiment,
   who: { actor: string; requestId: string | null },
   audit: AuditEntry,
 ): Promise<void> {

@@ -17,6 +17,7 @@ import { execFile } from 'node:child_process';
 import { chmod, chown, lstat, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { defined } from '../errors/defined.ts';
+import { isCode } from '../errors/error-code.ts';
 import {
   lookupUnixAccounts,
   lookupUnixGroup,
@@ -314,8 +315,4 @@ async function mustRun(file: string, args: readonly string[]): Promise<CommandRe
   if (result.exitCode !== 0)
     throw new Error(`${file} failed on ${args.at(-1)} (exit ${result.exitCode}): ${result.stderr.trim()}`);
   return result;
-}
-
-function isCode(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }

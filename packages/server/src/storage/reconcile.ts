@@ -1,7 +1,7 @@
-import { systemActorName } from '../auth/principal.ts';
+import { systemActorName } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
-import { experimentsInStorageState } from '../experiments/store.ts';
 import { finishCreation, finishDeletion } from './lifecycle.ts';
+import { experimentsInStorageState } from './store.ts';
 
 export interface ReconcileReport {
   created: string[];

@@ -15,13 +15,14 @@ import { execFile } from 'node:child_process';
 import { chmod, lstat, mkdir, opendir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { adminPasswordFileName } from '../auth/bootstrap.ts';
 import type { Settings } from '../settings/settings.ts';
 
 const run = promisify(execFile);
 
 /** Names in the data directory that belong to the server (the database's are added from its URL). */
 const legacyDownloadSecret = 'download-secret';
+/** Where the first start writes the generated admin password (auth/bootstrap.ts). */
+export const adminPasswordFileName = 'admin-password';
 
 export class PrivateFilesError extends Error {
   constructor(readonly problems: string[]) {

@@ -24,8 +24,8 @@
 import { dirname, join } from 'node:path';
 import type { GroupCommit } from '../catalog/group-commit.ts';
 import type { ServiceContext } from '../context.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
-import { transferTag } from '../transfer/copy-steps.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
+import { transferTag } from '../storage/partial-names.ts';
 import type { WorkerCopied } from '../transfer/copy-worker.ts';
 import { type FileDigest, placeStaged } from '../transfer/place-staged.ts';
 import { resolveInside } from '../transfer/safe-path.ts';

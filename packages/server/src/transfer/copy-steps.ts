@@ -1,13 +1,14 @@
 /**
  * The steps every verified copy is made of, shared by the copy of one large file (verified-copy.ts) and the
  * copy of many small files together (batch-copy.ts): the options and results, checking an existing
- * destination, hashing, temp names, placing a verified file and making directory entries durable.
+ * destination, hashing, placing a verified file and making directory entries durable.
  */
-import { createHash, type Hash, randomBytes } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { type BigIntStats, createReadStream, constants as fsConstants } from 'node:fs';
 import { type FileHandle, link, mkdir, open, readFile, readlink, rename, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { isCode } from '../errors/error-code.ts';
 import {
   ChecksumMismatchError,
   DestinationConflictError,
@@ -88,7 +89,6 @@ export type Settings = Required<
 > &
   CopyOptions;
 
-export const partialMarker = '.dm-partial-';
 /**
  * The source's digest when the destination already holds the same bytes (nothing is written), undefined
  * when it may be replaced; otherwise the conflict. Sizes are compared first, so most conflicts cost no read.
@@ -205,35 +205,6 @@ export async function keepOldVersion(destination: string, oldVersionsDirectory: 
   }
 }
 
-/** True for the names `copyVerified` gives files being copied. */
-export function isPartialName(name: string): boolean {
-  return name.startsWith('.') && name.includes(partialMarker);
-}
-
-/** The tag of a transfer's partial files: its kind and id (`upload-12`, `daq-7`). */
-export function transferTag(kind: 'upload' | 'daq', id: number): string {
-  return `${kind}-${id}`;
-}
-
-const tagPattern = /^[a-z]+-[0-9]{1,15}$/;
-const taggedPartial = /\.dm-partial-([a-z]+-[0-9]{1,15})-[0-9a-f]{12}$/;
-
-/** The transfer a temp file belongs to (`upload-12`), or undefined for an untagged one (older or direct). */
-export function partialTagOf(name: string): string | undefined {
-  return isPartialName(name) ? taggedPartial.exec(name)?.[1] : undefined;
-}
-
-/**
- * `.<name>.dm-partial-[<tag>-]<random>`. Destination names may be up to NAME_MAX (255 bytes); the temp name
- * adds at most 48 (with a tag), so long names are cut.
- */
-export function temporaryName(name: string, tag?: string): string {
-  let prefix = name;
-  while (Buffer.byteLength(prefix) > 200) prefix = [...prefix].slice(0, -1).join('');
-  const owner = tag !== undefined && tagPattern.test(tag) ? `${tag}-` : '';
-  return `.${prefix}${partialMarker}${owner}${randomBytes(6).toString('hex')}`;
-}
-
 /**
  * Opens the source to be read. With a `sourceRoot`, the open does not follow a symbolic link (O_NOFOLLOW),
  * cannot hang on a FIFO (O_NONBLOCK), and what was opened must be a regular file whose real path (read
@@ -325,10 +296,6 @@ export async function fsyncDirectory(directory: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-export function isCode(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { LeasedTable } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
-import { partialTagOf, transferTag } from './copy-steps.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
+import { partialTagOf, transferTag } from '../storage/partial-names.ts';
 import { removePartialFiles } from './verified-copy.ts';
 
 /**
@@ -12,7 +12,7 @@ import { removePartialFiles } from './verified-copy.ts';
  * - when others run, only the starting transfer's own (its tag, `upload-12`, is in their names): they were
  *   written by a process that held this transfer's lease before, which is gone now that the lease is ours.
  * The rest (untagged ones of other transfers, e.g. older versions) wait for the age-based sweep
- * (storage/partial-sweep.ts).
+ * (retention/partial-sweep.ts).
  */
 export async function removeLeftoverPartials(
   context: ServiceContext,

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { isCode } from '../errors/error-code.ts';
 import { DestinationConflictError } from './errors.ts';
 import { type OnExisting, renameIntoPlace } from './verified-copy.ts';
 
@@ -70,7 +71,7 @@ export async function placeStaged(options: {
 }): Promise<'copied' | 'identical' | 'overwritten'> {
   const { staged, destination, digest } = options;
   const existing = await stat(destination).catch((error: unknown) => {
-    if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
+    if (isCode(error, 'ENOENT')) return undefined;
     throw error;
   });
   if (existing !== undefined) {

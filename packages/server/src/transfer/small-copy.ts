@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { temporaryName } from '../storage/partial-names.ts';
 import {
   Checksums,
   changed,
@@ -22,7 +23,6 @@ import {
   statIfExists,
   statSource,
   syncCreatedDirectories,
-  temporaryName,
   withSource,
 } from './copy-steps.ts';
 import { ChecksumMismatchError, SourceChangedError } from './errors.ts';

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { ServiceContext } from '../context.ts';
 import { invalidField } from '../errors/app-error.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
-import { pathsOf } from '../storage/lifecycle.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
 import { PathOutsideRootError } from './errors.ts';
 import { resolveInside } from './safe-path.ts';
 

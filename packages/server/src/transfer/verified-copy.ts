@@ -20,6 +20,8 @@ import { createWriteStream } from 'node:fs';
 import { type FileHandle, mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { isCode } from '../errors/error-code.ts';
+import { isPartialName, temporaryName } from '../storage/partial-names.ts';
 import {
   Checksums,
   type CopyOptions,
@@ -29,23 +31,20 @@ import {
   copyError,
   type Digest,
   hashFile,
-  isCode,
-  isPartialName,
   openSource,
   placeFile,
   type Settings,
   statIfExists,
   statSource,
   syncCreatedDirectories,
-  temporaryName,
   worthRetrying,
 } from './copy-steps.ts';
 import { ChecksumMismatchError, SourceChangedError } from './errors.ts';
 import { md5InWorker } from './md5-worker.ts';
 import { DirectoryMaker, placeStagedCopies, type StagedCopy, stageSmallCopy } from './small-copy.ts';
 
+export { isPartialName } from '../storage/partial-names.ts';
 export type { CopyHooks, CopyOptions, CopyResult, OnExisting } from './copy-steps.ts';
-export { isPartialName } from './copy-steps.ts';
 
 const defaultHighWaterMark = 4 * 1024 * 1024;
 /**

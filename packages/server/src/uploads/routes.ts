@@ -1,6 +1,6 @@
 import { actorOf } from '../http/actor.ts';
-import { Page } from '../http/pagination.ts';
 import type { HttpServer } from '../http/server.ts';
+import { Page } from '../paging/pages.ts';
 import { CreateUploadBody, Upload, UploadListQuery, UploadParams } from './schemas.ts';
 import type { UploadService } from './service.ts';
 

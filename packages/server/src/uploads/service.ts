@@ -1,12 +1,12 @@
 import { auditWho, recordAudit } from '../audit/store.ts';
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
-import { AppError } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
-import { loadManageable, requireReadableOwner } from '../experiments/access.ts';
+import { loadManageable } from '../experiments/access.ts';
 import { visibleExperimentIds } from '../experiments/store.ts';
-import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
+import { readableWork, stopWork } from '../experiments/work-access.ts';
+import { CursorShape, decodeCursor, toPage } from '../paging/pages.ts';
 import { checkSource } from '../sources/source-rules.ts';
 import { requireAcceptingWork } from '../storage/lifecycle.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
@@ -47,15 +47,7 @@ export function createUploadService(context: ServiceContext, wakeRunner: () => v
   }
 
   async function readable(actor: Actor, id: number): Promise<store.UploadRecord> {
-    const row = await store.findUpload(db, id);
-    if (!row) throw new AppError('upload_not_found', `no upload ${id}`);
-    await requireReadableOwner(
-      context,
-      actor,
-      row.experiment_name,
-      () => new AppError('upload_not_found', `no upload ${id}`),
-    );
-    return row;
+    return readableWork(context, actor, 'upload', id, await store.findUpload(db, id));
   }
 
   return {
@@ -113,23 +105,9 @@ export function createUploadService(context: ServiceContext, wakeRunner: () => v
 
     async stop(actor: Actor, id: number): Promise<Upload> {
       const row = await readable(actor, id);
-      const experiment = await loadManageable(context, actor, row.experiment_name);
-      const now = context.now();
-      await db.transaction().execute(async (trx) => {
-        if (!(await store.abortUpload(trx, id, now))) {
-          throw new AppError(
-            'invalid_transition',
-            `upload ${id} is ${row.status}; only pending or running uploads stop`,
-          );
-        }
-        await recordAudit(trx, auditWho(actor, now), {
-          action: 'upload.stop',
-          targetType: 'upload',
-          targetName: String(id),
-          stationName: experiment.station_name,
-          experimentName: row.experiment_name,
-        });
-        await publishUploadStatus(context, trx, id, 'aborted', row.status);
+      await stopWork(context, actor, 'upload', row, {
+        end: (trx, now) => store.abortUpload(trx, id, now),
+        publish: (trx) => publishUploadStatus(context, trx, id, 'aborted', row.status),
       });
       return present(defined(await store.findUpload(db, id), `upload ${id}`));
     },

@@ -5,8 +5,8 @@
  * for). Anybody else gets 403: usage is an operations view, and a scientist's own experiments already show
  * their file count and volume.
  */
-import { managedStationIds } from '../auth/policy.ts';
-import type { Actor } from '../auth/principal.ts';
+import { managedStationIds } from '../authorization/policy.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError, validationFailed } from '../errors/app-error.ts';
 import { findStationByName } from '../stations/store.ts';

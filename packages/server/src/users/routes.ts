@@ -1,6 +1,6 @@
 import { actorOf } from '../http/actor.ts';
-import { Page } from '../http/pagination.ts';
 import type { HttpServer } from '../http/server.ts';
+import { Page } from '../paging/pages.ts';
 import {
   CreateUserBody,
   UpdatedUser,

@@ -1,14 +1,14 @@
 import { auditWho, recordAudit } from '../audit/store.ts';
 import { hashPassword } from '../auth/passwords.ts';
-import { managesAnyStation, requireAdmin } from '../auth/policy.ts';
-import type { Actor } from '../auth/principal.ts';
 import { revokeSessionsOfUser, revokeTokensOfUser } from '../auth/store.ts';
+import { managesAnyStation, requireAdmin } from '../authorization/policy.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { UserRow, UserUpdate } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
-import { CursorShape, decodeCursor, toPage } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, toPage } from '../paging/pages.ts';
 import { refreshPermissionsLater } from '../storage/experiment-permissions.ts';
 import type { CreateUserBody, UpdatedUser, UpdateUserBody, User, UserListQuery } from './schemas.ts';
 import * as store from './store.ts';

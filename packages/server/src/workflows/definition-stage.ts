@@ -2,10 +2,33 @@
  * Checks one stage of a workflow definition (see definition.ts for the glossary of a stage's keys).
  */
 import { ConditionSyntaxError, parseCondition } from './conditions.ts';
-import type { WorkflowStage } from './definition.ts';
 import { describe, isPlainObject, joinPath, type ProblemList } from './definition-problems.ts';
 import { PythonRegexError, toJavaScriptRegex } from './python-regex.ts';
 import { ShellTemplateError, shellScript } from './shell-command.ts';
+
+/** One stage of a workflow (the glossary of its keys is in definition.ts). */
+export interface WorkflowStage {
+  command: string;
+  workingDir?: string;
+  outputVariableRegexList?: string[];
+  /** Seconds, > 0. */
+  repeatPeriod?: number;
+  /** A condition. */
+  repeatUntil?: string;
+  /** An integer >= 1. */
+  maxRepeats?: number;
+  /** A condition. */
+  runIf?: string;
+  /** Seconds, > 0. */
+  timeout?: number;
+  /** An integer >= 0. */
+  retries?: number;
+  /** Names `[A-Za-z_][A-Za-z0-9_]*`; values may use $variables. */
+  env?: Record<string, string>;
+  site?: string;
+  /** `fileList` is a template: after substitution, one path per line. */
+  parallel?: { fileList: string; maxConcurrent?: number };
+}
 
 export const reservedVariables: readonly string[] = [
   'id',

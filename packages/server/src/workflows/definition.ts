@@ -20,34 +20,11 @@ import { parseDocument } from 'yaml';
 import { defined } from '../errors/defined.ts';
 import { findShapeProblem } from '../http/input-bounds.ts';
 import { isPlainObject, joinPath, ProblemList, type WorkflowProblem } from './definition-problems.ts';
-import { checkStage, reservedVariables } from './definition-stage.ts';
+import { checkStage, reservedVariables, type WorkflowStage } from './definition-stage.ts';
 import { PythonLiteralError, parsePythonLiteral } from './python-literal.ts';
 
-export type { WorkflowProblem };
+export type { WorkflowProblem, WorkflowStage };
 export { reservedVariables };
-
-export interface WorkflowStage {
-  command: string;
-  workingDir?: string;
-  outputVariableRegexList?: string[];
-  /** Seconds, > 0. */
-  repeatPeriod?: number;
-  /** A condition. */
-  repeatUntil?: string;
-  /** An integer >= 1. */
-  maxRepeats?: number;
-  /** A condition. */
-  runIf?: string;
-  /** Seconds, > 0. */
-  timeout?: number;
-  /** An integer >= 0. */
-  retries?: number;
-  /** Names `[A-Za-z_][A-Za-z0-9_]*`; values may use $variables. */
-  env?: Record<string, string>;
-  site?: string;
-  /** `fileList` is a template: after substitution, one path per line. */
-  parallel?: { fileList: string; maxConcurrent?: number };
-}
 
 export interface WorkflowDefinition {
   name: string;

@@ -13,13 +13,15 @@
  * With `none` (a personal installation), every stage runs as the server's account and `userAccount` is
  * refused: it could not be honoured.
  */
-import type { Principal } from '../auth/principal.ts';
+import { managedStationIds } from '../authorization/policy.ts';
+import type { Principal } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import type { RunAsGrant, WorkflowRevisionRow } from '../db/job-tables.ts';
 import { eligibleStageAccount } from '../stations/accounts-rules.ts';
 import { isListed, stationsListing } from '../stations/accounts-store.ts';
 import { lookupUnixAccount, runsAsRoot, type UnixAccount } from '../system/unix-accounts.ts';
 import type { WorkflowProblem } from './definition.ts';
+import { unixAccountOfUser } from './store.ts';
 
 /** The account a revision runs as (null: the stage account, or the server's in `none` mode), and why. */
 export interface RunAsDecision {
@@ -39,15 +41,6 @@ const granted = (
   ok: true,
   decision: { account, grant, stationId },
 });
-
-async function ownAccountOf(context: ServiceContext, username: string): Promise<string | null> {
-  const row = await context.db
-    .selectFrom('users')
-    .select('unix_account')
-    .where('username', '=', username)
-    .executeTakeFirst();
-  return row?.unix_account ?? null;
-}
 
 /**
  * @example
@@ -70,7 +63,7 @@ export async function resolveRunAs(
         (userAccount === undefined ? '' : ` ("${userAccount}")`),
     );
   }
-  const own = await ownAccountOf(context, principal.username);
+  const own = await unixAccountOfUser(context.db, principal.username);
   if (userAccount === undefined) {
     if (options.allowRoot) return refuse('allowRoot needs userAccount "root"', 'allowRoot');
     if (own === null) return granted(null, null);
@@ -87,12 +80,8 @@ export async function resolveRunAs(
   if (userAccount === own) return granted(userAccount, 'own');
   const listing = await stationsListing(context.db, userAccount);
   if (principal.isAdmin && listing[0]) return granted(userAccount, 'station', listing[0].stationId);
-  const managed = await context.db
-    .selectFrom('station_managers')
-    .select('station_id')
-    .where('user_id', '=', principal.userId)
-    .execute();
-  const station = listing.find((row) => managed.some((m) => m.station_id === row.stationId));
+  const managed = await managedStationIds(context.db, principal);
+  const station = listing.find((row) => managed.includes(row.stationId));
   if (station) return granted(userAccount, 'station', station.stationId);
   return refuse(
     `you may not run stages as "${userAccount}": name your own unix account` +
@@ -158,7 +147,7 @@ async function grantHolds(
   revision: Pick<WorkflowRevisionRow, 'run_as_grant' | 'run_as_station_id' | 'created_by'>,
   name: string,
 ): Promise<boolean> {
-  const own = async () => (await ownAccountOf(context, revision.created_by)) === name;
+  const own = async () => (await unixAccountOfUser(context.db, revision.created_by)) === name;
   switch (revision.run_as_grant) {
     case 'own':
       return await own();

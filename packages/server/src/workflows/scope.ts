@@ -10,7 +10,7 @@
  * A workflow outside someone's read scope does not exist for them: 404 workflow_not_found, never 403.
  */
 import type { Kysely } from 'kysely';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../authorization/principal.ts';
 import type { Database } from '../db/tables.ts';
 import { accountsOfStations, isListed } from '../stations/accounts-store.ts';
 

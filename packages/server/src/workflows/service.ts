@@ -1,9 +1,9 @@
 import { auditWho, recordAudit } from '../audit/store.ts';
-import type { Actor } from '../auth/principal.ts';
+import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { AppError } from '../errors/app-error.ts';
-import { CursorShape, decodeCursor, encodeCursor } from '../http/pagination.ts';
+import { CursorShape, decodeCursor, toPage } from '../paging/pages.ts';
 import {
   parseWorkflowText,
   readWorkflowText,
@@ -181,12 +181,7 @@ export function createWorkflowService(context: ServiceContext) {
         after: decodeCursor(query.cursor, CursorShape.valueAndName),
         limit: query.limit + 1,
       });
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return {
-        items: page.map(present(actor.principal)),
-        nextCursor: rows.length > query.limit && last ? encodeCursor([last.owner, last.name]) : null,
-      };
+      return toPage(rows, query.limit, (row) => [row.owner, row.name], present(actor.principal));
     },
 
     async show(actor: Actor, owner: string, name: string, revision?: number): Promise<Workflow> {

@@ -19,7 +19,8 @@
  * would not run a value: a parameter expansion is never parsed as code, only arithmetic can be, and it is
  * checked.
  */
-import { type Found, type Item, Lexer, type ShellContext, ShellTemplateError } from './shell-lexer.ts';
+import type { Item } from './shell-items.ts';
+import { type Found, Lexer, type ShellContext, ShellTemplateError } from './shell-lexer.ts';
 import { templateParts, variableValue } from './variables.ts';
 
 export { type ShellContext, ShellTemplateError };

@@ -3,7 +3,7 @@
  * that is the delimiter, after leading tabs with `<<-`). Whether a `$name` may stand in the body is the
  * lexer's to say: with a quoted delimiter the body stays literal.
  */
-import type { Item, Reference } from './shell-lexer.ts';
+import type { Item, Reference } from './shell-items.ts';
 
 export interface Heredoc {
   delimiter: string;

@@ -3,7 +3,7 @@
  * command template stands (its context), and to refuse the places where a value cannot be passed as data.
  */
 import { findHeredocBody, type Heredoc, readHeredocOperator } from './shell-heredoc.ts';
-import type { TemplatePart } from './variables.ts';
+import type { Item, Reference } from './shell-items.ts';
 
 export type ShellContext = 'unquoted' | 'double-quoted' | 'single-quoted' | 'word' | 'arithmetic';
 
@@ -12,14 +12,11 @@ export class ShellTemplateError extends Error {
   override readonly name = 'ShellTemplateError';
 }
 
-export type Reference = Extract<TemplatePart, { variable: string }>;
 /** What the lexer learns: each reference's context, and which ones end up in arithmetic. */
 export interface Found {
   contexts: Map<Reference, ShellContext>;
   integers: Set<Reference>;
 }
-/** One character of the template's text, or a reference. */
-export type Item = string | Reference;
 
 const maximumNesting = 64;
 const blank = new Set([' ', '\t']);

@@ -168,3 +168,13 @@ export async function markDeleted(trx: Kysely<Database>, id: number, now: string
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** The unix account of a user (by name), which their own workflows may run as; null when they have none. */
+export async function unixAccountOfUser(db: Kysely<Database>, username: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('users')
+    .select('unix_account')
+    .where('username', '=', username)
+    .executeTakeFirst();
+  return row?.unix_account ?? null;
+}

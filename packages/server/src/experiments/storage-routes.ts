@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
-import { loadManageable } from '../experiments/access.ts';
 import { actorOf } from '../http/actor.ts';
 import { NameParams } from '../http/schemas.ts';
 import type { HttpServer } from '../http/server.ts';
-import { applyPermissionsOf } from './experiment-permissions.ts';
-import { UnknownAccountError } from './permissions.ts';
+import { applyPermissionsOf } from '../storage/experiment-permissions.ts';
+import { UnknownAccountError } from '../storage/permissions.ts';
+import { loadManageable } from './access.ts';
 
 const PermissionsReport = Type.Object({
   mode: Type.Union([Type.Literal('acl'), Type.Literal('group')]),

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Principal } from './principal.ts';
+import { managesAny, managesStation, stationIdsManagedBy } from './store.ts';
 
 export function requireAdmin(principal: Principal, what: string): void {
   if (!principal.isAdmin) throw new AppError('forbidden', `only admins may ${what}`);
@@ -17,31 +18,14 @@ export async function isStationManager(
   stationId: number,
 ): Promise<boolean> {
   if (principal.isAdmin) return true;
-  const row = await db
-    .selectFrom('station_managers')
-    .select('user_id')
-    .where('station_id', '=', stationId)
-    .where('user_id', '=', principal.userId)
-    .executeTakeFirst();
-  return row !== undefined;
+  return managesStation(db, principal.userId, stationId);
 }
 
 export async function managesAnyStation(db: Kysely<Database>, principal: Principal): Promise<boolean> {
-  const row = await db
-    .selectFrom('station_managers')
-    .select('user_id')
-    .where('user_id', '=', principal.userId)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+  return managesAny(db, principal.userId);
 }
 
 /** Names of the stations the principal manages (all of them are implied for admins; callers check that). */
 export async function managedStationIds(db: Kysely<Database>, principal: Principal): Promise<number[]> {
-  const rows = await db
-    .selectFrom('station_managers')
-    .select('station_id')
-    .where('user_id', '=', principal.userId)
-    .execute();
-  return rows.map((r) => r.station_id);
+  return stationIdsManagedBy(db, principal.userId);
 }

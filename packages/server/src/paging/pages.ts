@@ -60,6 +60,21 @@ export function decodeCursor<Shape extends TSchema>(
   throw invalidField('cursor', 'is not a cursor returned by this list');
 }
 
+/**
+ * Fetch `limit + 1` rows; the extra one only tells whether there is a next page. For lists that present
+ * a page's rows together (one query for all of them), then build the page with the cursor given here.
+ */
+export function splitPage<Row>(
+  rows: Row[],
+  limit: number,
+  key: (row: Row) => unknown,
+): { rows: Row[]; nextCursor: string | null } {
+  const hasMore = rows.length > limit;
+  const pageRows = hasMore ? rows.slice(0, limit) : rows;
+  const last = pageRows.at(-1);
+  return { rows: pageRows, nextCursor: hasMore && last ? encodeCursor(key(last)) : null };
+}
+
 /** Fetch `limit + 1` rows; the extra one only tells whether there is a next page. */
 export function toPage<Row, Item>(
   rows: Row[],
@@ -67,8 +82,6 @@ export function toPage<Row, Item>(
   key: (row: Row) => unknown,
   present: (row: Row) => Item,
 ): { items: Item[]; nextCursor: string | null } {
-  const hasMore = rows.length > limit;
-  const pageRows = hasMore ? rows.slice(0, limit) : rows;
-  const last = pageRows.at(-1);
-  return { items: pageRows.map(present), nextCursor: hasMore && last ? encodeCursor(key(last)) : null };
+  const page = splitPage(rows, limit, key);
+  return { items: page.rows.map(present), nextCursor: page.nextCursor };
 }

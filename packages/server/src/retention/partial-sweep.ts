@@ -20,10 +20,11 @@ import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Counter, type Registry } from 'prom-client';
 import type { ServiceContext } from '../context.ts';
-import { type ExperimentRecord, experimentsInStorageState } from '../experiments/store.ts';
+import { isCode } from '../errors/error-code.ts';
 import { removeStagingOfStoppedDaqs } from '../staging/files.ts';
-import { isPartialName } from '../transfer/verified-copy.ts';
-import { pathsOf } from './lifecycle.ts';
+import { pathsOf } from '../storage/experiment-tree.ts';
+import { isPartialName } from '../storage/partial-names.ts';
+import { experimentsInStorageState, type StoredExperiment } from '../storage/store.ts';
 
 export interface PartialSweepReport {
   /** Temp files of verified copies removed. */
@@ -80,7 +81,7 @@ export async function sweepPartialFiles(
 
 async function sweepExperiment(
   context: ServiceContext,
-  record: ExperimentRecord,
+  record: StoredExperiment,
   cutoffMs: number,
   report: PartialSweepReport,
 ): Promise<void> {
@@ -171,10 +172,6 @@ async function removeIfOlder(path: string, cutoffMs: number): Promise<boolean> {
       throw error;
     },
   );
-}
-
-function isCode(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }
 
 export interface PartialSweep {
