@@ -24,6 +24,7 @@ import { constants, tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { buildPortal, portalIsStale } from './build-web.ts';
 import { type PostgresCluster, startPostgresCluster } from './postgres-cluster.ts';
+import { timingTable } from './test-timings.ts';
 
 const repositoryRoot = resolve(import.meta.dirname, '..');
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
@@ -72,7 +73,8 @@ async function main(): Promise<number> {
 /**
  * Runs the test files with the spec reporter for people and, unless the caller chose reporters, TAP into a
  * file from which the summary is printed again at the very end: the spec reporter lists failures after its
- * own summary, and CI reads the last lines (`# tests N`, `# pass N`, `# fail N`).
+ * own summary, and CI reads the last lines (`# tests N`, `# pass N`, `# fail N`). Just before that summary
+ * comes where the time went (scripts/test-timings.ts): the slowest files and tests.
  */
 async function runTests(
   files: string[],
@@ -81,9 +83,16 @@ async function runTests(
   interruption: Interruption,
 ): Promise<number> {
   const summaryFile = join(tmpdir(), `photon-dm-test-${process.pid}.tap`);
+  const timingsFile = join(tmpdir(), `photon-dm-test-${process.pid}.timings`);
   const ownReporters = !runnerOptions.some((option) => option.startsWith('--test-reporter'));
   const reporters = ownReporters ? ['--test-reporter=spec', '--test-reporter-destination=stdout'] : [];
-  if (ownReporters) reporters.push('--test-reporter=tap', `--test-reporter-destination=${summaryFile}`);
+  if (ownReporters) {
+    reporters.push('--test-reporter=tap', `--test-reporter-destination=${summaryFile}`);
+    reporters.push(
+      '--test-reporter=./scripts/test-timings-reporter.mjs',
+      `--test-reporter-destination=${timingsFile}`,
+    );
+  }
   const runner = spawn(
     process.execPath,
     ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporters, ...runnerOptions, ...files],
@@ -94,6 +103,14 @@ async function runTests(
   if (!ownReporters) return code;
   const tap = await readFile(summaryFile, 'utf8').catch(() => '');
   await rm(summaryFile, { force: true });
+  const timings = await timingTable(timingsFile);
+  await rm(timingsFile, { force: true });
+  // The whole run, builds and PostgreSQL's start included (the summary's duration_ms is the runner's only):
+  // the figure that must stay under 20 minutes in CI.
+  timings.push(
+    `# whole run: ${(performance.now() / 1000).toFixed(0)} s (portal build, PostgreSQL start, tests)`,
+  );
+  process.stdout.write(`${timings.join('\n')}\n`);
   const summary = tap.split('\n').filter((line) => summaryLine.test(line));
   if ('skipReason' in postgres) summary.unshift(`# PostgreSQL tests skipped: ${postgres.skipReason}`);
   if (summary.length > 0) process.stdout.write(`${summary.join('\n')}\n`);
