@@ -5,6 +5,11 @@
  *   npm test                                   all files
  *   npm test -- packages/cli experiments       only files whose path contains one of these texts
  *   npm test -- --test-name-pattern=refuse     arguments starting with `-` go to `node --test` (use `--x=y`)
+ *   npm run test:quick                         `--quick`: no browser, no PostgreSQL, no SIGKILL story
+ *
+ * The quick tier leaves out the portal's end-to-end suites (packages/web/test, a real browser each) and the
+ * crash suites (packages/<name>/test/crash: servers and agents killed with SIGKILL and started again), and runs
+ * on SQLite only: what to run while working; `npm test` runs everything, as CI does.
  *
  * Its last lines are the run's summary (`# tests N`, `# pass N`, `# fail N`, ...): CI reads them.
  *
@@ -17,6 +22,7 @@
  *   DM_TEST_POSTGRES=off    do not start PostgreSQL: the PostgreSQL suites are skipped, as on a machine
  *                           without it (to check that path, or to iterate faster on SQLite only).
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type Dirent, readdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
@@ -31,10 +37,13 @@ const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const runnerOptions = args.filter((arg) => arg.startsWith('-'));
+  const quick = args.includes('--quick');
+  const runnerOptions = args.filter((arg) => arg.startsWith('-') && arg !== '--quick');
   const filters = args.filter((arg) => !arg.startsWith('-')).map((arg) => arg.replace(/^\.\//, ''));
   const files = findTestFiles().filter(
-    (file) => filters.length === 0 || filters.some((f) => file.includes(f)),
+    (file) =>
+      (filters.length === 0 || filters.some((f) => file.includes(f))) &&
+      !(quick && outsideQuickTier.some((part) => file.includes(part))),
   );
   if (files.length === 0) {
     note(filters.length > 0 ? `no test file matches ${filters.join(' or ')}` : 'no test files found');
@@ -48,9 +57,9 @@ async function main(): Promise<number> {
   }
 
   const interruption = new Interruption();
-  const postgres = await providePostgres();
+  const postgres = quick ? { skipReason: 'npm run test:quick runs on SQLite only' } : await providePostgres();
   if ('skipReason' in postgres) {
-    if (inCi) {
+    if (inCi && !quick) {
       note(`PostgreSQL is required when CI=true, but it is unavailable: ${postgres.skipReason}`);
       return 1;
     }
@@ -118,6 +127,9 @@ async function runTests(
 }
 
 const summaryLine = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /;
+
+/** Path parts of the suites `--quick` leaves out: a browser each, or SIGKILL stories. */
+const outsideQuickTier = ['packages/web/test/', '/test/crash/'];
 
 type PostgresForTests = { cluster: PostgresCluster } | { skipReason: string };
 
