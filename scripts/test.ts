@@ -5,6 +5,11 @@
  *   npm test                                   all files
  *   npm test -- packages/cli experiments       only files whose path contains one of these texts
  *   npm test -- --test-name-pattern=refuse     arguments starting with `-` go to `node --test` (use `--x=y`)
+ *   npm run test:quick                         `--quick`: no browser, no PostgreSQL, no SIGKILL story
+ *
+ * The quick tier leaves out the portal's end-to-end suites (packages/web/test, a real browser each) and the
+ * crash suites (packages/<name>/test/crash: servers and agents killed with SIGKILL and started again), and runs
+ * on SQLite only: what to run while working; `npm test` runs everything, as CI does.
  *
  * Its last lines are the run's summary (`# tests N`, `# pass N`, `# fail N`, ...): CI reads them.
  *
@@ -17,6 +22,7 @@
  *   DM_TEST_POSTGRES=off    do not start PostgreSQL: the PostgreSQL suites are skipped, as on a machine
  *                           without it (to check that path, or to iterate faster on SQLite only).
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type Dirent, readdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
@@ -24,16 +30,20 @@ import { constants, tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { buildPortal, portalIsStale } from './build-web.ts';
 import { type PostgresCluster, startPostgresCluster } from './postgres-cluster.ts';
+import { timingTable } from './test-timings.ts';
 
 const repositoryRoot = resolve(import.meta.dirname, '..');
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const runnerOptions = args.filter((arg) => arg.startsWith('-'));
+  const quick = args.includes('--quick');
+  const runnerOptions = args.filter((arg) => arg.startsWith('-') && arg !== '--quick');
   const filters = args.filter((arg) => !arg.startsWith('-')).map((arg) => arg.replace(/^\.\//, ''));
   const files = findTestFiles().filter(
-    (file) => filters.length === 0 || filters.some((f) => file.includes(f)),
+    (file) =>
+      (filters.length === 0 || filters.some((f) => file.includes(f))) &&
+      !(quick && outsideQuickTier.some((part) => file.includes(part))),
   );
   if (files.length === 0) {
     note(filters.length > 0 ? `no test file matches ${filters.join(' or ')}` : 'no test files found');
@@ -47,9 +57,9 @@ async function main(): Promise<number> {
   }
 
   const interruption = new Interruption();
-  const postgres = await providePostgres();
+  const postgres = quick ? { skipReason: 'npm run test:quick runs on SQLite only' } : await providePostgres();
   if ('skipReason' in postgres) {
-    if (inCi) {
+    if (inCi && !quick) {
       note(`PostgreSQL is required when CI=true, but it is unavailable: ${postgres.skipReason}`);
       return 1;
     }
@@ -72,7 +82,8 @@ async function main(): Promise<number> {
 /**
  * Runs the test files with the spec reporter for people and, unless the caller chose reporters, TAP into a
  * file from which the summary is printed again at the very end: the spec reporter lists failures after its
- * own summary, and CI reads the last lines (`# tests N`, `# pass N`, `# fail N`).
+ * own summary, and CI reads the last lines (`# tests N`, `# pass N`, `# fail N`). Just before that summary
+ * comes where the time went (scripts/test-timings.ts): the slowest files and tests.
  */
 async function runTests(
   files: string[],
@@ -81,9 +92,16 @@ async function runTests(
   interruption: Interruption,
 ): Promise<number> {
   const summaryFile = join(tmpdir(), `photon-dm-test-${process.pid}.tap`);
+  const timingsFile = join(tmpdir(), `photon-dm-test-${process.pid}.timings`);
   const ownReporters = !runnerOptions.some((option) => option.startsWith('--test-reporter'));
   const reporters = ownReporters ? ['--test-reporter=spec', '--test-reporter-destination=stdout'] : [];
-  if (ownReporters) reporters.push('--test-reporter=tap', `--test-reporter-destination=${summaryFile}`);
+  if (ownReporters) {
+    reporters.push('--test-reporter=tap', `--test-reporter-destination=${summaryFile}`);
+    reporters.push(
+      '--test-reporter=./scripts/test-timings-reporter.mjs',
+      `--test-reporter-destination=${timingsFile}`,
+    );
+  }
   const runner = spawn(
     process.execPath,
     ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporters, ...runnerOptions, ...files],
@@ -94,6 +112,14 @@ async function runTests(
   if (!ownReporters) return code;
   const tap = await readFile(summaryFile, 'utf8').catch(() => '');
   await rm(summaryFile, { force: true });
+  const timings = await timingTable(timingsFile);
+  await rm(timingsFile, { force: true });
+  // The whole run, builds and PostgreSQL's start included (the summary's duration_ms is the runner's only):
+  // the figure that must stay under 20 minutes in CI.
+  timings.push(
+    `# whole run: ${(performance.now() / 1000).toFixed(0)} s (portal build, PostgreSQL start, tests)`,
+  );
+  process.stdout.write(`${timings.join('\n')}\n`);
   const summary = tap.split('\n').filter((line) => summaryLine.test(line));
   if ('skipReason' in postgres) summary.unshift(`# PostgreSQL tests skipped: ${postgres.skipReason}`);
   if (summary.length > 0) process.stdout.write(`${summary.join('\n')}\n`);
@@ -101,6 +127,9 @@ async function runTests(
 }
 
 const summaryLine = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /;
+
+/** Path parts of the suites `--quick` leaves out: a browser each, or SIGKILL stories. */
+const outsideQuickTier = ['packages/web/test/', '/test/crash/'];
 
 type PostgresForTests = { cluster: PostgresCluster } | { skipReason: string };
 

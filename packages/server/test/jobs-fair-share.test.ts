@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { until } from './support/wait.ts';
 
 describeBackends('fair share of the workers', (backend) => {
   let t: TestApp;
@@ -38,12 +37,15 @@ describeBackends('fair share of the workers', (backend) => {
       batch.push((await t.call('POST', '/api/v1/jobs', { token: ana, body: { workflow: 'nap' } })).body.id);
     const single = (await t.call('POST', '/api/v1/jobs', { token: ben, body: { workflow: 'nap' } })).body.id;
 
-    let jobs: { id: number; status: string; startTime: string | null }[] = [];
-    for (let i = 0; i < 600; i++) {
-      jobs = (await t.call('GET', '/api/v1/jobs?limit=100')).body.items;
-      if (jobs.length === 7 && jobs.every((job) => job.status === 'done')) break;
-      await sleep(50);
-    }
+    const jobs: { id: number; status: string; startTime: string | null }[] = await until(
+      async () => {
+        const items: { id: number; status: string; startTime: string | null }[] = (
+          await t.call('GET', '/api/v1/jobs?limit=100')
+        ).body.items;
+        return items.length === 7 && items.every((job) => job.status === 'done') && items;
+      },
+      { message: 'all seven jobs done' },
+    );
     assert.ok(
       jobs.every((job) => job.status === 'done'),
       JSON.stringify(jobs.map((job) => job.status)),

@@ -13,8 +13,7 @@ import { type JobRunner, startJobRunner } from '../src/jobs/runner.ts';
 import { createOutputMatcher, type OutputMatcher } from '../src/workflows/output-variables.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { until } from './support/wait.ts';
 
 describeBackends('job lease renewal', (backend) => {
   let t: TestApp;
@@ -54,13 +53,16 @@ describeBackends('job lease renewal', (backend) => {
       runner.wake();
     }
     // biome-ignore lint/suspicious/noExplicitAny: job records, asserted on field by field
-    let jobs: any[] = [];
-    // A generous bound: with the fault, a stopped job ended only after its 30 s lease, and failed then.
-    for (let i = 0; i < 1200; i++) {
-      jobs = await Promise.all(ids.map(async (id) => (await t.call('GET', `/api/v1/jobs/${id}`)).body));
-      if (jobs.every((job) => ['done', 'failed', 'aborted'].includes(job.status))) break;
-      await sleep(100);
-    }
+    const jobs: any[] = await until(
+      async () => {
+        const read = await Promise.all(
+          ids.map(async (id) => (await t.call('GET', `/api/v1/jobs/${id}`)).body),
+        );
+        return read.every((job) => ['done', 'failed', 'aborted'].includes(job.status)) && read;
+      },
+      // A generous bound: with the fault, a stopped job ended only after its 30 s lease, and failed then.
+      { timeout: 120_000, message: 'every job ended' },
+    );
     assert.deepEqual(
       jobs.filter((job) => job.status !== 'done').map((job) => [job.id, job.status, job.errorMessage]),
       [],

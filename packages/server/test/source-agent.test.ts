@@ -15,8 +15,7 @@ import { resolveAllowedDirectories } from '../src/daq-agent/allowed-directories.
 import { type TempDir, tempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { until } from './support/wait.ts';
 
 describeBackends('DAQ agent allowed directories', (backend) => {
   let t: TestApp;
@@ -52,12 +51,13 @@ describeBackends('DAQ agent allowed directories', (backend) => {
   });
 
   async function daqUntil(id: number, done: (daq: { status: string; nProcessedFiles: number }) => boolean) {
-    for (let i = 0; i < 600; i++) {
-      const daq = (await t.call('GET', `/api/v1/daqs/${id}`)).body;
-      if (done(daq)) return daq;
-      await sleep(100);
-    }
-    throw new Error(`DAQ ${id} never got there`);
+    return until(
+      async () => {
+        const daq = (await t.call('GET', `/api/v1/daqs/${id}`)).body;
+        return done(daq) && daq;
+      },
+      { timeout: 60_000, message: `DAQ ${id} got there` },
+    );
   }
 
   it('refuses a DAQ outside its allowed directories, and one that links out of them', async () => {

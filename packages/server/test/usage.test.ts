@@ -10,8 +10,7 @@ import { after, before, it } from 'node:test';
 import { type TempDir, tempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { until } from './support/wait.ts';
 
 describeBackends('usage', (backend) => {
   let t: TestApp;
@@ -23,15 +22,6 @@ describeBackends('usage', (backend) => {
   };
   const tokens: Record<string, string> = {};
 
-  async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-    for (let i = 0; i < 1200; i++) {
-      const value = await read();
-      if (done(value)) return value;
-      await sleep(50);
-    }
-    throw new Error(`${what} did not happen`);
-  }
-
   async function upload(experiment: string, files: Record<string, number>) {
     const directory = join(beamline.path, `${experiment}-${Object.keys(files).join('-')}`);
     mkdirSync(directory);
@@ -41,9 +31,11 @@ describeBackends('usage', (backend) => {
     });
     assert.equal(started.status, 201, JSON.stringify(started.body));
     const ended = await until(
-      'the upload',
-      async () => (await t.call('GET', `/api/v1/uploads/${started.body.id}`)).body,
-      (upload) => ['done', 'failed', 'aborted'].includes(upload.status),
+      async () => {
+        const upload = (await t.call('GET', `/api/v1/uploads/${started.body.id}`)).body;
+        return ['done', 'failed', 'aborted'].includes(upload.status) && upload;
+      },
+      { timeout: 60_000, message: 'the upload ended' },
     );
     assert.equal(ended.status, 'done', JSON.stringify(ended));
   }
@@ -52,9 +44,11 @@ describeBackends('usage', (backend) => {
     const started = await t.call('POST', '/api/v1/jobs', { body: { workflow, experiment: 'xpcs-1' } });
     assert.equal(started.status, 201, JSON.stringify(started.body));
     return until(
-      'the job',
-      async () => (await t.call('GET', `/api/v1/jobs/${started.body.id}`)).body,
-      (job) => ['done', 'failed', 'aborted'].includes(job.status),
+      async () => {
+        const job = (await t.call('GET', `/api/v1/jobs/${started.body.id}`)).body;
+        return ['done', 'failed', 'aborted'].includes(job.status) && job;
+      },
+      { timeout: 60_000, message: 'the job ended' },
     );
   }
 

@@ -9,8 +9,7 @@ import { after, before, it } from 'node:test';
 import { saveRevision } from '../src/workflows/store.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { until } from './support/wait.ts';
 
 interface Process {
   startTime: string;
@@ -45,12 +44,13 @@ describeBackends('workflow limits', (backend) => {
   after(() => t.close());
 
   async function finished(id: number) {
-    for (let i = 0; i < 1200; i++) {
-      const job = (await t.call('GET', `/api/v1/jobs/${id}`)).body;
-      if (['done', 'failed', 'aborted'].includes(job.status)) return job;
-      await sleep(50);
-    }
-    throw new Error(`job ${id} did not end`);
+    return until(
+      async () => {
+        const job = (await t.call('GET', `/api/v1/jobs/${id}`)).body;
+        return ['done', 'failed', 'aborted'].includes(job.status) && job;
+      },
+      { timeout: 60_000, message: `job ${id} ended` },
+    );
   }
 
   /** A definition stored as if written before the limits existed (or before an admin lowered them). */

@@ -16,8 +16,8 @@ import {
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
 import { ensureUnixAccount } from './support/unix-accounts.ts';
+import { until } from './support/wait.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const skip = skipUnlessRoot;
 
 describeBackends('who workflow stages run as', (backend) => {
@@ -88,11 +88,13 @@ describeBackends('who workflow stages run as', (backend) => {
       assert.equal(notAdmin.body.error.details.problems[0].path, 'allowRoot');
       assert.equal((await call({ definition: root, allowRoot: true })).status, 201);
       const started = await permissive.call('POST', '/api/v1/jobs', { body: { workflow: 'as-root' } });
-      let job = started.body;
-      for (let i = 0; i < 1200 && !['done', 'failed'].includes(job.status); i++) {
-        await sleep(50);
-        job = (await permissive.call('GET', `/api/v1/jobs/${started.body.id}`)).body;
-      }
+      const job = await until(
+        async () => {
+          const read = (await permissive.call('GET', `/api/v1/jobs/${started.body.id}`)).body;
+          return ['done', 'failed'].includes(read.status) && read;
+        },
+        { timeout: 60_000, message: 'the root job ended' },
+      );
       assert.equal(job.uid, '0');
       const audit = await permissive.call('GET', '/api/v1/audit?action=workflow.upsert');
       assert.equal(audit.body.items[0].details.allowRoot, true);

@@ -18,8 +18,8 @@ import {
 import { sourceRoot } from './support/source-roots.ts';
 import type { TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
+import { until } from './support/wait.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const skip = skipUnlessRoot;
 
 describeBackends('whose workflows one may write, read and run', (backend) => {
@@ -201,17 +201,18 @@ describeBackends('whose workflows one may write, read and run', (backend) => {
       });
       assert.equal(daq.status, 201, JSON.stringify(daq.body));
       writeFileSync(join(detector.path, 'x;id.h5'), 'frame');
-      let requests: { status: string; error: string | null }[] = [];
-      for (let i = 0; i < 1200; i++) {
-        requests = await t.app.context.db
-          .selectFrom('processing_requests')
-          .select(['status', 'error'])
-          .where('origin_type', '=', 'daq')
-          .where('origin_id', '=', daq.body.id)
-          .execute();
-        if (requests.length === 1 && requests[0]?.status !== 'waiting_for_engine') break;
-        await sleep(50);
-      }
+      const requests = await until(
+        async () => {
+          const rows = await t.app.context.db
+            .selectFrom('processing_requests')
+            .select(['status', 'error'])
+            .where('origin_type', '=', 'daq')
+            .where('origin_id', '=', daq.body.id)
+            .execute();
+          return rows.length === 1 && rows[0]?.status !== 'waiting_for_engine' && rows;
+        },
+        { timeout: 60_000, message: 'the processing request handled' },
+      );
       assert.deepEqual(requests, [{ status: 'failed', error: 'no workflow "echo" of owner "admin"' }]);
       await t.call('POST', `/api/v1/daqs/${daq.body.id}/stop`, { token: tokens.mgr2 });
       assert.deepEqual((await t.call('GET', '/api/v1/jobs?experiment=tomo-1')).body.items, []);

@@ -28,7 +28,7 @@ export interface FileListProps {
  * opens its panel, Space selects it for download.
  */
 export function FileList(props: FileListProps) {
-  const { files, hasMore, onLoadMore } = props;
+  const { files, hasMore, loading, onLoadMore } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const [active, setActive] = useState(0);
   const idPrefix = useId();
@@ -41,9 +41,13 @@ export function FileList(props: FileListProps) {
   const rows = virtualizer.getVirtualItems();
   const lastInView = rows.at(-1)?.index ?? 0;
 
+  // Checked again when a load ends (`loading` in the dependencies): a request made while another was in
+  // flight is dropped, and a refresh (a file was cataloged) supersedes a page being loaded and may end with
+  // as many rows as before. Without this check nothing would change afterwards (not the rows, not the
+  // scroll position, not End pressed again at the last row) and the list would stop loading for good.
   useEffect(() => {
-    if (hasMore && lastInView >= files.length - prefetchRows) onLoadMore();
-  }, [hasMore, lastInView, files.length, onLoadMore]);
+    if (!loading && hasMore && lastInView >= files.length - prefetchRows) onLoadMore();
+  }, [loading, hasMore, lastInView, files.length, onLoadMore]);
   useEffect(() => {
     if (active >= files.length && files.length > 0) setActive(files.length - 1);
   }, [active, files.length]);

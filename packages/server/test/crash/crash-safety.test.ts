@@ -7,9 +7,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { api, type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { adminPassword } from './support/test-app.ts';
-import { createTestDatabase, describeBackends } from './support/test-database.ts';
+import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { adminPassword } from '../support/test-app.ts';
+import { createTestDatabase, describeBackends } from '../support/test-database.ts';
 
 const rounds = 6;
 

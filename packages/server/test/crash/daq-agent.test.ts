@@ -20,10 +20,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { type AgentProcess, startAgentProcess } from './support/agent-process.ts';
-import { api, type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { adminPassword } from './support/test-app.ts';
-import { createTestDatabase, describeBackends } from './support/test-database.ts';
+import { type AgentProcess, startAgentProcess } from '../support/agent-process.ts';
+import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { adminPassword } from '../support/test-app.ts';
+import { createTestDatabase, describeBackends } from '../support/test-database.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const digest = (algorithm: string, data: Buffer) => createHash(algorithm).update(data).digest('hex');

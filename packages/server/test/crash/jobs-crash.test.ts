@@ -8,10 +8,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { api, type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { adminPassword } from './support/test-app.ts';
-import { createTestDatabase, describeBackends } from './support/test-database.ts';
-import { processEnded } from './support/unix-accounts.ts';
+import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { adminPassword } from '../support/test-app.ts';
+import { createTestDatabase, describeBackends } from '../support/test-database.ts';
+import { processEnded } from '../support/unix-accounts.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

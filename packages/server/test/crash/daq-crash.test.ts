@@ -8,9 +8,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { api, type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { adminPassword } from './support/test-app.ts';
-import { createTestDatabase, describeBackends } from './support/test-database.ts';
+import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { adminPassword } from '../support/test-app.ts';
+import { createTestDatabase, describeBackends } from '../support/test-database.ts';
 
 const fileCount = 120;
 const kills = 3;

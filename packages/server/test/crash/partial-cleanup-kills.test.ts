@@ -10,9 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { api, type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { adminPassword } from './support/test-app.ts';
-import { createTestDatabase, describeBackends } from './support/test-database.ts';
+import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { adminPassword } from '../support/test-app.ts';
+import { createTestDatabase, describeBackends } from '../support/test-database.ts';
 
 const kills = 3;
 const uploadFiles = 5;
