@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import { eventPayloads } from '../events/payloads.ts';
 import type { HttpServer } from '../http/server.ts';
 import { version } from '../version.ts';
 
@@ -13,7 +14,13 @@ export async function registerOpenApi(app: HttpServer): Promise<void> {
         description:
           'Data management for X-ray light sources. Errors: {"error": {"code", "message", "details"}}.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+        // The live events' payloads: `GET /api/v1/events` streams them, so no route's schema names them.
+        schemas: Object.fromEntries(
+          Object.entries(eventPayloads).map(([type, schema]) => [`event.${type}`, schema]),
+        ),
+      },
       security: [{ bearer: [] }],
     },
   });
