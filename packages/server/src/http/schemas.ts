@@ -1,8 +1,16 @@
 import { Type } from '@sinclair/typebox';
+import { type ErrorCode, errorStatus } from '../errors/app-error.ts';
+
+/**
+ * A code of the error catalogue, as an enum so that the OpenAPI document lists them (and the client's
+ * `ErrorCode` is generated from it); a string to the serializer.
+ */
+export const errorCodeSchema = (description = 'stable snake_case code, see docs/api.md') =>
+  Type.Unsafe<ErrorCode>({ type: 'string', enum: Object.keys(errorStatus), description });
 
 export const ErrorResponse = Type.Object({
   error: Type.Object({
-    code: Type.String({ description: 'stable snake_case code, see docs/api.md' }),
+    code: errorCodeSchema(),
     message: Type.String(),
     details: Type.Record(Type.String(), Type.Unknown()),
   }),
