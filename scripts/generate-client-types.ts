@@ -80,9 +80,9 @@ function formatted(text: string): string {
   const biome = spawnSync(
     join(root, 'node_modules/.bin/biome'),
     ['format', `--stdin-file-path=${relative(root, target)}`],
-    { cwd: root, input: text, encoding: 'utf8' },
+    { cwd: root, input: text, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
-  if (biome.status !== 0) throw new Error(`biome format failed: ${biome.stderr}`);
+  if (biome.status !== 0) throw new Error(`biome format failed: ${biome.error ?? biome.stderr}`);
   return biome.stdout;
 }
 

@@ -23,7 +23,7 @@
  * Timestamps are ISO 8601 strings, passed through as the server wrote them.
  */
 import type { BodyOf, QueryOf, ResponseOf } from './api-shapes.ts';
-import type { ErrorCode, EventPayloads } from './api-types.ts';
+import type { components, ErrorCode, EventPayloads } from './api-types.ts';
 
 export type { ErrorCode, EventPayloads };
 
@@ -37,9 +37,8 @@ export interface Page<T> {
 /** What every list endpoint accepts besides its filters: `limit` 1-1000 (default 100), `cursor`. */
 export type PageQuery = Pick<QueryOf<'/api/v1/experiments', 'get'>, 'limit' | 'cursor'>;
 
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details: Record<string, unknown> };
-}
+/** What every refusal of the API carries (`ApiError` holds it). */
+export type ErrorBody = components['schemas']['ErrorResponse'];
 
 /** One problem in a `validation_failed` error's `details.fields`. */
 export interface FieldProblem {

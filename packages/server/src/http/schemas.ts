@@ -8,13 +8,17 @@ import { type ErrorCode, errorStatus } from '../errors/app-error.ts';
 export const errorCodeSchema = (description = 'stable snake_case code, see docs/api.md') =>
   Type.Unsafe<ErrorCode>({ type: 'string', enum: Object.keys(errorStatus), description });
 
-export const ErrorResponse = Type.Object({
-  error: Type.Object({
-    code: errorCodeSchema(),
-    message: Type.String(),
-    details: Type.Record(Type.String(), Type.Unknown()),
-  }),
-});
+/** The body of every error answer; routes refer to it by its `$id` (one component in the OpenAPI document). */
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: errorCodeSchema(),
+      message: Type.String(),
+      details: Type.Record(Type.String(), Type.Unknown()),
+    }),
+  },
+  { $id: 'ErrorResponse' },
+);
 
 /**
  * Names that become directory names (stations, experiments): no path separators, no leading dot (so never

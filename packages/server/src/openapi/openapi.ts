@@ -6,6 +6,10 @@ import { version } from '../version.ts';
 /** Registers the OpenAPI 3.1 generator; must run before routes are added so it sees them all. */
 export async function registerOpenApi(app: HttpServer): Promise<void> {
   await app.register(swagger, {
+    // Shared schemas (ErrorResponse) keep their $id as their component's name.
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, index) => String(json.$id ?? `def-${index}`),
+    },
     openapi: {
       openapi: '3.1.0',
       info: {
