@@ -14,7 +14,7 @@ import { openDatabase } from '../packages/server/src/db/connection.ts';
 import { migrateToLatest } from '../packages/server/src/db/migrate.ts';
 import { publishEvent } from '../packages/server/src/events/publish.ts';
 import { insertEvent } from '../packages/server/src/events/store.ts';
-import { openEventStream } from '../packages/server/test/support/event-stream.ts';
+import { anyEvent, openEventStream } from '../packages/server/test/support/event-stream.ts';
 import { api, startServerProcess } from '../packages/server/test/support/server-process.ts';
 import { findPostgresBinaries, startPostgresCluster } from '../scripts/postgres-cluster.ts';
 
@@ -35,14 +35,8 @@ async function appendRate(label: string, databaseUrl: string) {
   try {
     await migrateToLatest(database.db, database.profile);
     for (const [how, append] of [
-      [
-        'publishEvent',
-        () => publishEvent(database.db, { type: 'job.status', subjectId: 'bench', payload: {} }),
-      ],
-      [
-        'bare insert',
-        () => insertEvent(database.db, { type: 'job.status', subjectId: 'bench', payload: {} }),
-      ],
+      ['publishEvent', () => publishEvent(database.db, anyEvent({ type: 'job.status', subjectId: 'bench' }))],
+      ['bare insert', () => insertEvent(database.db, anyEvent({ type: 'job.status', subjectId: 'bench' }))],
     ] as const) {
       const started = performance.now();
       let next = 0;
@@ -79,7 +73,7 @@ async function latency(label: string, databaseUrl: string, streams: number) {
     const count = 100;
     for (let index = 0; index < count; index++) {
       const published = performance.now();
-      await publishEvent(database.db, { type: 'job.status', subjectId: 'lat', payload: { index } });
+      await publishEvent(database.db, anyEvent({ type: 'job.status', subjectId: 'lat', payload: { index } }));
       const committed = performance.now();
       const received = await Promise.all(
         readers.map((reader) => reader.next(30_000).then(() => performance.now())),

@@ -85,7 +85,7 @@ describe('dm events', { timeout: 300_000 }, () => {
     const events = result.stdout
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as PublishedEvent);
+      .map((line) => JSON.parse(line) as PublishedEvent<'upload.status' | 'daq.status'>);
     assert.deepEqual(
       events.map((event) => [event.type, event.subjectId, event.payload.status]),
       [

@@ -1,6 +1,6 @@
 /** The typed client of the Photon DM HTTP API, used by the `dm` CLI, the portal and the DAQ agent. */
 export { PhotonClient, type PhotonClientOptions } from './client.ts';
-export { ApiError } from './errors.ts';
+export { ApiError, type ClientErrorCode } from './errors.ts';
 export { collectPages, maxPageSize, type PageFetcher, type PaginateOptions, paginate } from './paginate.ts';
 export type { KeyRotation } from './resources/facility.ts';
 export type { PermissionsReport } from './resources/files.ts';

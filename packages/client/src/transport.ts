@@ -1,4 +1,5 @@
 import { ApiError } from './errors.ts';
+import type { ErrorCode } from './types.ts';
 
 export type FetchFunction = typeof fetch;
 
@@ -174,7 +175,13 @@ function errorFromBody(response: Response, body: unknown): ApiError {
     const { code, message, details } = error as Record<string, unknown>;
     if (typeof code === 'string' && typeof message === 'string') {
       const detailRecord = typeof details === 'object' && details !== null ? details : {};
-      return new ApiError(response.status, code, message, detailRecord as Record<string, unknown>);
+      // The server answers with its catalogue's codes (ErrorCode); one added by a newer server passes as is.
+      return new ApiError(
+        response.status,
+        code as ErrorCode,
+        message,
+        detailRecord as Record<string, unknown>,
+      );
     }
   }
   return new ApiError(

@@ -1,5 +1,8 @@
 /**
- * The shapes of the Photon DM HTTP API (docs/api.md), as the client sees them on the wire.
+ * The shapes of the Photon DM HTTP API (docs/api.md), as the client sees them on the wire: named here, but
+ * taken from api-types.ts, which scripts/generate-client-types.ts generates from the server's schemas (the
+ * fields and their documentation live there). Only what the server's schemas cannot say is written here:
+ * the generic page, the stream's options, and narrower unions where the server checks more than its schema.
  *
  * Glossary:
  * - station: a beamline or instrument (an APS "experiment station"); its managers are the staff who may
@@ -19,23 +22,23 @@
  *
  * Timestamps are ISO 8601 strings, passed through as the server wrote them.
  */
+import type { BodyOf, QueryOf, ResponseOf } from './api-shapes.ts';
+import type { components, ErrorCode, EventPayloads } from './api-types.ts';
+
+export type { ErrorCode, EventPayloads };
+
+type ItemOf<T> = T extends { items: (infer Item)[] } ? Item : never;
 
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
 
-/** What every list endpoint accepts besides its filters. */
-export interface PageQuery {
-  /** Page size, 1-1000; the server's default is 100. */
-  limit?: number;
-  /** The `nextCursor` of the previous page. */
-  cursor?: string;
-}
+/** What every list endpoint accepts besides its filters: `limit` 1-1000 (default 100), `cursor`. */
+export type PageQuery = Pick<QueryOf<'/api/v1/experiments', 'get'>, 'limit' | 'cursor'>;
 
-export interface ErrorBody {
-  error: { code: string; message: string; details: Record<string, unknown> };
-}
+/** What every refusal of the API carries (`ApiError` holds it). */
+export type ErrorBody = components['schemas']['ErrorResponse'];
 
 /** One problem in a `validation_failed` error's `details.fields`. */
 export interface FieldProblem {
@@ -46,455 +49,102 @@ export interface FieldProblem {
 
 // Authentication and tokens
 
-export type TokenKind = 'session' | 'api';
-
-export interface Token {
-  id: number;
-  name: string;
-  kind: TokenKind;
-  username: string;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-}
-
+export type Token = ItemOf<ResponseOf<'/api/v1/tokens', 'get'>>;
+export type TokenKind = Token['kind'];
 /** A token together with its secret, which the server returns only when it is made. */
-export interface IssuedToken extends Token {
-  token: string;
-}
-
-export interface LoginInput {
-  username: string;
-  password: string;
-  /** Shown in `dm token list`, so people can tell their sessions apart. */
-  tokenName?: string;
-}
-
-export interface CreateTokenInput {
-  name: string;
-  /** A duration like `12h`, `90d` or `2w`; omitted means the token never expires. */
-  expiresIn?: string;
-}
-
-export interface TokenListQuery extends PageQuery {
-  /** Admins only: everyone's tokens, not just their own. */
-  all?: boolean;
-}
+export type IssuedToken = ResponseOf<'/api/v1/auth/login', 'post'>;
+export type LoginInput = BodyOf<'/api/v1/auth/login', 'post'>;
+export type CreateTokenInput = BodyOf<'/api/v1/tokens', 'post'>;
+export type TokenListQuery = QueryOf<'/api/v1/tokens', 'get'>;
 
 // Users
 
-export interface User {
-  id: number;
-  username: string;
-  email: string | null;
-  displayName: string | null;
-  unixAccount: string | null;
-  isAdmin: boolean;
-  disabled: boolean;
-  managedStations: string[];
-  /** Most processes one parallel stage of this user's jobs runs at once; null: the site's limit alone. */
-  maxStageProcesses: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
+export type User = ResponseOf<'/api/v1/users/{username}', 'get'>;
 /** `users.update`'s answer: the user, and what a new password did to their other sessions. */
-export interface UpdatedUser extends User {
-  /** Present when the password changed: how many sessions were signed out (API tokens stay valid). */
-  sessionsRevoked?: number;
-}
-
-export interface CreateUserInput {
-  username: string;
-  email?: string;
-  displayName?: string;
-  unixAccount?: string;
-  isAdmin?: boolean;
-  password?: string;
-}
-
+export type UpdatedUser = ResponseOf<'/api/v1/users/{username}', 'patch'>;
+export type CreateUserInput = BodyOf<'/api/v1/users', 'post'>;
 /** `null` clears a field. */
-export interface UpdateUserInput {
-  email?: string | null;
-  displayName?: string | null;
-  unixAccount?: string | null;
-  isAdmin?: boolean;
-  password?: string;
-  disabled?: boolean;
-  /** Admins only. */
-  maxStageProcesses?: number | null;
-}
-
-export interface UserListQuery extends PageQuery {
-  search?: string;
-}
+export type UpdateUserInput = BodyOf<'/api/v1/users/{username}', 'patch'>;
+export type UserListQuery = QueryOf<'/api/v1/users', 'get'>;
 
 // Stations and experiment types
 
-export interface Station {
-  id: number;
-  name: string;
-  description: string | null;
-  managers: string[];
-  createdAt: string;
-  updatedAt: string;
-}
-
+export type Station = ResponseOf<'/api/v1/stations/{name}', 'get'>;
 /** `GET /stations/{name}/accounts`: the unix accounts its workflows may run as; admins keep the list. */
-export interface StationAccounts {
-  station: string;
-  accounts: { account: string; addedBy: string; addedAt: string }[];
-}
-
+export type StationAccounts = ResponseOf<'/api/v1/stations/{name}/accounts', 'get'>;
 /** Where a station's uploads and DAQs may read (`GET /stations/{name}/source-roots`). */
-export interface StationSources {
-  station: string;
-  /** Real paths; uploads and DAQs not started by admins read only below one of them. */
-  sourceRoots: { path: string; createdBy: string; createdAt: string }[];
-  /** The station's unix account (its beamline data account), or null for the server's default. */
-  sourceAccount: string | null;
-  /** The account reads are checked as: `sourceAccount`, else the server's `stageAccount`. */
-  checkedAs: string;
-}
-
-export interface CreateStationInput {
-  name: string;
-  description?: string;
-}
-
-export interface UpdateStationInput {
-  description: string | null;
-}
-
-export interface ExperimentType {
-  id: number;
-  name: string;
-  description: string | null;
-  createdAt: string;
-}
-
-export interface CreateExperimentTypeInput {
-  name: string;
-  description?: string;
-}
+export type StationSources = ResponseOf<'/api/v1/stations/{name}/source-roots', 'get'>;
+export type CreateStationInput = BodyOf<'/api/v1/stations', 'post'>;
+export type UpdateStationInput = BodyOf<'/api/v1/stations/{name}', 'patch'>;
+export type ExperimentType = ItemOf<ResponseOf<'/api/v1/experiment-types', 'get'>>;
+export type CreateExperimentTypeInput = BodyOf<'/api/v1/experiment-types', 'post'>;
 
 // Experiments
 
-export type ExperimentStatus = 'planned' | 'running' | 'stopped';
-export type ExperimentRole = 'pi' | 'user';
-export type StorageState = 'pending' | 'ready' | 'deleting';
-
-export interface ExperimentMember {
-  username: string;
-  role: ExperimentRole;
-}
-
 /** Field names follow the APS Data Management System, so scripts written for it keep working. */
-export interface Experiment {
-  id: number;
-  name: string;
-  description: string | null;
-  experimentStation: string;
-  experimentType: string | null;
-  status: ExperimentStatus;
-  startDate: string | null;
-  endDate: string | null;
-  pi: string | null;
-  experimentUsernameList: string[];
-  users: ExperimentMember[];
-  storageDirectory: string;
-  dataDirectory: string;
-  analysisDirectory: string;
-  systemDirectory: string;
-  storageState: StorageState;
-  /** Files in the catalog and their total bytes (kept as files come and go). */
-  fileCount: number;
-  fileBytes: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
+export type Experiment = ResponseOf<'/api/v1/experiments/{name}', 'get'>;
+export type ExperimentStatus = Experiment['status'];
+export type ExperimentMember = Experiment['users'][number];
+export type ExperimentRole = ExperimentMember['role'];
+export type StorageState = Experiment['storageState'];
 /** The body of `POST /experiments`, and one entry of an import. */
-export interface ExperimentInput {
-  name: string;
-  station: string;
-  type?: string;
-  description?: string;
-  pi?: string;
-  users?: string[];
-  /** A date (`2026-11-21`) or a timestamp (`2026-11-21T08:00:00Z`). */
-  startDate?: string;
-  endDate?: string;
-}
-
+export type ExperimentInput = BodyOf<'/api/v1/experiments', 'post'>;
 /** `null` clears a field. */
-export interface UpdateExperimentInput {
-  type?: string | null;
-  description?: string | null;
-  startDate?: string | null;
-  endDate?: string | null;
-}
-
-export interface ExperimentListQuery extends PageQuery {
-  station?: string;
-  /** Experiments this user is a member of. */
-  user?: string;
-  status?: ExperimentStatus;
-  /** Text in the name or description. */
-  search?: string;
-  /** The list's order; `-` for descending, ties by name. Default `name`. */
-  sort?: ExperimentSort;
-}
-
-export type ExperimentSort = `${'' | '-'}${'name' | 'station' | 'status' | 'startDate'}`;
-
-export interface ImportResult {
-  created: string[];
-  updated: string[];
-  unchanged: string[];
-}
+export type UpdateExperimentInput = BodyOf<'/api/v1/experiments/{name}', 'patch'>;
+export type ExperimentListQuery = QueryOf<'/api/v1/experiments', 'get'>;
+export type ExperimentSort = NonNullable<ExperimentListQuery['sort']>;
+export type ImportResult = ResponseOf<'/api/v1/experiments/import', 'post'>;
 
 // Audit
 
-export interface AuditEvent {
-  id: number;
-  occurredAt: string;
-  actor: string | null;
-  action: string;
-  targetType: string;
-  targetName: string;
-  stationName: string | null;
-  experimentName: string | null;
-  details: Record<string, unknown>;
-  requestId: string | null;
-}
-
-export interface AuditListQuery extends PageQuery {
-  experiment?: string;
-  user?: string;
-  /** e.g. `experiment.create`. */
-  action?: string;
-}
+export type AuditEvent = ItemOf<ResponseOf<'/api/v1/audit', 'get'>>;
+export type AuditListQuery = QueryOf<'/api/v1/audit', 'get'>;
 
 // Operations
 
+/** `GET /api/health` declares no response schema, so this one is written by hand. */
 export interface Health {
   status: 'ok';
   version: string;
   database: 'sqlite' | 'postgres';
 }
 
+// Files, uploads, DAQs
+
 /** A cataloged file, with the APS field names. */
-export interface CatalogFile {
-  id: number;
-  experimentName: string;
-  /** Relative to the experiment's data directory. */
-  experimentFilePath: string;
-  fileName: string;
-  fileSize: number;
-  fileModificationTime: string;
-  md5Sum: string;
-  sha256Sum: string;
-  storageFilePath: string;
-  status: string;
-  source: string | null;
-  originType: string;
-  originId: number | null;
-  transferMs: number | null;
-  metadata: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-}
-
+export type CatalogFile = ResponseOf<'/api/v1/experiments/{name}/file', 'get'>;
 /** Signed download URLs, relative to the server (`POST .../files/download-links`). */
-export interface DownloadLinks {
-  expiresAt: string;
-  files: { path: string; fileName: string; url: string }[];
-  /** A tar of every file, when more than one was asked for. */
-  archive: { fileName: string; url: string } | null;
-}
-
-export interface FileSearchQuery {
-  pathGlob?: string;
-  /** `key op value` (op: = != < <= > >= ~) or `key exists`; all must hold. */
-  where?: readonly string[];
-}
-
-export interface FileListQuery extends FileSearchQuery, PageQuery {
-  sort?: 'path' | '-path' | 'size' | '-size' | 'mtime' | '-mtime';
-}
-
-export type UploadStatus = 'pending' | 'running' | 'done' | 'failed' | 'aborted';
+export type DownloadLinks = ResponseOf<'/api/v1/experiments/{name}/files/download-links', 'post'>;
+type FileQuery = QueryOf<'/api/v1/experiments/{name}/files', 'get'>;
+/** `where` may be a read-only array: the client only reads it. */
+export type FileSearchQuery = Pick<FileQuery, 'pathGlob'> & { where?: readonly string[] };
+export type FileListQuery = Omit<FileQuery, 'pathGlob' | 'where'> & FileSearchQuery;
 
 /** An upload with the APS field names. */
-export interface Upload {
-  id: number;
-  experimentName: string;
-  dataDirectory: string;
-  destDirectory: string;
-  reprocess: boolean;
-  status: UploadStatus;
-  nFiles: number;
-  nProcessedFiles: number;
-  nSkippedFiles: number;
-  nProcessingErrors: number;
-  nBytes: number;
-  nProcessedBytes: number;
-  percentageComplete: number;
-  lastError: string | null;
-  errors: { path: string; error: string }[];
-  createdBy: string;
-  submissionTime: string;
-  startTime: string | null;
-  endTime: string | null;
-  runTime: number | null;
-}
-
-export interface UploadInput {
-  experiment: string;
-  /** An absolute path on the server. */
-  dataDirectory: string;
-  destDirectory?: string;
-  reprocess?: boolean;
-}
-
-export interface UploadListQuery extends PageQuery {
-  experiment?: string;
-  status?: UploadStatus;
-}
-
-export type DaqStatus = 'pending' | 'running' | 'done' | 'failed' | 'aborted';
+export type Upload = ResponseOf<'/api/v1/uploads/{id}', 'get'>;
+export type UploadStatus = Upload['status'];
+export type UploadInput = BodyOf<'/api/v1/uploads', 'post'>;
+export type UploadListQuery = QueryOf<'/api/v1/uploads', 'get'>;
 
 /** A DAQ with the APS field names; the counters and rates are live while it runs. */
-export interface Daq {
-  id: number;
-  experimentName: string;
-  /** The monitored directory, on the server. */
-  dataDirectory: string;
-  /** Under the experiment's data directory; empty for the data directory itself. */
-  destDirectory: string;
-  status: DaqStatus;
-  /** `agent`: a DAQ agent on a beamline machine monitors `dataDirectory` there. */
-  mode: 'server' | 'agent';
-  agentName: string | null;
-  /** Globs of files never taken: without `/` matched against file names (`*.tmp`), with `/` against paths. */
-  skipPatterns: string[];
-  settleSeconds: number;
-  /** Files older than the DAQ are left alone. */
-  newOnly: boolean;
-  overwrite: boolean;
-  workflow: string | null;
-  workflowArgs: Record<string, string>;
-  startTime: string | null;
-  endTime: string | null;
-  /** When the DAQ will stop by itself; null when it runs until stopped. */
-  stopTime: string | null;
-  /** Files seen so far, taken or not yet. */
-  nFiles: number;
-  nProcessedFiles: number;
-  nProcessingErrors: number;
-  nBytes: number;
-  lastError: string | null;
-  errors: { path: string; error: string }[];
-  filesPerSecond: number;
-  bytesPerSecond: number;
-  createdBy: string;
-  submissionTime: string;
-}
-
+export type Daq = ResponseOf<'/api/v1/daqs/{id}', 'get'>;
+export type DaqStatus = Daq['status'];
 /** The body of `POST /daqs`. */
-export interface DaqInput {
-  experiment: string;
-  /** An absolute path on the server, or on the agent's machine with `agent`. */
-  dataDirectory: string;
-  /** The DAQ agent (its name, by default its host name) that monitors the directory; omitted: the server. */
-  agent?: string;
-  destDirectory?: string;
-  skipPatterns?: string[];
-  /** 0-3600. */
-  settleSeconds?: number;
-  newOnly?: boolean;
-  /** Stop by itself after this long; omitted means until stopped. */
-  durationSeconds?: number;
-  overwrite?: boolean;
-  workflow?: string;
-  workflowArgs?: Record<string, string>;
-}
-
-export interface DaqListQuery extends PageQuery {
-  experiment?: string;
-  status?: DaqStatus;
-}
+export type DaqInput = BodyOf<'/api/v1/daqs', 'post'>;
+export type DaqListQuery = QueryOf<'/api/v1/daqs', 'get'>;
 
 /** A DAQ as the agent that claimed it needs it. */
-export interface AgentDaq {
-  id: number;
-  experimentName: string;
-  /** On the agent's machine. */
-  dataDirectory: string;
-  destDirectory: string;
-  skipPatterns: string[];
-  settleSeconds: number;
-  newOnly: boolean;
-  overwrite: boolean;
-  startTime: string;
-  stopTime: string | null;
-  /** The experiment's directory under the storage root (`station/experiment`), for direct copy. */
-  storagePath: string;
-  leaseSeconds: number;
-  /** What the catalog already holds from this DAQ. */
-  taken: { path: string; size: number; mtime: string }[];
-}
-
-export interface DaqAgentRenewal {
-  owner: string;
-  /** Files not taken since the last renewal. */
-  failures: { path: string; error: string }[];
-  lastError?: string | null;
-}
-
+export type AgentDaq = NonNullable<ResponseOf<'/api/v1/daqs/claim', 'post'>['daq']>;
+export type DaqAgentRenewal = BodyOf<'/api/v1/daqs/{id}/renew', 'post'>;
 /** One version of a file, as the agent saw it. */
-export interface DaqAgentFileVersion {
-  owner: string;
-  /** POSIX path relative to the monitored directory. */
-  relativePath: string;
-  size: number;
-  /** ISO-8601 with milliseconds. */
-  mtime: string;
-}
-
-export interface DaqAgentOffer {
-  action: 'skip' | 'send';
-  /** Bytes the server already holds of this version. */
-  held: number;
-}
-
-export interface DaqAgentFileChecksums extends DaqAgentFileVersion {
-  md5: string;
-  sha256: string;
-}
-
-export interface DaqAgentTaken {
-  path: string;
-  outcome: 'copied' | 'identical' | 'overwritten';
-  size: number;
-  md5: string;
-  sha256: string;
-}
-
+export type DaqAgentFileVersion = BodyOf<'/api/v1/daqs/{id}/files/offer', 'post'>;
+export type DaqAgentOffer = ResponseOf<'/api/v1/daqs/{id}/files/offer', 'post'>;
+export type DaqAgentFileChecksums = BodyOf<'/api/v1/daqs/{id}/files/commit', 'post'>;
+export type DaqAgentTaken = ResponseOf<'/api/v1/daqs/{id}/files/commit', 'post'>;
 /** A file's answer in a batch of offers (`offers`), in the order asked. */
-export interface DaqAgentBatchOffer extends DaqAgentOffer {
-  relativePath: string;
-}
-
+export type DaqAgentBatchOffer = ResponseOf<'/api/v1/daqs/{id}/files/offers', 'post'>['offers'][number];
 /** A file's result in a batch of commits (`commits`): taken, or refused as the single commit would be. */
-export type DaqAgentCommitResult =
-  | ({ relativePath: string; status: 'taken' } & DaqAgentTaken)
-  | {
-      relativePath: string;
-      status: 'failed';
-      error: { code: string; message: string; details: Record<string, unknown> };
-    };
+export type DaqAgentCommitResult = ResponseOf<'/api/v1/daqs/{id}/files/commits', 'post'>['results'][number];
 
 // Workflows and jobs
 //
@@ -505,220 +155,75 @@ export type DaqAgentCommitResult =
 //   variables its stages captured are also spread at the top level of the record.
 // - child process: one run of a stage's command (a repeated stage has one per run, a retry one per attempt).
 
+export type Workflow = ResponseOf<'/api/v1/workflows/{owner}/{name}', 'get'>;
 /** A stage as the APS Data Management System defines it, plus Photon DM's optional extras. */
-export interface WorkflowStage {
-  /** Run with `/bin/sh -c` after `$variable` substitution. */
-  command: string;
-  workingDir?: string;
-  /** Python regexes over stdout; named groups `(?P<name>...)` become variables. */
-  outputVariableRegexList?: string[];
-  /** Seconds between runs of a repeated stage. */
-  repeatPeriod?: number;
-  repeatUntil?: string;
-  maxRepeats?: number;
-  /** A condition; the stage is skipped when it is false. */
-  runIf?: string;
-  /** Seconds; the process group is killed after it. */
-  timeout?: number;
-  retries?: number;
-  env?: Record<string, string>;
-  site?: string;
-  parallel?: { fileList: string; maxConcurrent?: number };
-}
-
-export interface Workflow {
-  id: number;
-  owner: string;
-  name: string;
-  description?: string;
-  userAccount?: string;
-  version?: string;
-  /** Stage env variables whose values only admins and the owner see; others get `********`. */
-  secretEnv?: string[];
-  stages: Record<string, WorkflowStage>;
-  revision: number;
-  createdBy: string;
-  created: string;
-  updated: string;
-}
+export type WorkflowStage = Workflow['stages'][string];
 
 /** A workflow as its author writes it: `name`, `owner` and `stages`, plus the optional keys. */
 export type WorkflowDefinition = Record<string, unknown>;
 
-export type WorkflowFormat = 'json' | 'yaml' | 'python';
+type WorkflowBody = BodyOf<'/api/v1/workflows', 'post'>;
+export type WorkflowFormat = NonNullable<WorkflowBody['format']>;
 
-/** The body of `POST /workflows` and `/workflows/validate`: a JSON object, or a file's text for the server to parse. */
-export type WorkflowSource = (
-  | { definition: WorkflowDefinition }
-  | { format: WorkflowFormat; text: string }
-) & {
-  /** Admins: let the workflow run as userAccount `root` (the server must allow it: DM_ALLOW_ROOT_STAGES). */
-  allowRoot?: boolean;
-};
+/**
+ * The body of `POST /workflows` and `/workflows/validate`: a JSON object, or a file's text for the server to
+ * parse. The schema makes every key optional; the server then asks for one of the two forms, as this does.
+ */
+export type WorkflowSource = ({ definition: WorkflowDefinition } | { format: WorkflowFormat; text: string }) &
+  Pick<WorkflowBody, 'allowRoot'>;
 
-export interface WorkflowProblem {
-  /** Where in the definition, e.g. `stages.02-MKDIR.command`; empty for the whole definition. */
-  path: string;
-  message: string;
-}
-
-export interface WorkflowValidation {
-  valid: boolean;
-  problems: WorkflowProblem[];
-  /** The order the stages would run in. */
-  stageOrder: string[];
-  /** For `format` and `text`: the text as read, before the checks (e.g. a Python spec, to show as JSON). */
-  definition?: WorkflowDefinition;
-}
-
-export interface WorkflowListQuery extends PageQuery {
-  owner?: string;
-}
-
-export type JobStatus = 'pending' | 'running' | 'done' | 'failed' | 'aborted';
-export type StageStatus = 'running' | 'done' | 'failed' | 'skipped' | 'aborted';
-
-export interface ChildProcess {
-  childProcessNumber: number;
-  /** After `$variable` substitution. */
-  command: string;
-  workingDir: string;
-  status: StageStatus;
-  startTime: string;
-  endTime: string | null;
-  /** Seconds. */
-  runTime: number | null;
-  exitStatus: number | null;
-  /** The tail; the whole output is in the job's log. */
-  stdOut: string;
-  stdErr: string;
-  errorMessage: string | null;
-}
-
-export interface JobStage {
-  status: StageStatus;
-  startTime: string | null;
-  endTime: string | null;
-  errorMessage: string | null;
-  childProcesses: ChildProcess[];
-}
+export type WorkflowValidation = ResponseOf<'/api/v1/workflows/validate', 'post'>;
+export type WorkflowProblem = WorkflowValidation['problems'][number];
+export type WorkflowListQuery = QueryOf<'/api/v1/workflows', 'get'>;
 
 /** Fields every job record has; arguments and variables come on top (see `Job`). */
-export interface JobRecord {
-  id: number;
-  /** The workflow's owner (its name space). */
-  owner: string;
-  workflowName: string;
-  workflowRevision: number;
-  status: JobStatus;
-  /** The stage running, or the last one that ran. */
-  stage: string | null;
-  submissionTime: string;
-  startTime: string | null;
-  endTime: string | null;
-  /** Seconds. */
-  runTime: number | null;
-  errorMessage: string | null;
-  experimentName: string | null;
-  /** Absolute, in storage. */
-  filePath: string | null;
-  arguments: Record<string, string>;
-  /** Captured by the stages so far. */
-  variables: Record<string, string>;
-  submittedBy: string;
-  resubmittedFrom: number | null;
-  fromStage: string | null;
-  stopRequested: boolean;
-  stages: Record<string, JobStage>;
-}
-
+export type JobRecord = ResponseOf<'/api/v1/jobs/{id}', 'get'>;
 /** A job record with its arguments and variables also at the top level, as APS job records carry them. */
 export type Job = JobRecord & Record<string, unknown>;
-
-export interface StartJobInput {
-  workflow: string;
-  /** The workflow's owner; default: the caller. */
-  owner?: string;
-  experiment?: string;
-  /** Relative to the experiment's data directory. */
-  filePath?: string;
-  arguments?: Record<string, string>;
-}
-
-export interface StartEachFileInput {
-  workflow: string;
-  owner?: string;
-  experiment: string;
-  pathGlob?: string;
-  /** `key op value` conditions, as `dm file list --where` takes them. */
-  where?: string[];
-  arguments?: Record<string, string>;
-}
-
-export interface StartedJobs {
-  count: number;
-  jobIds: number[];
-}
-
-export interface JobListQuery extends PageQuery {
-  status?: JobStatus;
-  /** Only jobs that have ended (done, failed, aborted). */
-  ended?: boolean;
-  workflow?: string;
-  owner?: string;
-  experiment?: string;
-}
-
-export interface JobLogEntry {
-  stage: string;
-  childProcessNumber: number;
-  text: string;
-}
-
+export type JobStatus = JobRecord['status'];
+export type JobStage = JobRecord['stages'][string];
+export type StageStatus = JobStage['status'];
+export type ChildProcess = JobStage['childProcesses'][number];
+export type StartJobInput = BodyOf<'/api/v1/jobs', 'post'>;
+export type StartEachFileInput = BodyOf<'/api/v1/jobs/each-file', 'post'>;
+export type StartedJobs = ResponseOf<'/api/v1/jobs/each-file', 'post', 201>;
+export type JobListQuery = QueryOf<'/api/v1/jobs', 'get'>;
 /** Log text read since the cursor; call again with `cursor` to follow. */
-export interface JobLog {
-  entries: JobLogEntry[];
-  cursor: string;
-  /** The job has ended and everything was read. */
-  complete: boolean;
-}
+export type JobLog = ResponseOf<'/api/v1/jobs/{id}/logs', 'get'>;
+export type JobLogEntry = JobLog['entries'][number];
+export type JobLogQuery = QueryOf<'/api/v1/jobs/{id}/logs', 'get'>;
 
-export interface JobLogQuery {
-  stage?: string;
-  cursor?: string;
-}
+// Live events
 
 /** The types of live events (docs/api.md, "Live events"). */
-export type EventType =
-  | 'job.status'
-  | 'job.stage'
-  | 'file.cataloged'
-  | 'daq.status'
-  | 'daq.progress'
-  | 'upload.status'
-  | 'upload.progress';
+export type EventType = keyof EventPayloads;
 
-/** One event as the server sends it (the `data` of an SSE message). */
-export interface PublishedEvent {
-  id: number;
-  type: EventType;
-  experimentName: string | null;
-  /** The user the event concerns (a job's submitter), if any. */
-  username: string | null;
-  /** The job, DAQ, upload id or file path the event is about. */
-  subjectId: string | null;
-  createdAt: string;
-  payload: Record<string, unknown>;
-}
+/**
+ * One event as the server sends it (the `data` of an SSE message), its payload typed by its type: check
+ * `type` and `payload` is that type's.
+ */
+export type PublishedEvent<T extends EventType = EventType> = {
+  [Type in T]: {
+    id: number;
+    type: Type;
+    experimentName: string | null;
+    /** The user the event concerns (a job's submitter), if any. */
+    username: string | null;
+    /** The job, DAQ, upload id or file path the event is about. */
+    subjectId: string | null;
+    createdAt: string;
+    payload: EventPayloads[Type];
+  };
+}[T];
 
-export interface LiveEvent {
+export interface LiveEvent<T extends EventType = EventType> {
   id: number;
   type: string;
-  data: PublishedEvent;
+  data: PublishedEvent<T>;
 }
 
-export interface EventStreamOptions {
-  types?: readonly EventType[];
+export interface EventStreamOptions<T extends EventType = EventType> {
+  types?: readonly T[];
   experiment?: string;
   subject?: string | number;
   /** Replay the events after this id first (what `Last-Event-ID` says after a reconnection). */
@@ -737,27 +242,7 @@ export interface EventStreamOptions {
 
 // Usage
 
-export interface UsageQuery {
-  /** First UTC day, YYYY-MM-DD, inclusive; default: 29 days before `to`. */
-  from?: string;
-  /** Last UTC day, inclusive; default: today. */
-  to?: string;
-  station?: string;
-}
-
-export interface UsageAmount {
-  files: number;
-  bytes: number;
-}
-
+export type UsageQuery = QueryOf<'/api/v1/usage', 'get'>;
 /** The facility's use over a period: staff only (admins: every station; managers: theirs). */
-export interface Usage {
-  from: string;
-  to: string;
-  stations: string[];
-  ingested: (UsageAmount & { day: string; station: string })[];
-  jobs: { day: string; done: number; failed: number; aborted: number; successRate: number | null }[];
-  storageByStation: (UsageAmount & { station: string; experiments: number })[];
-  storageByExperiment: (UsageAmount & { experiment: string; station: string })[];
-  busiestExperiments: (UsageAmount & { experiment: string; station: string })[];
-}
+export type Usage = ResponseOf<'/api/v1/usage', 'get'>;
+export type UsageAmount = Pick<Usage['ingested'][number], 'files' | 'bytes'>;

@@ -8,6 +8,7 @@ import { after, before, it } from 'node:test';
 import { ApiError, type EventType, PhotonClient } from '@photon-dm/client';
 import { openDatabase } from '../src/db/connection.ts';
 import { publishEvent } from '../src/events/publish.ts';
+import { anyEvent } from './support/event-stream.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
 
@@ -26,7 +27,7 @@ describeBackends('following events with the client', (backend) => {
     const controller = new AbortController();
     const events = client.events.stream({ after: 0, signal: controller.signal, reconnectMs: 100 });
     const publish = (subjectId: string) =>
-      t.app.context.events.publish(t.app.context.db, { type: 'job.status', subjectId, payload: {} });
+      t.app.context.events.publish(t.app.context.db, anyEvent({ type: 'job.status', subjectId }));
     const next = async () => {
       const result = await events.next();
       assert.ok(!result.done, 'the stream goes on');
@@ -42,7 +43,7 @@ describeBackends('following events with the client', (backend) => {
       const database = openDatabase({ url: databaseUrl });
       try {
         for (const subjectId of ['3', '4'])
-          whileDown.push(await publishEvent(database.db, { type: 'job.status', subjectId }));
+          whileDown.push(await publishEvent(database.db, anyEvent({ type: 'job.status', subjectId })));
       } finally {
         await database.close();
       }
@@ -83,11 +84,10 @@ describeBackends('following events with the client', (backend) => {
     });
     const first = events.next(); // connects
     await open;
-    const id = await t.app.context.events.publish(t.app.context.db, {
-      type: 'daq.status',
-      subjectId: '7',
-      payload: {},
-    });
+    const id = await t.app.context.events.publish(
+      t.app.context.db,
+      anyEvent({ type: 'daq.status', subjectId: '7' }),
+    );
     const result = await first;
     assert.ok(!result.done);
     assert.deepEqual([result.value.id, result.value.data.subjectId], [id, '7']);

@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../src/db/connection.ts';
-import type { NewEvent } from '../src/events/event-types.ts';
 import { publishEvent } from '../src/events/publish.ts';
 import { insertEvent, lastEventId, readEventsAfter } from '../src/events/store.ts';
-import { openEventStream } from './support/event-stream.ts';
+import { anyEvent, openEventStream } from './support/event-stream.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
 
@@ -33,8 +32,8 @@ describeBackends('live events', (backend) => {
   });
   after(() => t.close());
 
-  const publish = (event: Partial<NewEvent> & { subjectId: string }) =>
-    t.app.context.events.publish(t.app.context.db, { type: 'job.status', payload: {}, ...event });
+  const publish = (event: Partial<Parameters<typeof anyEvent>[0]> & { subjectId: string }) =>
+    t.app.context.events.publish(t.app.context.db, anyEvent({ type: 'job.status', payload: {}, ...event }));
 
   it('should stream events live and in order, each with its id, type and data', async () => {
     const stream = await openEventStream(url, t.adminToken);
@@ -192,7 +191,7 @@ describeBackends('live events', (backend) => {
       firstWritten = resolve;
     });
     const first = db.transaction().execute(async (trx) => {
-      const id = await publishEvent(trx, { type: 'job.status', subjectId: 'slow' });
+      const id = await publishEvent(trx, anyEvent({ type: 'job.status', subjectId: 'slow' }));
       firstWritten();
       await new Promise<void>((resolve) => {
         releaseFirst = resolve;
@@ -204,10 +203,12 @@ describeBackends('live events', (backend) => {
     // A second process (its own connection) publishing now must not commit a larger id before `first`.
     const other = openDatabase({ url: t.app.context.settings.databaseUrl });
     try {
-      const second = publishEvent(other.db, { type: 'job.status', subjectId: 'fast' }).then((id) => {
-        order.push('second committed');
-        return id;
-      });
+      const second = publishEvent(other.db, anyEvent({ type: 'job.status', subjectId: 'fast' })).then(
+        (id) => {
+          order.push('second committed');
+          return id;
+        },
+      );
       await new Promise((resolve) => setTimeout(resolve, 300));
       releaseFirst();
       const [firstId, secondId] = await Promise.all([first, second]);
@@ -229,7 +230,9 @@ describeBackends('live events', (backend) => {
       await db.transaction().execute((trx) =>
         t.app.context.events.publishAll(
           trx,
-          subjects.map((subjectId) => ({ type: 'file.cataloged', experimentId: experimentA, subjectId })),
+          subjects.map((subjectId) =>
+            anyEvent({ type: 'file.cataloged', experimentId: experimentA, subjectId }),
+          ),
         ),
       );
       const events = await readEventsAfter(db, before, 100);
@@ -256,10 +259,10 @@ describeBackends('live events', (backend) => {
       query: 'types=daq.status&types=upload.status,daq.progress',
     });
     await publish({ subjectId: 'x' });
-    const wanted = await t.app.context.events.publish(t.app.context.db, {
-      type: 'daq.progress',
-      subjectId: 7,
-    });
+    const wanted = await t.app.context.events.publish(
+      t.app.context.db,
+      anyEvent({ type: 'daq.progress', subjectId: 7 }),
+    );
     const event = await stream.next();
     assert.deepEqual([event.id, event.type, event.data.subjectId], [wanted, 'daq.progress', '7']);
     stream.close();
@@ -291,11 +294,10 @@ describeBackends('live events: ending and retention', (backend) => {
     stalled.on('error', () => {});
     const big = 'x'.repeat(20_000);
     for (let index = 0; index < 500; index++)
-      await t.app.context.events.publish(t.app.context.db, {
-        type: 'job.status',
-        subjectId: index,
-        payload: { big },
-      });
+      await t.app.context.events.publish(
+        t.app.context.db,
+        anyEvent({ type: 'job.status', subjectId: index, payload: { big } }),
+      );
     // Until the hub has read them all, the server keeps writing into the full socket.
     const { lastEventId } = await import('../src/events/store.ts');
     assert.ok((await lastEventId(t.app.context.db)) >= 500);
@@ -325,7 +327,10 @@ describeBackends('live events: ending and retention', (backend) => {
           .insertInto('events')
           .values(oldRows.slice(start, start + 500))
           .execute();
-      const kept = await insertEvent(db, { type: 'daq.progress', subjectId: 'recent', createdAt: recent });
+      const kept = await insertEvent(
+        db,
+        anyEvent({ type: 'daq.progress', subjectId: 'recent', createdAt: recent }),
+      );
       assert.equal(await t.app.eventRetention.runNow(), 2_500);
       const rows = await db.selectFrom('events').select('id').execute();
       assert.deepEqual(

@@ -1,14 +1,14 @@
 import { ApiError } from '../errors.ts';
 import { type SseMessage, SseParser } from '../sse-parser.ts';
 import type { Transport } from '../transport.ts';
-import type { EventStreamOptions, LiveEvent, PublishedEvent } from '../types.ts';
+import type { EventStreamOptions, EventType, LiveEvent, PublishedEvent } from '../types.ts';
 
 /**
  * `/events`: what happens to jobs, DAQs, uploads and files, live (Server-Sent Events).
  *
  * @example
  * for await (const event of client.events.stream({ types: ['daq.progress'], experiment: '2026-1-smith' })) {
- *   console.log(event.data.subjectId, event.data.payload.nProcessedFiles);
+ *   console.log(event.data.subjectId, event.data.payload.nProcessedFiles); // typed: a daq.progress payload
  * }
  */
 export class EventsApi {
@@ -17,9 +17,12 @@ export class EventsApi {
   /**
    * The events the caller may see, as they happen, until `signal` aborts or the loop breaks. A dropped
    * connection (or a restarted server) is reopened with `Last-Event-ID`, so no event is lost or repeated.
-   * A refusal (bad filter, unknown experiment, expired token) is thrown as an `ApiError`.
+   * A refusal (bad filter, unknown experiment, expired token) is thrown as an `ApiError`. With `types`, the
+   * events' payloads are typed as those types'.
    */
-  async *stream(options: EventStreamOptions = {}): AsyncGenerator<LiveEvent, void, undefined> {
+  async *stream<T extends EventType = EventType>(
+    options: EventStreamOptions<T> = {},
+  ): AsyncGenerator<LiveEvent<T>, void, undefined> {
     const { signal } = options;
     let lastId = options.after;
     let retryMs = options.reconnectMs ?? 2_000;
@@ -49,7 +52,7 @@ export class EventsApi {
           parser.feed(decoder.decode(chunk, { stream: true }));
           if (options.reconnectMs === undefined && parser.retryMs !== undefined) retryMs = parser.retryMs;
           for (const message of messages.splice(0)) {
-            const event = toLiveEvent(message);
+            const event = toLiveEvent<T>(message);
             lastId = event.id;
             yield event;
           }
@@ -82,8 +85,9 @@ async function* chunksOf(body: ReadableStream<Uint8Array> | null): AsyncGenerato
   }
 }
 
-function toLiveEvent(message: SseMessage): LiveEvent {
-  const data = JSON.parse(message.data) as PublishedEvent;
+/** The server sends only the types asked for, each with its payload (events/payloads.ts on the server). */
+function toLiveEvent<T extends EventType>(message: SseMessage): LiveEvent<T> {
+  const data = JSON.parse(message.data) as PublishedEvent<T>;
   return { id: Number(message.id ?? data.id), type: message.event, data };
 }
 

@@ -3,6 +3,7 @@
  * files (offer → content → commit over HTTP, or catalog after a direct copy into mounted storage).
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { errorCodeSchema } from '../http/schemas.ts';
 
 const Owner = Type.String({
   minLength: 1,
@@ -164,7 +165,7 @@ const CommitFailure = Type.Object({
   relativePath: Type.String(),
   status: Type.Literal('failed'),
   error: Type.Object({
-    code: Type.String({ description: 'as the single-file commit would answer: `checksum_mismatch`, ...' }),
+    code: errorCodeSchema('as the single-file commit would answer: `checksum_mismatch`, ...'),
     message: Type.String(),
     details: Type.Record(Type.String(), Type.Unknown()),
   }),

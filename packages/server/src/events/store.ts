@@ -17,7 +17,7 @@ export function eventRow(event: NewEvent): EventLogRow {
     experiment_id: event.experimentId ?? null,
     user_id: event.userId ?? null,
     subject_id: event.subjectId === undefined || event.subjectId === null ? null : String(event.subjectId),
-    payload: encodeJson(event.payload ?? {}),
+    payload: encodeJson(event.payload),
     // Services publish through the hub, which stamps the injected time; only tests and benchmarks that
     // append directly (no context at hand) reach this wall clock.
     created_at: event.createdAt ?? new Date().toISOString(),

@@ -1,12 +1,24 @@
 import { Type } from '@sinclair/typebox';
+import { type ErrorCode, errorStatus } from '../errors/app-error.ts';
 
-export const ErrorResponse = Type.Object({
-  error: Type.Object({
-    code: Type.String({ description: 'stable snake_case code, see docs/api.md' }),
-    message: Type.String(),
-    details: Type.Record(Type.String(), Type.Unknown()),
-  }),
-});
+/**
+ * A code of the error catalogue, as an enum so that the OpenAPI document lists them (and the client's
+ * `ErrorCode` is generated from it); a string to the serializer.
+ */
+export const errorCodeSchema = (description = 'stable snake_case code, see docs/api.md') =>
+  Type.Unsafe<ErrorCode>({ type: 'string', enum: Object.keys(errorStatus), description });
+
+/** The body of every error answer; routes refer to it by its `$id` (one component in the OpenAPI document). */
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: errorCodeSchema(),
+      message: Type.String(),
+      details: Type.Record(Type.String(), Type.Unknown()),
+    }),
+  },
+  { $id: 'ErrorResponse' },
+);
 
 /**
  * Names that become directory names (stations, experiments): no path separators, no leading dot (so never

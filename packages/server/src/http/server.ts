@@ -8,7 +8,9 @@ import Fastify, {
 } from 'fastify';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { AppError, invalidField, validationFailed } from '../errors/app-error.ts';
+import { declareErrorResponses } from './error-responses.ts';
 import { declaredCharset, findShapeProblem } from './input-bounds.ts';
+import { ErrorResponse } from './schemas.ts';
 import { describeValidationErrors, validatorCompiler } from './validation.ts';
 
 export type HttpServer = FastifyInstance<
@@ -41,6 +43,9 @@ export function createHttpServer(logger: FastifyBaseLogger): HttpServer {
   // JSON only: Fastify also parses text/plain by default, which would turn a form post into a confusing
   // "must be object" instead of a clear 415.
   app.removeContentTypeParser('text/plain');
+  // Before any route is added: each one's schema gets the error answers it can give (error-responses.ts).
+  app.addSchema(ErrorResponse);
+  app.addHook('onRoute', declareErrorResponses);
   app.setValidatorCompiler(validatorCompiler);
   app.setSchemaErrorFormatter((errors, dataVar) => {
     return validationFailed(describeValidationErrors(dataVar, errors as never));

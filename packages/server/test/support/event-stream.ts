@@ -2,6 +2,8 @@
  * Reads `GET /api/v1/events` from a real listening server the way a client does (fetch, streamed body),
  * with just enough SSE parsing for tests; the client package has the full parser.
  */
+import type { EventType, NewEvent, NewEventOf } from '../../src/events/event-types.ts';
+
 export interface StreamedEvent {
   id: number;
   type: string;
@@ -121,4 +123,14 @@ export async function openEventStream(
       controller.abort();
     },
   };
+}
+
+/**
+ * An event with any payload, for tests of the stream itself: ordering, replay, visibility and retention
+ * never read payloads, so these tests publish arbitrary ones (none by default, stored as `{}`).
+ */
+export function anyEvent(
+  event: Omit<NewEventOf<EventType>, 'payload'> & { payload?: Record<string, unknown> },
+): NewEvent {
+  return { ...event, payload: event.payload ?? {} } as NewEvent;
 }

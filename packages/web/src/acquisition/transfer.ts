@@ -9,6 +9,9 @@ import type { Daq, LiveEvent, Upload } from '@photon-dm/client';
 
 export type TransferKind = 'daq' | 'upload';
 
+/** The events that move a transfer's counters and status. */
+export type TransferEventType = 'daq.status' | 'daq.progress' | 'upload.status' | 'upload.progress';
+
 export interface Transfer {
   kind: TransferKind;
   id: number;
@@ -80,31 +83,31 @@ export function fromUpload(upload: Upload): Transfer {
   };
 }
 
-const number = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
-
 /**
  * The transfer after an event about it: its counters and status, and rates from the change since the last
  * sample (an ended transfer has no rate).
  */
-export function applyEvent(transfer: Transfer, event: LiveEvent): Transfer {
+export function applyEvent(transfer: Transfer, event: LiveEvent<TransferEventType>): Transfer {
   const payload = event.data.payload;
   const at = Date.parse(event.data.createdAt) || Date.now();
-  const nProcessedFiles = number(payload.nProcessedFiles, transfer.nProcessedFiles);
-  const nBytes = number(
-    transfer.kind === 'upload' ? payload.nProcessedBytes : payload.nBytes,
-    transfer.nBytes,
-  );
-  const status = typeof payload.status === 'string' ? payload.status : transfer.status;
+  const nProcessedFiles = payload.nProcessedFiles ?? transfer.nProcessedFiles;
+  const nBytes =
+    (transfer.kind === 'upload'
+      ? 'nProcessedBytes' in payload
+        ? payload.nProcessedBytes
+        : undefined
+      : payload.nBytes) ?? transfer.nBytes;
+  const status = payload.status;
   const seconds = (at - transfer.sampledAt) / 1000;
   const moved = seconds > 0 && isActive(status);
   return {
     ...transfer,
     status,
-    nFiles: number(payload.nFiles, transfer.nFiles),
+    nFiles: payload.nFiles ?? transfer.nFiles,
     nProcessedFiles,
-    nProcessingErrors: number(payload.nProcessingErrors, transfer.nProcessingErrors),
+    nProcessingErrors: payload.nProcessingErrors ?? transfer.nProcessingErrors,
     nBytes,
-    lastError: (payload.lastError as string | null | undefined) ?? transfer.lastError,
+    lastError: ('lastError' in payload ? payload.lastError : undefined) ?? transfer.lastError,
     filesPerSecond: moved
       ? (nProcessedFiles - transfer.nProcessedFiles) / seconds
       : isActive(status)

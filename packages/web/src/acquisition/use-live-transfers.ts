@@ -3,14 +3,19 @@
  * counters, a status event for one not on the page loads the lists again (as does the stream connecting,
  * see useEvents). Never polled.
  */
-import type { EventType, LiveEvent } from '@photon-dm/client';
+import type { LiveEvent } from '@photon-dm/client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useEvents } from '../api/use-events.ts';
 import { useResource } from '../api/use-resource.ts';
 import { useSignedIn } from '../session/session.tsx';
-import { applyEvent, fromDaq, fromUpload, keyOf, type Transfer } from './transfer.ts';
+import { applyEvent, fromDaq, fromUpload, keyOf, type Transfer, type TransferEventType } from './transfer.ts';
 
-const types: readonly EventType[] = ['daq.status', 'daq.progress', 'upload.status', 'upload.progress'];
+const types: readonly TransferEventType[] = [
+  'daq.status',
+  'daq.progress',
+  'upload.status',
+  'upload.progress',
+];
 
 export function useLiveTransfers() {
   const { client } = useSignedIn();
@@ -34,7 +39,7 @@ export function useLiveTransfers() {
   }, [lists.data]);
 
   const onEvent = useCallback(
-    (event: LiveEvent) => {
+    (event: LiveEvent<TransferEventType>) => {
       const kind = event.type.startsWith('daq.') ? 'daq' : 'upload';
       const key = keyOf(kind, event.data.subjectId ?? '');
       if (!shown.current.has(key)) {

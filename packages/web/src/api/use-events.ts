@@ -10,9 +10,10 @@ import type { EventStreamOptions, EventType, LiveEvent } from '@photon-dm/client
 import { useEffect, useRef } from 'react';
 import { useSession } from '../session/session.tsx';
 
-export function useEvents(
-  options: { types?: readonly EventType[]; experiment?: string; subject?: string | number },
-  onEvent: (event: LiveEvent) => void,
+/** With `types`, `onEvent` gets those types' payloads, typed. */
+export function useEvents<T extends EventType = EventType>(
+  options: { types?: readonly T[]; experiment?: string; subject?: string | number },
+  onEvent: (event: LiveEvent<T>) => void,
   onOpen?: () => void,
 ): void {
   const { client, state } = useSession();
@@ -27,11 +28,11 @@ export function useEvents(
   useEffect(() => {
     if (!signedIn) return;
     const controller = new AbortController();
-    const streamOptions: EventStreamOptions = {
+    const streamOptions: EventStreamOptions<T> = {
       signal: controller.signal,
       onOpen: () => opened.current?.(),
     };
-    if (types) streamOptions.types = types.split(',') as EventType[];
+    if (types) streamOptions.types = types.split(',') as T[];
     if (experiment !== undefined) streamOptions.experiment = experiment;
     if (subject !== undefined) streamOptions.subject = subject;
     (async () => {
