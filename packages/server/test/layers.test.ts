@@ -175,6 +175,20 @@ describe('layers of the server', () => {
     assert.deepEqual(cycles(checked), []);
   });
 
+  it('is the order docs/ARCHITECTURE.md shows, and the map there names every folder', () => {
+    const architecture = readFileSync(resolve(sourceRoot, '../../../docs/ARCHITECTURE.md'), 'utf8');
+    const block = /## Layers\n[\s\S]*?```\n([\s\S]*?)```/.exec(architecture)?.[1] ?? '';
+    // Each line: the units of one level, comma-separated, then (after two spaces or more) what they are.
+    const documented = block
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => (line.split(/\s{2,}/)[0] ?? '').split(',').map((unit) => unit.trim()));
+    assert.deepEqual(documented, layers, 'the "Layers" block of docs/ARCHITECTURE.md differs from `layers`');
+    const folders = [...levelOf.keys()].filter((unit) => !unit.endsWith('.ts'));
+    const unmapped = folders.filter((folder) => !architecture.includes(` ${folder}/ `));
+    assert.deepEqual(unmapped, [], 'folders missing from the tree of docs/ARCHITECTURE.md');
+  });
+
   it('lists only exceptions that still happen, each with a reason', () => {
     const stale = exceptions.filter((e) => !imports.some((edge) => edge.from === e.from && edge.to === e.to));
     assert.deepEqual(stale, [], 'remove these from `exceptions`: the import is gone');
