@@ -3,6 +3,7 @@
  * (batches.ts): where a file goes in the experiment, its staging (bytes held of a version), the checks
  * of staged or directly copied bytes against the agent's checksums, and the requests that catalog them.
  */
+
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { ServiceContext } from '../context.ts';
@@ -11,6 +12,7 @@ import { decodeJson } from '../db/profile.ts';
 import type { DaqStagingRow, FileRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
+import { isCode } from '../errors/error-code.ts';
 import type { ExperimentRecord } from '../experiments/store.ts';
 import { stagingPath } from '../staging/files.ts';
 import * as stagingStore from '../staging/store.ts';
@@ -138,7 +140,7 @@ export function createAgentFiles(context: ServiceContext, writer: StagingWriter)
       throw new AppError('staging_mismatch', `${path}: ${held} of ${body.size} bytes held`, { held });
     const digest = await digestFile(file, { md5: true, expectedSize: body.size }).catch((error: unknown) => {
       // A commit sent twice: the first one took the file (and its staging row goes next).
-      if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+      if (!isCode(error, 'ENOENT')) throw error;
       throw new AppError('staging_mismatch', `${path}: nothing held`, { held: 0 });
     });
     if (digest.sha256 !== body.sha256 || digest.md5 !== body.md5) {
@@ -200,11 +202,10 @@ export function createAgentFiles(context: ServiceContext, writer: StagingWriter)
       throw invalidField('relativePath', `${path} is not a regular file`);
     const digest = await digestFile(destination, { md5: false, expectedSize: body.size }).catch(
       (error: unknown) => {
-        const code = (error as { code?: unknown }).code;
         // The agent names the path, so a directory there (or a file where a directory should be) is its
         // mistake to hear about, not a server error.
-        if (code === 'EISDIR') throw invalidField('relativePath', `${path} is a directory, not a file`);
-        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+        if (isCode(error, 'EISDIR')) throw invalidField('relativePath', `${path} is a directory, not a file`);
+        if (!isCode(error, 'ENOENT') && !isCode(error, 'ENOTDIR')) throw error;
         throw new AppError('file_not_found', `${path} is not in the experiment's storage`, { path });
       },
     );

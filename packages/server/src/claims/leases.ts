@@ -8,10 +8,12 @@
  * claim-loop.ts claims and runs such work; claimLeased below is the claim of uploads and DAQs (jobs have
  * the scheduler's own, jobs/claim.ts).
  */
+
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.ts';
+import { isCode } from '../errors/error-code.ts';
 
 export type LeasedTable = 'uploads' | 'daqs';
 
@@ -29,7 +31,7 @@ export function isDeadLocalOwner(owner: string | null): boolean {
     process.kill(Number(pid), 0);
     return false;
   } catch (error) {
-    return (error as { code?: string }).code === 'ESRCH';
+    return isCode(error, 'ESRCH');
   }
 }
 

@@ -3,8 +3,10 @@
  * follow the hub. The stream's cursor is the last event id it has considered; it only moves forward, so
  * an event is sent at most once, and since the log commits in id order (db/event-log.ts) none is skipped.
  */
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceContext } from '../context.ts';
+import { isCode } from '../errors/error-code.ts';
 import type { EventHub } from './hub.ts';
 import { endEventStream, formatEvent, openEventStream, writeHeartbeat, writeToStream } from './sse.ts';
 import { type EventQuery, type EventRecord, presentEvent, readEventsAfter } from './store.ts';
@@ -110,8 +112,7 @@ export async function streamEvents(
     }
   } catch (error) {
     // A refused token ends the stream like a closed connection; anything else is worth a log line.
-    if ((error as { code?: string }).code === 'unauthenticated')
-      log.info('event stream ended: token refused');
+    if (isCode(error, 'unauthenticated')) log.info('event stream ended: token refused');
     else log.error({ err: error }, 'event stream failed');
   } finally {
     clearTimeout(timer);

@@ -5,16 +5,18 @@
  * asks how much is held and sends the rest: the newer request (or the offer) aborts the older one and
  * waits for it to finish, so two requests never write the same staging file and `held` is the truth.
  */
+
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors/app-error.ts';
+import { isCode } from '../errors/error-code.ts';
 
 async function sizeOf(file: string): Promise<number> {
   const info = await stat(file).catch((error: unknown) => {
-    if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
+    if (isCode(error, 'ENOENT')) return undefined;
     throw error;
   });
   return info?.size ?? 0;
