@@ -1,3 +1,13 @@
+/**
+ * The file catalog as the API shows it, with the APS field names where APS has one.
+ *
+ * Glossary:
+ * - file: a cataloged file of an experiment, by its path relative to the experiment's data directory, with
+ *   size, times, MD5 and SHA-256 (checked when it was taken) and its metadata.
+ * - metadata: what the file carries (HDF5 attributes, read when taken) and what users add; searched with
+ *   `where` conditions (where.ts).
+ * - download link: a signed, short-lived URL for one file or a selection (a tar stream).
+ */
 import { type Static, Type } from '@sinclair/typebox';
 
 const MetadataValue = Type.Union([

@@ -1,3 +1,17 @@
+/**
+ * DAQs as the API shows them, with the APS field names.
+ *
+ * Glossary:
+ * - DAQ: a monitor that takes every new file of a directory (`dataDirectory`) into an experiment's storage
+ *   (`destDirectory` below its data directory) as soon as the file is complete, until stopped or `stopTime`.
+ * - mode: `server` (this server's transfers role reads the directory) or `agent` (a `dm daq-agent` named
+ *   `agentName` reads it on the beamline machine and sends the files).
+ * - settle time (`settleSeconds`): how long a file must stay unchanged to count as complete.
+ * - skip patterns: globs of files never taken (`*.tmp`, `scratch/*`).
+ * - new only: files already there at the start are left alone.
+ * - workflow: run on every file taken; the DAQ records a processing request per file (jobs/).
+ * - status: pending → running → done | failed | aborted (transitions.ts).
+ */
 import { type Static, Type } from '@sinclair/typebox';
 import { RowId } from '../http/schemas.ts';
 

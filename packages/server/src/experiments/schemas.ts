@@ -1,3 +1,15 @@
+/**
+ * Experiments as the API shows them, with the APS field names.
+ *
+ * Glossary:
+ * - experiment: one allocation of beam time at a station, with a type (XPCS, SAXS, ...) and dates.
+ * - members: its users, each `pi` or `user`; they, the station's managers and admins may read it.
+ * - storage tree: `<storage root>/<station>/<experiment>/` with `data/` (taken files), `analysis/`
+ *   (results) and `system/` (the server's own, such as staging); `storageState` tells where its creation or
+ *   deletion stands (storage/lifecycle.ts).
+ * - status: planned → running ⇄ stopped, changed by its managers (start records the start date, stop the
+ *   end date).
+ */
 import { type Static, Type } from '@sinclair/typebox';
 import { DateOrTimestamp, Description, DirectoryName, Timestamp, Username } from '../http/schemas.ts';
 

@@ -1,3 +1,15 @@
+/**
+ * Processing jobs as the API shows them, with the APS field names.
+ *
+ * Glossary:
+ * - job: one run of a workflow revision with its arguments, by an owner, for an experiment or none.
+ * - stage: one command of the workflow; a job runs its stages in order, each as the workflow's unix account.
+ * - child process: one process of a parallel or repeated stage (`childProcessNumber`).
+ * - variables: the arguments, plus what stages captured from their output (`outputVariableRegexList`).
+ * - resubmission: a new job from a failed job's stage (`fromStage`), keeping what the earlier stages captured.
+ * - stop request: asks the worker that runs the job to stop it (`stopRequested`), wherever it runs.
+ * - status: pending → running → done | failed | aborted (transitions.ts).
+ */
 import { type Static, Type } from '@sinclair/typebox';
 import { RowId } from '../http/schemas.ts';
 

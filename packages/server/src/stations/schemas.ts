@@ -1,3 +1,11 @@
+/**
+ * Stations as the API shows them.
+ *
+ * Glossary:
+ * - station: a beamline or end station; its managers run its experiments, DAQs and workflows.
+ * - station account: a unix account the station's workflows may run as (accounts-*.ts; admins keep it).
+ * - source root: a directory below which the station's uploads and DAQs may read (source-roots-*.ts).
+ */
 import { type Static, Type } from '@sinclair/typebox';
 import { Description, DirectoryName, Timestamp, Username } from '../http/schemas.ts';
 

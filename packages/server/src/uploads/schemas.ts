@@ -1,3 +1,13 @@
+/**
+ * Uploads as the API shows them, with the APS field names.
+ *
+ * Glossary:
+ * - upload: one run that takes an existing directory (`dataDirectory`) into an experiment's storage
+ *   (`destDirectory`), file by file, through the take pipeline (take/).
+ * - skipped file: one the catalog already has in that version; `reprocess` takes them again.
+ * - processed file: taken (copied, verified, cataloged); `nProcessingErrors` counts those that failed.
+ * - status: pending → running → done | failed | aborted (transitions.ts).
+ */
 import { type Static, Type } from '@sinclair/typebox';
 import { RowId } from '../http/schemas.ts';
 

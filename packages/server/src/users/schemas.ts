@@ -1,3 +1,11 @@
+/**
+ * Accounts as the API shows them.
+ *
+ * Glossary:
+ * - user: a person or service account who can sign in; `admin` users run the facility.
+ * - unix account: the POSIX account of a user, for storage ACLs and for running their workflows.
+ * - disabled: a user who can no longer sign in; their records stay.
+ */
 import { type Static, Type } from '@sinclair/typebox';
 import { Timestamp, UnixAccount, Username } from '../http/schemas.ts';
 
