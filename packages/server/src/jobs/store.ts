@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import { mayMove, statusesBefore } from '../claims/transitions.ts';
 import type { JobProcessRow, JobRow, JobStageRow, JobStatus, StageStatus } from '../db/job-tables.ts';
+import { profileOf } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
 import { jobTransitions } from './transitions.ts';
 
@@ -127,13 +128,19 @@ export async function renewLeases(
   until: string,
 ): Promise<{ id: number; stop_requested: number }[]> {
   if (ids.length === 0) return [];
-  await db
-    .updateTable('jobs')
-    .set({ lease_expires_at: until })
+  // On PostgreSQL the renewal locks no row it would wait for. A renewal of many jobs that waited for one
+  // job's row (locked by the transaction ending that job, which then waits for the events' advisory lock)
+  // while holding another (whose ending transaction holds that advisory lock) closed a deadlock, and
+  // PostgreSQL failed one job's end to break it. A row skipped here is being changed by its own worker or
+  // a stop request: still held (the select below reads it), and renewed on the next round.
+  let renewable = db
+    .selectFrom('jobs')
+    .select('id')
     .where('id', 'in', ids)
     .where('lease_owner', '=', owner)
-    .where('status', '=', 'running')
-    .execute();
+    .where('status', '=', 'running');
+  if (profileOf(db as Kysely<unknown>).supportsSkipLocked) renewable = renewable.forUpdate().skipLocked();
+  await db.updateTable('jobs').set({ lease_expires_at: until }).where('id', 'in', renewable).execute();
   return await db
     .selectFrom('jobs')
     .select(['id', 'stop_requested'])
