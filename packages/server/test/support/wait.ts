@@ -30,3 +30,25 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }
+
+/**
+ * Reads until `done(value)` holds or `timeout` passes, and returns the last value read, without throwing:
+ * for a test whose assertions on that value then say what went wrong.
+ *
+ * @example
+ *   const daq = await readUntil(() => getDaq(id), (daq) => daq.nProcessedFiles >= 3);
+ *   assert.equal(daq.nProcessedFiles, 3);
+ */
+export async function readUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  options: UntilOptions = {},
+): Promise<T> {
+  let last = await read();
+  await until(async () => {
+    if (done(last)) return true;
+    last = await read();
+    return done(last);
+  }, options).catch(() => undefined);
+  return last;
+}
