@@ -32,7 +32,7 @@ export async function until<T>(
 }
 
 /**
- * Reads until `done(value)` holds or `timeout` passes, and returns the last value read, without throwing:
+ * Reads until `done(value)` holds or `timeout` passes, and returns the last value read (no error on timeout):
  * for a test whose assertions on that value then say what went wrong.
  *
  * @example
@@ -42,13 +42,14 @@ export async function until<T>(
 export async function readUntil<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
-  options: UntilOptions = {},
+  { timeout = 30_000, interval = 25 }: UntilOptions = {},
 ): Promise<T> {
+  // A loop of its own rather than `until`: an error thrown by `read` must reach the test, not end the wait.
+  const deadline = performance.now() + timeout;
   let last = await read();
-  await until(async () => {
-    if (done(last)) return true;
+  while (!done(last) && performance.now() <= deadline) {
+    await new Promise((resolve) => setTimeout(resolve, interval));
     last = await read();
-    return done(last);
-  }, options).catch(() => undefined);
+  }
   return last;
 }
