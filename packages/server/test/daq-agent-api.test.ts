@@ -23,8 +23,8 @@ import { sourceRoot } from './support/source-roots.ts';
 import type { TempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
+import { until } from './support/wait.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const hex = (algorithm: string, data: string) => createHash(algorithm).update(data).digest('hex');
 const owner = 'bl8-daq:4242:cafe';
 const mtime = '2026-11-21T10:00:00.000Z';
@@ -75,7 +75,20 @@ describeBackends('DAQ agent API', (backend) => {
     });
 
   it("is never run by the server's own DAQ runner", async () => {
-    await sleep(1500);
+    // The runner claims pending DAQs oldest first: once it has claimed a server DAQ created after the agent
+    // DAQ, it has had its chance at the agent DAQ too.
+    await t.experiment('runner-pass', '8-ID-I');
+    const later = join(detectors.path, 'runner-pass');
+    mkdirSync(later);
+    const serverDaq = await t.call('POST', '/api/v1/daqs', {
+      body: { experiment: 'runner-pass', dataDirectory: later },
+    });
+    assert.equal(serverDaq.status, 201, JSON.stringify(serverDaq.body));
+    await until(
+      async () => (await t.call('GET', `/api/v1/daqs/${serverDaq.body.id}`)).body.status === 'running',
+      { message: 'the runner claims the later server DAQ' },
+    );
+    await t.call('POST', `/api/v1/daqs/${serverDaq.body.id}/stop`);
     assert.equal((await t.call('GET', `/api/v1/daqs/${daqId}`)).body.status, 'pending');
   });
 
@@ -272,11 +285,12 @@ describeBackends('DAQ agent API', (backend) => {
       claimEveryMs: 100,
     });
     try {
-      let daq = (await t.call('GET', `/api/v1/daqs/${created.body.id}`)).body;
-      for (let i = 0; i < 300 && daq.nProcessedFiles < 1; i++) {
-        await sleep(100);
-        daq = (await t.call('GET', `/api/v1/daqs/${created.body.id}`)).body;
-      }
+      const read = async () => (await t.call('GET', `/api/v1/daqs/${created.body.id}`)).body;
+      await until(async () => (await read()).nProcessedFiles >= 1, {
+        interval: 100,
+        message: 'the agent takes the file',
+      }).catch(() => undefined); // the assertions below say what went wrong
+      const daq = await read();
       assert.equal(daq.nProcessedFiles, 1, JSON.stringify(daq));
       assert.equal(daq.nProcessingErrors, 0, 'a refused checksum is retried, not reported');
       assert.equal(corrupted, 1);

@@ -16,8 +16,8 @@ import { sourceRoot } from './support/source-roots.ts';
 import type { TempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
+import { readUntil } from './support/wait.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const hex = (algorithm: string, data: string | Buffer) => createHash(algorithm).update(data).digest('hex');
 const owner = 'bl8-daq:4242:cafe';
 const mtime = '2026-11-21T10:00:00.000Z';
@@ -283,11 +283,11 @@ describeBackends('DAQ agent batches', (backend) => {
       claimEveryMs: 100,
     });
     try {
-      let daq = (await t.call('GET', `/api/v1/daqs/${created.body.id}`)).body;
-      for (let i = 0; i < 600 && daq.nProcessedFiles < files; i++) {
-        await sleep(100);
-        daq = (await t.call('GET', `/api/v1/daqs/${created.body.id}`)).body;
-      }
+      const daq = await readUntil(
+        async () => (await t.call('GET', `/api/v1/daqs/${created.body.id}`)).body,
+        (daq) => daq.nProcessedFiles >= files,
+        { timeout: 60_000, interval: 100 },
+      );
       assert.equal(daq.nProcessedFiles, files, JSON.stringify(daq));
       assert.equal(daq.nProcessingErrors, 0);
       for (const [path, content] of written)

@@ -14,8 +14,7 @@ import { startDaqAgent } from '../src/daq-agent/agent.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
 import { mountTinyTmpfs, resizeTmpfs, unmountTmpfs } from './support/tiny-tmpfs.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { readUntil } from './support/wait.ts';
 
 describeBackends('DAQ agent and a full disk on the server', (backend) => {
   let t: TestApp;
@@ -63,21 +62,16 @@ describeBackends('DAQ agent and a full disk on the server', (backend) => {
     });
     try {
       const daqOf = async () => (await t.call('GET', `/api/v1/daqs/${created.body.id}`)).body;
-      let daq = await daqOf();
-      for (let i = 0; i < 300 && !/storage is full/.test(daq.lastError ?? ''); i++) {
-        await sleep(100);
-        daq = await daqOf();
-      }
+      let daq = await readUntil(daqOf, (daq) => /storage is full/.test(daq.lastError ?? ''), {
+        interval: 100,
+      });
       assert.match(daq.lastError ?? '', /storage is full/);
       assert.equal(daq.status, 'running', 'a full disk does not end the DAQ');
       assert.equal(daq.nProcessedFiles, 0);
       assert.equal(daq.nProcessingErrors, 0, 'the file is not given up on');
 
       resizeTmpfs(storage, '4m');
-      for (let i = 0; i < 300 && daq.nProcessedFiles < 1; i++) {
-        await sleep(100);
-        daq = await daqOf();
-      }
+      daq = await readUntil(daqOf, (daq) => daq.nProcessedFiles >= 1, { interval: 100 });
       assert.equal(daq.nProcessedFiles, 1, 'the file is taken once space returns');
       const stored = readFileSync(join(dataDirectory, 'big.raw'));
       assert.ok(stored.equals(content), 'stored whole, byte for byte');

@@ -6,11 +6,35 @@ import assert from 'node:assert/strict';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { setTimeout as pause } from 'node:timers/promises';
 import { type TempDir, tempDir } from './support/temp-dir.ts';
-import { createTestApp } from './support/test-app.ts';
+import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
+import { until } from './support/wait.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits until the monitor of DAQ `id` has renewed its lease `count` more times: its loop went round. */
+async function leaseRenewals(t: TestApp, id: number, count: number): Promise<void> {
+  const leaseOf = async () => {
+    const { lease_expires_at: lease } = await t.app.context.db
+      .selectFrom('daqs')
+      .select('lease_expires_at')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    // As text whatever the driver returns, so that two reads of one lease compare equal.
+    return lease === null ? 'none' : new Date(lease).toISOString();
+  };
+  let seen = await leaseOf();
+  for (let renewal = 1; renewal <= count; renewal++) {
+    const before = seen;
+    seen = await until(
+      async () => {
+        const lease = await leaseOf();
+        return lease !== before && lease;
+      },
+      { message: `lease renewal ${renewal} of DAQ ${id}` },
+    );
+  }
+}
 
 describeBackends('DAQ discovery', (backend) => {
   let detector: TempDir;
@@ -32,14 +56,14 @@ describeBackends('DAQ discovery', (backend) => {
     });
     assert.equal(started.status, 201, JSON.stringify(started.body));
     const daq = async () => (await t.call('GET', `/api/v1/daqs/${started.body.id}`)).body;
-    const waitFor = async (processed: number) => {
-      for (let i = 0; i < 600; i++) {
-        const current = await daq();
-        if (current.nProcessedFiles >= processed) return current;
-        await sleep(50);
-      }
-      throw new Error(`the DAQ did not take ${processed} files: ${JSON.stringify(await daq())}`);
-    };
+    const waitFor = (processed: number) =>
+      until(
+        async () => {
+          const current = await daq();
+          return current.nProcessedFiles >= processed && current;
+        },
+        { interval: 50, message: `the DAQ takes ${processed} files` },
+      );
     const cataloged = async () =>
       (await t.call('GET', `/api/v1/experiments/${name}/files?limit=1000`)).body.items.map(
         (f: { experimentFilePath: string }) => f.experimentFilePath,
@@ -95,10 +119,12 @@ describeBackends('DAQ discovery', (backend) => {
       const names = Array.from({ length: 200 }, (_, i) => `frame_${String(i).padStart(4, '0')}.h5`);
       for (const [i, name] of names.entries()) {
         writeFileSync(join(directory, name), `frame ${i}`);
-        if (i % 20 === 0) await sleep(20);
+        if (i % 20 === 0) await pause(20); // the detector's pace
       }
       await waitFor(201);
-      await sleep(1000);
+      // Nothing more may be taken: the monitor renews its lease after a look or rescan, about once a
+      // second; two renewals from now are at least a second of rescans every 0.1 s, all finding taken files.
+      await leaseRenewals(t, id, 2);
       const current = await daq();
       assert.equal(current.nProcessedFiles, 201);
       assert.equal(current.nProcessingErrors, 0, JSON.stringify(current.errors));

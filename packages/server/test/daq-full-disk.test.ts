@@ -10,8 +10,7 @@ import { after, before, it } from 'node:test';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
 import { mountTinyTmpfs, resizeTmpfs, unmountTmpfs } from './support/tiny-tmpfs.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { readUntil } from './support/wait.ts';
 
 describeBackends('DAQ and a full disk', (backend) => {
   let t: TestApp;
@@ -50,21 +49,15 @@ describeBackends('DAQ and a full disk', (backend) => {
       })
     ).body;
 
-    let daq = (await t.call('GET', `/api/v1/daqs/${id}`)).body;
+    const read = async () => (await t.call('GET', `/api/v1/daqs/${id}`)).body;
     // Bounded by a minute, not 5 s: the DAQ starts, scans and tries its take when a loaded machine lets it.
-    for (let i = 0; i < 1200 && !daq.lastError; i++) {
-      await sleep(50);
-      daq = (await t.call('GET', `/api/v1/daqs/${id}`)).body;
-    }
+    let daq = await readUntil(read, (daq) => Boolean(daq.lastError), { timeout: 60_000, interval: 50 });
     assert.match(daq.lastError ?? '', /storage is full/);
     assert.equal(daq.status, 'running', 'a full disk does not end the DAQ');
     assert.equal(daq.nProcessedFiles, 0);
 
     resizeTmpfs(storage, '4m');
-    for (let i = 0; i < 1200 && daq.nProcessedFiles < 1; i++) {
-      await sleep(50);
-      daq = (await t.call('GET', `/api/v1/daqs/${id}`)).body;
-    }
+    daq = await readUntil(read, (daq) => daq.nProcessedFiles >= 1, { timeout: 60_000, interval: 50 });
     assert.equal(daq.nProcessedFiles, 1, 'the file is taken once space returns');
     const files = (await t.call('GET', '/api/v1/experiments/full-1/files')).body.items;
     assert.deepEqual(

@@ -4,14 +4,22 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { setTimeout as pause } from 'node:timers/promises';
 import { type TempDir, tempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { until } from './support/wait.ts';
 
 describeBackends('DAQ', (backend) => {
   let t: TestApp;
@@ -35,12 +43,13 @@ describeBackends('DAQ', (backend) => {
   }
 
   async function waitFor(id: number, processed: number) {
-    for (let i = 0; i < 300; i++) {
-      const current = await daq(id);
-      if (current.nProcessedFiles >= processed) return current;
-      await sleep(50);
-    }
-    throw new Error(`DAQ ${id} did not take ${processed} files: ${JSON.stringify(await daq(id))}`);
+    return until(
+      async () => {
+        const current = await daq(id);
+        return current.nProcessedFiles >= processed && current;
+      },
+      { timeout: 15_000, interval: 50, message: `DAQ ${id} takes ${processed} files` },
+    );
   }
 
   const cataloged = async () =>
@@ -68,7 +77,7 @@ describeBackends('DAQ', (backend) => {
     const slow = join(detector.path, 'slow_scan.h5');
     writeFileSync(slow, 'frame-0;');
     for (let i = 1; i <= 6; i++) {
-      await sleep(250);
+      await pause(250); // the detector's pace, not a wait for the DAQ
       appendFileSync(slow, `frame-${i};`);
       assert.ok(!(await cataloged()).includes('slow_scan.h5'), 'a file still being written is not taken');
     }
@@ -134,8 +143,16 @@ describeBackends('DAQ', (backend) => {
         destDirectory: 'run2',
       },
     });
-    await sleep(1200);
-    writeFileSync(join(detector.path, 'new_frame.h5'), 'new');
+    // Written once the DAQ has started, and dated now: newer than its start, whatever the file system's
+    // timestamp granularity.
+    const running = await until(async () => {
+      const current = await daq(newOnly.body.id);
+      return current.status === 'running' && current;
+    });
+    assert.ok(running.startTime, 'a running DAQ has a start time');
+    const newFrame = join(detector.path, 'new_frame.h5');
+    writeFileSync(newFrame, 'new');
+    utimesSync(newFrame, new Date(), new Date());
     const current = await waitFor(newOnly.body.id, 1);
     assert.equal(current.nProcessedFiles, 1);
     assert.ok(existsSync(join(dataDirectory, 'run2', 'new_frame.h5')));
@@ -153,7 +170,11 @@ describeBackends('DAQ', (backend) => {
         destDirectory: 'run3',
       },
     });
-    for (let i = 0; i < 600 && (await daq(started.body.id)).status !== 'done'; i++) await sleep(100);
+    await until(async () => (await daq(started.body.id)).status === 'done', {
+      timeout: 60_000,
+      interval: 100,
+      message: 'the DAQ ends after its duration',
+    }).catch(() => undefined); // the assertion below says what went wrong
     assert.equal((await daq(started.body.id)).status, 'done');
   });
 

@@ -16,8 +16,8 @@ import { loadSettings } from '../src/settings/settings.ts';
 import { adminPassword } from './support/test-app.ts';
 import { type Backend, createTestDatabase, describeBackends } from './support/test-database.ts';
 import { mountTinyTmpfs, resizeTmpfs, unmountTmpfs } from './support/tiny-tmpfs.ts';
+import { readUntil, until } from './support/wait.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fileCount = 1500;
 
 /** Bytes in use on the file system of `directory`. */
@@ -133,33 +133,44 @@ describeBackends('a full database disk', (backend) => {
 
     // A write that needs new space is refused as storage-full, naming the database's disk.
     let refused = { status: 0, body: undefined as { error: { code: string; message: string } } | undefined };
-    for (let i = 0; i < 600 && refused.status !== 507; i++) {
-      await sleep(100);
-      refused = await call('POST', '/api/v1/experiments', {
-        name: `probe-${i}`,
-        station: '8-ID-I',
-        description: 'p'.repeat(4000),
-      });
-      assert.notEqual(refused.status, 500, JSON.stringify(refused.body));
-    }
+    let probe = 0;
+    await until(
+      async () => {
+        refused = await call('POST', '/api/v1/experiments', {
+          name: `probe-${probe++}`,
+          station: '8-ID-I',
+          description: 'p'.repeat(4000),
+        });
+        assert.notEqual(refused.status, 500, JSON.stringify(refused.body));
+        return refused.status === 507;
+      },
+      { timeout: 60_000, interval: 100 },
+    ).catch((error) => {
+      // A 500 fails here; a disk that never filled is for the assertions below to say.
+      if (error instanceof assert.AssertionError) throw error;
+    });
     assert.equal(refused.status, 507, 'the database disk filled up');
     assert.equal(refused.body?.error.code, 'storage_full');
     assert.match(refused.body?.error.message ?? '', /database's disk is full/);
 
-    let upload = (await call('GET', uploadUrl)).body;
-    for (let i = 0; i < 600 && !/database's disk is full/.test(upload.lastError ?? ''); i++) {
-      await sleep(100);
-      upload = (await call('GET', uploadUrl)).body;
-    }
+    const readUpload = async () => (await call('GET', uploadUrl)).body;
+    let upload = await readUntil(
+      readUpload,
+      (upload) => /database's disk is full/.test(upload.lastError ?? ''),
+      {
+        timeout: 60_000,
+        interval: 100,
+      },
+    );
     assert.match(upload.lastError ?? '', /database's disk is full/, 'the upload says why it waits');
     assert.equal(upload.status, 'running');
     assert.equal(upload.nProcessingErrors, 0, 'no file counted as failed for want of database space');
 
     resizeTmpfs(tiny, '64m');
-    for (let i = 0; i < 1200 && upload.status === 'running'; i++) {
-      await sleep(100);
-      upload = (await call('GET', uploadUrl)).body;
-    }
+    upload = await readUntil(readUpload, (upload) => upload.status !== 'running', {
+      timeout: 120_000,
+      interval: 100,
+    });
     assert.equal(upload.status, 'done', JSON.stringify(upload));
     assert.equal(upload.nProcessingErrors, 0);
     const files = await app.context.db
@@ -184,7 +195,10 @@ describeBackends('a full database disk', (backend) => {
     assert.equal(started.status, 201, JSON.stringify(started.body));
     const daqUrl = `/api/v1/daqs/${started.body.id}`;
     // Running before the disk fills: claiming it is itself a write.
-    for (let i = 0; i < 600 && (await call('GET', daqUrl)).body.status !== 'running'; i++) await sleep(50);
+    await until(async () => (await call('GET', daqUrl)).body.status === 'running', {
+      timeout: 30_000,
+      interval: 50,
+    }).catch(() => undefined); // as before: what follows says what went wrong
     resizeTmpfs(tiny, `${Math.ceil((usedBytes(tiny) + 256 * 1024) / 4096) * 4}k`);
     let written = 0;
     const writeFrame = () => {
@@ -198,12 +212,16 @@ describeBackends('a full database disk', (backend) => {
 
     // SQLite may go on writing into its write-ahead log's reused space for a while: more frames keep the
     // catalog growing until the disk is really full, however the machine's load spaced the checkpoints.
-    let daq = (await call('GET', daqUrl)).body;
-    for (let i = 0; i < 600 && !/database's disk is full/.test(daq.lastError ?? ''); i++) {
-      await sleep(100);
-      if (i % 10 === 9) for (let more = 0; more < 20; more++) writeFrame();
-      daq = (await call('GET', daqUrl)).body;
-    }
+    const readDaq = async () => (await call('GET', daqUrl)).body;
+    let looks = 0;
+    let daq = await readUntil(
+      async () => {
+        if (looks++ % 10 === 9) for (let more = 0; more < 20; more++) writeFrame();
+        return readDaq();
+      },
+      (daq) => /database's disk is full/.test(daq.lastError ?? ''),
+      { timeout: 60_000, interval: 100 },
+    );
     assert.match(
       daq.lastError ?? '',
       /database's disk is full/,
@@ -212,10 +230,10 @@ describeBackends('a full database disk', (backend) => {
     assert.equal(daq.status, 'running', 'a full database disk does not end the DAQ');
 
     resizeTmpfs(tiny, '64m');
-    for (let i = 0; i < 1200 && daq.nProcessedFiles < written; i++) {
-      await sleep(100);
-      daq = (await call('GET', daqUrl)).body;
-    }
+    daq = await readUntil(readDaq, (daq) => daq.nProcessedFiles >= written, {
+      timeout: 120_000,
+      interval: 100,
+    });
     assert.equal(daq.nProcessedFiles, written, 'every file taken once space returned');
     assert.equal(daq.nProcessingErrors, 0, 'no file counted as failed for want of database space');
     assert.equal(daq.status, 'running');

@@ -14,6 +14,7 @@ import { findExperimentByName } from '../src/experiments/store.ts';
 import { beginDeletion, requireAcceptingWork } from '../src/storage/lifecycle.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends, type TempDir, tempDir } from './support/test-database.ts';
+import { until } from './support/wait.ts';
 
 describeBackends('experiment deletion and the work of the experiment', (backend) => {
   let t: TestApp;
@@ -30,14 +31,6 @@ describeBackends('experiment deletion and the work of the experiment', (backend)
     await t.close();
     await detector.remove();
   });
-
-  async function until(what: string, done: () => Promise<boolean>): Promise<void> {
-    for (let i = 0; i < 600; i++) {
-      if (await done()) return;
-      await sleep(50);
-    }
-    throw new Error(`still waiting for ${what}`);
-  }
 
   it('keeps an experiment while a DAQ, an upload or a job of it has not ended, naming them', async () => {
     await t.experiment('busy', '8-ID-I');
@@ -59,15 +52,18 @@ describeBackends('experiment deletion and the work of the experiment', (backend)
 
     await t.call('POST', `/api/v1/daqs/${daq.body.id}/stop`);
     await t.call('POST', `/api/v1/jobs/${job.body.id}/stop`);
-    await until('the DAQ and the job to end', async () => {
-      const [d, j] = await Promise.all([
-        t.call('GET', `/api/v1/daqs/${daq.body.id}`),
-        t.call('GET', `/api/v1/jobs/${job.body.id}`),
-      ]);
-      return (
-        !['pending', 'running'].includes(d.body.status) && !['pending', 'running'].includes(j.body.status)
-      );
-    });
+    await until(
+      async () => {
+        const [d, j] = await Promise.all([
+          t.call('GET', `/api/v1/daqs/${daq.body.id}`),
+          t.call('GET', `/api/v1/jobs/${job.body.id}`),
+        ]);
+        return (
+          !['pending', 'running'].includes(d.body.status) && !['pending', 'running'].includes(j.body.status)
+        );
+      },
+      { interval: 50, message: 'the DAQ and the job end' },
+    );
     const deleted = await t.call('DELETE', '/api/v1/experiments/busy');
     assert.equal(deleted.status, 204, JSON.stringify(deleted.body));
   });
@@ -83,10 +79,13 @@ describeBackends('experiment deletion and the work of the experiment', (backend)
     if (refused.status === 409) {
       assert.equal(refused.body.error.code, 'experiment_busy');
       assert.deepEqual(refused.body.error.details.uploads, [upload.body.id]);
-      await until('the upload to end', async () => {
-        const status = (await t.call('GET', `/api/v1/uploads/${upload.body.id}`)).body.status;
-        return !['pending', 'running'].includes(status);
-      });
+      await until(
+        async () => {
+          const status = (await t.call('GET', `/api/v1/uploads/${upload.body.id}`)).body.status;
+          return !['pending', 'running'].includes(status);
+        },
+        { interval: 50, message: 'the upload ends' },
+      );
       assert.equal((await t.call('DELETE', '/api/v1/experiments/uploading')).status, 204);
     } else {
       assert.equal(refused.status, 204, JSON.stringify(refused.body));
@@ -164,6 +163,8 @@ describeBackends('experiment deletion and the work of the experiment', (backend)
         settled = true;
       });
       deletion.catch(() => undefined);
+      // Still a fixed wait: the deletion blocks inside the database, on the lock this transaction holds,
+      // and there is no progress of ours to observe (PostgreSQL shows the wait in pg_locks, SQLite not).
       await sleep(300);
       assert.equal(settled, false, 'the deletion waits while a DAQ is being recorded');
       const now = new Date().toISOString();

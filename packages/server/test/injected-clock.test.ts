@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type TempDir, tempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
+import { until } from './support/wait.ts';
 
 describeBackends('injected clock', (backend) => {
   let t: TestApp;
@@ -31,14 +31,6 @@ describeBackends('injected clock', (backend) => {
   });
 
   const daq = async (id: number) => (await t.call('GET', `/api/v1/daqs/${id}`)).body;
-  async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-    for (let i = 0; i < 600; i++) {
-      const value = await read();
-      if (done(value)) return value;
-      await sleep(50);
-    }
-    throw new Error(`timed out waiting until ${what}`);
-  }
 
   it("reports a DAQ's rate and ends it after its duration by the injected time", async () => {
     const started = await t.call('POST', '/api/v1/daqs', {
@@ -51,20 +43,21 @@ describeBackends('injected clock', (backend) => {
     });
     assert.equal(started.status, 201, JSON.stringify(started.body));
     const { id } = started.body;
-    await until(
-      () => daq(id),
-      (current) => current.nProcessedFiles === 1,
-      'the DAQ took its file',
-    );
+    await until(async () => (await daq(id)).nProcessedFiles === 1, {
+      interval: 50,
+      message: 'the DAQ took its file',
+    });
 
     clockMs += 100_000;
     assert.equal((await daq(id)).filesPerSecond, 0.01, 'one file in 100 s of the injected clock');
 
     clockMs += 3600_000;
     const ended = await until(
-      () => daq(id),
-      (current) => current.status === 'done',
-      'the DAQ ended',
+      async () => {
+        const current = await daq(id);
+        return current.status === 'done' && current;
+      },
+      { interval: 50, message: 'the DAQ ended' },
     );
     assert.equal(ended.endTime, now());
   });

@@ -13,21 +13,11 @@ import { type TempDir, tempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
 import { ensureUnixAccount, processEnded, runningAsRoot } from './support/unix-accounts.ts';
+import { readUntil, until } from './support/wait.ts';
 
 const fixture = JSON.parse(
   readFileSync(new URL('./fixtures/aps-workflows/example-01.json', import.meta.url), 'utf8'),
 );
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `read` until it gives something (bounded generously: the machine is shared and may be slow). */
-async function waitFor<T>(what: string, read: () => T | undefined | false): Promise<T> {
-  for (let i = 0; i < 1200; i++) {
-    const value = read();
-    if (value !== undefined && value !== false) return value;
-    await sleep(25);
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
 
 describeBackends('processing jobs', (backend) => {
   let t: TestApp;
@@ -56,13 +46,12 @@ describeBackends('processing jobs', (backend) => {
     return response.body.id as number;
   }
   async function finished(id: number, token?: string) {
-    for (let i = 0; i < 600; i++) {
-      const job = (await t.call('GET', `/api/v1/jobs/${id}`, { token })).body;
-      if (['done', 'failed', 'aborted'].includes(job.status)) return job;
-      await sleep(50);
-    }
-    throw new Error(
-      `job ${id} did not end: ${JSON.stringify((await t.call('GET', `/api/v1/jobs/${id}`)).body)}`,
+    return until(
+      async () => {
+        const job = (await t.call('GET', `/api/v1/jobs/${id}`, { token })).body;
+        return ['done', 'failed', 'aborted'].includes(job.status) && job;
+      },
+      { interval: 50, message: `job ${id} ends` },
     );
   }
 
@@ -207,17 +196,20 @@ describeBackends('processing jobs', (backend) => {
     });
     const id = await start({ workflow: 'long' });
     // The shell makes the file before it writes the pid into it: wait for the whole line.
-    const background = await waitFor('the stage wrote its background pid', () => {
-      const line = existsSync(pidFile) ? readFileSync(pidFile, 'utf8') : '';
-      return /^\d+\n$/.test(line) && Number(line);
-    });
+    const background = await until(
+      () => {
+        const line = existsSync(pidFile) ? readFileSync(pidFile, 'utf8') : '';
+        return /^\d+\n$/.test(line) && Number(line);
+      },
+      { message: 'the stage wrote its background pid' },
+    );
     const stopped = await t.call('POST', `/api/v1/jobs/${id}/stop`);
     assert.equal(stopped.status, 200);
     const job = await finished(id);
     assert.equal(job.status, 'aborted');
     assert.equal(job.stages.A.status, 'aborted');
     // The signal is sent with the stop; the process may take a moment to end on a loaded machine.
-    await waitFor('the background sleep was killed too', () => processEnded(background));
+    await until(() => processEnded(background), { message: 'the background sleep was killed too' });
     const again = await t.call('POST', `/api/v1/jobs/${id}/stop`);
     assert.equal(again.status, 409);
   });
@@ -330,7 +322,7 @@ describeBackends('processing jobs', (backend) => {
       stages: { A: { command: `echo started >> ${marks}; sleep 3; echo finished >> ${marks}` } },
     });
     const id = await start({ workflow: 'patient' });
-    await waitFor('the stage started', () => existsSync(marks));
+    await until(() => existsSync(marks), { message: 'the stage started' });
     await t.restart();
     const job = await finished(id);
     assert.equal(job.status, 'done', job.errorMessage);
@@ -361,12 +353,11 @@ describeBackends('processing jobs', (backend) => {
       });
       assert.equal(daq.status, 201, JSON.stringify(daq.body));
       for (const name of ['a.h5', 'b.h5']) writeFileSync(join(detector.path, name), `frame ${name}`);
-      let jobs: { filePath: string; status: string; md5: string }[] = [];
-      for (let i = 0; i < 400; i++) {
-        jobs = (await t.call('GET', '/api/v1/jobs?experiment=xpcs-jobs&workflow=checksum')).body.items;
-        if (jobs.length === 2 && jobs.every((job) => job.status === 'done')) break;
-        await sleep(50);
-      }
+      const jobs = await readUntil<{ filePath: string; status: string; md5: string }[]>(
+        async () => (await t.call('GET', '/api/v1/jobs?experiment=xpcs-jobs&workflow=checksum')).body.items,
+        (jobs) => jobs.length === 2 && jobs.every((job) => job.status === 'done'),
+        { timeout: 20_000, interval: 50 },
+      );
       assert.deepEqual(jobs.map((job) => job.filePath.split('/').at(-1)).sort(), ['a.h5', 'b.h5']);
       for (const job of jobs)
         assert.equal(job.md5, execFileSync('md5sum', [job.filePath], { encoding: 'utf8' }).slice(0, 32));

@@ -8,13 +8,14 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { setTimeout as pause } from 'node:timers/promises';
 import { sweepPartialFiles } from '../src/retention/partial-sweep.ts';
 import { isPartialName } from '../src/transfer/verified-copy.ts';
 import { ageFile, fileAged, metricValue } from './support/aged-files.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends, type TempDir, tempDir } from './support/test-database.ts';
+import { readUntil } from './support/wait.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const mtime = '2026-11-21T10:00:00.000Z';
 
@@ -48,14 +49,12 @@ describeBackends('sweep of partial files beside live transfers', (backend) => {
       await rename(join(detector.path, `.tmp-${i}`), join(detector.path, name));
       expected.set(name, sha256(content));
     };
-    const waitForTaken = async (count: number) => {
-      let daq = (await t.call('GET', daqUrl)).body;
-      for (let i = 0; i < 1200 && daq.nProcessedFiles < count; i++) {
-        await sleep(50);
-        daq = (await t.call('GET', daqUrl)).body;
-      }
-      return daq;
-    };
+    const waitForTaken = (count: number) =>
+      readUntil(
+        async () => (await t.call('GET', daqUrl)).body,
+        (daq) => daq.nProcessedFiles >= count,
+        { timeout: 60_000, interval: 50 },
+      );
     await detectorWrites(0);
     await waitForTaken(1);
     // Left by an earlier crash; the DAQ's own start-time cleanup has run already, so only the sweep sees it.
@@ -67,7 +66,7 @@ describeBackends('sweep of partial files beside live transfers', (backend) => {
     })();
     for (let i = 1; i < 24; i++) {
       await detectorWrites(i);
-      await sleep(20);
+      await pause(20); // the detector's pace
     }
     const daq = await waitForTaken(expected.size);
     sweeping = false;

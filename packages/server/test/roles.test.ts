@@ -12,6 +12,7 @@ import { loadSettings, SettingsError } from '../src/settings/settings.ts';
 import { api, type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { adminPassword } from './support/test-app.ts';
 import { createTestDatabase, describeBackends } from './support/test-database.ts';
+import { readUntil } from './support/wait.ts';
 
 describe('--roles', () => {
   const problems = (env: Record<string, string>) => {
@@ -106,14 +107,11 @@ describeBackends('roles split across processes', (backend) => {
       /Photon DM running jobs, transfers, retention \(no HTTP: the api role is off\)/,
     );
 
-    let status = job.body.status as string;
-    for (
-      const deadline = Date.now() + 60_000;
-      !['done', 'failed'].includes(status) && Date.now() < deadline;
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      status = (await api(front.url, 'GET', `/api/v1/jobs/${job.body.id}`, token)).body.status;
-    }
+    const status = await readUntil(
+      async () => (await api(front.url, 'GET', `/api/v1/jobs/${job.body.id}`, token)).body.status as string,
+      (status) => ['done', 'failed'].includes(status),
+      { timeout: 60_000, interval: 100 },
+    );
     assert.equal(status, 'done', back.output());
     const logs = await api(front.url, 'GET', `/api/v1/jobs/${job.body.id}/logs`, token);
     assert.match(JSON.stringify(logs.body), /split-roles/);

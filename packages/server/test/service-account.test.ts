@@ -32,6 +32,7 @@ import {
   processEnded,
   runningAsRoot,
 } from './support/unix-accounts.ts';
+import { until } from './support/wait.ts';
 
 const canTest = runningAsRoot() && hasCommand('sudo') && hasCommand('visudo') && hasCommand('setfacl');
 const skip = canTest ? false : 'needs root, sudo, visudo and setfacl';
@@ -55,15 +56,6 @@ function asAccount(account: string, command: string) {
 const getfacl = (path: string) =>
   execFileSync('getfacl', ['--omit-header', '--absolute-names', path], { encoding: 'utf8' });
 
-async function waitFor<T>(what: string, read: () => Promise<T | undefined | false> | T | undefined | false) {
-  for (let i = 0; i < 1200; i++) {
-    const value = await read();
-    if (value !== undefined && value !== false) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
-
 describeBackends('running without root: a service account, sudo for stages', (backend) => {
   let scratch: TempDir;
   let database: TestDatabase | undefined;
@@ -78,10 +70,13 @@ describeBackends('running without root: a service account, sudo for stages', (ba
     return api(server.url, method, path, token, body);
   };
   async function finished(id: number) {
-    return await waitFor(`job ${id} ends`, async () => {
-      const job = (await call('GET', `/api/v1/jobs/${id}`)).body;
-      return ['done', 'failed', 'aborted'].includes(job.status) && job;
-    });
+    return await until(
+      async () => {
+        const job = (await call('GET', `/api/v1/jobs/${id}`)).body;
+        return ['done', 'failed', 'aborted'].includes(job.status) && job;
+      },
+      { timeout: 60_000, interval: 50, message: `job ${id} ends` },
+    );
   }
   async function logOf(id: number): Promise<string> {
     const log = (await call('GET', `/api/v1/jobs/${id}/logs`)).body;
@@ -238,17 +233,24 @@ describeBackends('running without root: a service account, sudo for stages', (ba
     const started = await call('POST', '/api/v1/jobs', { workflow: 'long' });
     assert.equal(started.status, 201, JSON.stringify(started.body));
     const id = started.body.id as number;
-    const background = await waitFor('the stage prints its background pid', async () => {
-      const match = /background=(\d+)/.exec(await logOf(id));
-      return match ? Number(match[1]) : undefined;
-    });
+    const background = await until(
+      async () => {
+        const match = /background=(\d+)/.exec(await logOf(id));
+        return match ? Number(match[1]) : undefined;
+      },
+      { timeout: 60_000, interval: 50, message: 'the stage prints its background pid' },
+    );
     assert.match(
       readFileSyncText(`/proc/${background}/status`),
       new RegExp(`^Uid:\\s+${accountIds(stageAccount).uid}\\s`, 'm'),
     );
     assert.equal((await call('POST', `/api/v1/jobs/${id}/stop`)).status, 200);
     assert.equal((await finished(id)).status, 'aborted');
-    await waitFor('the background sleep of the stage account ended', () => processEnded(background));
+    await until(() => processEnded(background), {
+      timeout: 60_000,
+      interval: 50,
+      message: 'the background sleep of the stage account ended',
+    });
   });
 });
 

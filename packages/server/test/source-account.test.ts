@@ -12,8 +12,8 @@ import { type TempDir, tempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
 import { ensureUnixAccount, runningAsRoot } from './support/unix-accounts.ts';
+import { readUntil } from './support/wait.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const account = 'dmsrc8id';
 const group = 'dmsrc8idgrp';
 const skipReason = runningAsRoot() ? undefined : 'needs root to make accounts and switch to them';
@@ -114,11 +114,11 @@ describeBackends('the station unix account reads the sources', (backend) => {
       body: { experiment: 'xpcs-1', dataDirectory: join(beamline.path, 'run1'), destDirectory: 'upload' },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    let upload = created.body;
-    for (let i = 0; i < 600 && (upload.status === 'pending' || upload.status === 'running'); i++) {
-      await sleep(100);
-      upload = (await t.call('GET', `/api/v1/uploads/${upload.id}`)).body;
-    }
+    const upload = await readUntil(
+      async () => (await t.call('GET', `/api/v1/uploads/${created.body.id}`)).body,
+      (upload) => upload.status !== 'pending' && upload.status !== 'running',
+      { timeout: 60_000, interval: 100 },
+    );
     assert.equal(upload.status, 'failed');
     assert.deepEqual(upload.errors.map((e: { path: string }) => e.path).sort(), [
       'upload/closed/inside.tif',
@@ -143,11 +143,11 @@ describeBackends('the station unix account reads the sources', (backend) => {
     writeFileSync(join(daqDirectory, 'open.tif'), 'readable');
     writeFileSync(join(daqDirectory, 'closed.tif'), 'root only', { mode: 0o600 });
     chmodSync(join(daqDirectory, 'closed.tif'), 0o600);
-    let daq = created.body;
-    for (let i = 0; i < 600 && (daq.nProcessedFiles < 1 || daq.nProcessingErrors < 1); i++) {
-      await sleep(100);
-      daq = (await t.call('GET', `/api/v1/daqs/${daq.id}`)).body;
-    }
+    const daq = await readUntil(
+      async () => (await t.call('GET', `/api/v1/daqs/${created.body.id}`)).body,
+      (daq) => daq.nProcessedFiles >= 1 && daq.nProcessingErrors >= 1,
+      { timeout: 60_000, interval: 100 },
+    );
     await t.call('POST', `/api/v1/daqs/${daq.id}/stop`);
     assert.equal(daq.nProcessedFiles, 1);
     assert.deepEqual(

@@ -10,8 +10,7 @@ import { after, before, it } from 'node:test';
 import { type TempDir, tempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { readUntil, until } from './support/wait.ts';
 
 describeBackends('source roots', (backend) => {
   let t: TestApp;
@@ -54,12 +53,13 @@ describeBackends('source roots', (backend) => {
     t.call('POST', `/api/v1/${kind}`, { token, body: { experiment: 'xpcs-1', ...body } });
 
   async function finished(id: number) {
-    for (let i = 0; i < 600; i++) {
-      const upload = (await t.call('GET', `/api/v1/uploads/${id}`)).body;
-      if (upload.status !== 'pending' && upload.status !== 'running') return upload;
-      await sleep(100);
-    }
-    throw new Error(`upload ${id} did not finish`);
+    return until(
+      async () => {
+        const upload = (await t.call('GET', `/api/v1/uploads/${id}`)).body;
+        return upload.status !== 'pending' && upload.status !== 'running' && upload;
+      },
+      { timeout: 60_000, interval: 100, message: `upload ${id} finishes` },
+    );
   }
 
   it('lets admins alone keep the roots, stored as real paths clear of the server files', async () => {
@@ -186,11 +186,11 @@ describeBackends('source roots', (backend) => {
       settleSeconds: 0,
     });
     assert.equal(daq.status, 201, JSON.stringify(daq.body));
-    let taken = 0;
-    for (let i = 0; i < 600 && taken < 1; i++) {
-      await sleep(100);
-      taken = (await t.call('GET', `/api/v1/daqs/${daq.body.id}`)).body.nProcessedFiles;
-    }
+    const taken = await readUntil(
+      async () => (await t.call('GET', `/api/v1/daqs/${daq.body.id}`)).body.nProcessedFiles,
+      (taken) => taken >= 1,
+      { timeout: 60_000, interval: 100 },
+    );
     assert.equal(taken, 1);
     await t.call('POST', `/api/v1/daqs/${daq.body.id}/stop`);
     const shown = (await t.call('GET', `/api/v1/daqs/${daq.body.id}`)).body;

@@ -21,8 +21,8 @@ import {
 import { type TempDir, tempDir } from './support/temp-dir.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
+import { readUntil, until } from './support/wait.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fileNames = hostileValues({ newlines: true }).filter((name) => name !== '' && name !== '-n');
 
 describeBackends('file names and experiment fields reach stages as data', (backend) => {
@@ -76,12 +76,11 @@ describeBackends('file names and experiment fields reach stages as data', (backe
         body: { experiment: 'names-upload', dataDirectory: beamline.path },
       });
       assert.equal(started.status, 201, JSON.stringify(started.body));
-      const deadline = Date.now() + 60_000;
-      let upload = started.body;
-      while (!['done', 'failed', 'aborted'].includes(upload.status) && Date.now() < deadline) {
-        await sleep(50);
-        upload = (await t.call('GET', `/api/v1/uploads/${started.body.id}`)).body;
-      }
+      const upload = await readUntil(
+        async () => (await t.call('GET', `/api/v1/uploads/${started.body.id}`)).body,
+        (upload) => ['done', 'failed', 'aborted'].includes(upload.status),
+        { timeout: 60_000, interval: 50 },
+      );
       assert.equal(upload.status, 'done', JSON.stringify(upload));
       assert.equal(upload.nProcessedFiles, fileNames.length);
       const each = await t.call('POST', '/api/v1/jobs/each-file', {
@@ -110,19 +109,20 @@ describeBackends('file names and experiment fields reach stages as data', (backe
       });
       assert.equal(started.status, 201, JSON.stringify(started.body));
       for (const name of fileNames) writeFileSync(join(detector.path, name), `frame ${name}`);
-      const deadline = Date.now() + 120_000;
       let jobIds: number[] = [];
-      while (jobIds.length < fileNames.length) {
-        if (Date.now() > deadline) throw new Error(`only ${jobIds.length} jobs started`);
-        await sleep(100);
-        const requests = await t.app.context.db
-          .selectFrom('processing_requests')
-          .select(['job_id', 'status', 'error'])
-          .where('origin_id', '=', started.body.id)
-          .execute();
-        for (const request of requests) assert.notEqual(request.status, 'failed', String(request.error));
-        jobIds = requests.flatMap((request) => (request.job_id === null ? [] : [request.job_id]));
-      }
+      await until(
+        async () => {
+          const requests = await t.app.context.db
+            .selectFrom('processing_requests')
+            .select(['job_id', 'status', 'error'])
+            .where('origin_id', '=', started.body.id)
+            .execute();
+          for (const request of requests) assert.notEqual(request.status, 'failed', String(request.error));
+          jobIds = requests.flatMap((request) => (request.job_id === null ? [] : [request.job_id]));
+          return jobIds.length >= fileNames.length;
+        },
+        { timeout: 120_000, interval: 100, message: 'a job started for every file' },
+      );
       const jobs = [];
       for (const id of jobIds) jobs.push(await finishedJob(t, id));
       assertSawTheirFiles(jobs);

@@ -10,17 +10,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type TempDir, tempDir } from '../../server/test/support/temp-dir.ts';
+import { readUntil } from '../../server/test/support/wait.ts';
 import { browserSkipReason, screenshot } from './support/browser.ts';
 import { type Portal, startPortal } from './support/portal.ts';
 
 /** Waits (bounded, generously: the machine is shared) until `read` gives what `done` wants. */
 async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < 600; i++) {
-    last = await read();
-    if (done(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const last = await readUntil(read, done, { timeout: 60_000, interval: 100 });
+  if (done(last)) return last;
   throw new Error(`${what}: still ${JSON.stringify(last)}`);
 }
 

@@ -7,22 +7,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { api } from '../../server/test/support/server-process.ts';
+import { until } from '../../server/test/support/wait.ts';
 import { browserSkipReason, screenshot } from './support/browser.ts';
 import { type Portal, startPortal } from './support/portal.ts';
 
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let waited = 0; waited < 30_000; waited += 100) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
-
 async function errorOf(page: Page, field: Locator): Promise<string> {
-  await until(
-    async () => (await field.getAttribute('aria-invalid')) === 'true',
-    'the field is marked invalid',
-  );
+  await until(async () => (await field.getAttribute('aria-invalid')) === 'true', {
+    interval: 100,
+    message: 'the field is marked invalid',
+  });
   const describedBy = (await field.getAttribute('aria-describedby')) ?? '';
   return page.locator(`[id="${describedBy.split(' ')[0]}"]`).innerText();
 }
@@ -63,7 +56,10 @@ describe('portal administration', { skip: browserSkipReason() }, () => {
     await edit.getByLabel('Unix account').fill('nbie');
     await edit.getByLabel('Administrator').check();
     await edit.getByRole('button', { name: 'Save' }).click();
-    await until(async () => /nbie.*admin/s.test(await row.innerText()), 'the row shows the changes');
+    await until(async () => /nbie.*admin/s.test(await row.innerText()), {
+      interval: 100,
+      message: 'the row shows the changes',
+    });
     const shown = await portal.call('GET', '/api/v1/users/newbie');
     assert.deepEqual([shown.unixAccount, shown.isAdmin], ['nbie', true]);
     await screenshot(page, 'admin-users');
@@ -71,7 +67,10 @@ describe('portal administration', { skip: browserSkipReason() }, () => {
     await page.getByRole('button', { name: 'Edit newbie' }).click();
     await edit.getByLabel('Disabled').check();
     await edit.getByRole('button', { name: 'Save' }).click();
-    await until(async () => /disabled/.test(await row.innerText()), 'the row shows the user disabled');
+    await until(async () => /disabled/.test(await row.innerText()), {
+      interval: 100,
+      message: 'the row shows the user disabled',
+    });
   });
 
   it('adds a station and a manager, saying an unknown user beside the manager field', async () => {
@@ -107,7 +106,10 @@ describe('portal administration', { skip: browserSkipReason() }, () => {
     await revoke.waitFor();
     await screenshot(page, 'admin-tokens');
     await revoke.click();
-    await until(async () => (await revoke.count()) === 0, 'the token is gone from the list');
+    await until(async () => (await revoke.count()) === 0, {
+      interval: 100,
+      message: 'the token is gone from the list',
+    });
     const refused = await api(portal.url, 'GET', '/api/v1/auth/whoami', issued.token);
     assert.equal(refused.status, 401);
   });
@@ -122,7 +124,10 @@ describe('portal administration', { skip: browserSkipReason() }, () => {
     await page.getByLabel('Action').press('Enter');
     await page.waitForURL(/action=station\.create/);
     const rows = page.locator('tbody tr');
-    await until(async () => (await rows.count()) === 1, 'only the station creation is listed');
+    await until(async () => (await rows.count()) === 1, {
+      interval: 100,
+      message: 'only the station creation is listed',
+    });
     assert.match(await rows.first().innerText(), /admin\s+station\.create\s+station 32-ID/);
     await screenshot(page, 'admin-audit');
   });

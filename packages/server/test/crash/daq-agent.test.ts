@@ -20,12 +20,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { setTimeout as pause } from 'node:timers/promises';
 import { type AgentProcess, startAgentProcess } from '../support/agent-process.ts';
 import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 import { adminPassword } from '../support/test-app.ts';
 import { createTestDatabase, describeBackends } from '../support/test-database.ts';
+import { until } from '../support/wait.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const digest = (algorithm: string, data: Buffer) => createHash(algorithm).update(data).digest('hex');
 
 async function freePort(): Promise<number> {
@@ -89,12 +90,12 @@ describeBackends('DAQ agent processes', (backend) => {
     return { detector, daqId: daq.id as number, dataDirectory: created.dataDirectory as string, created };
   };
   const waitForTaken = async (daqId: number, count: number, timeoutMs = 120_000) => {
-    const deadline = Date.now() + timeoutMs;
-    let daq = await call('GET', `/api/v1/daqs/${daqId}`);
-    while (daq.nProcessedFiles < count && Date.now() < deadline) {
-      await sleep(200);
-      daq = await call('GET', `/api/v1/daqs/${daqId}`);
-    }
+    await until(async () => (await call('GET', `/api/v1/daqs/${daqId}`)).nProcessedFiles >= count, {
+      timeout: timeoutMs,
+      interval: 200,
+      message: `DAQ ${daqId} takes ${count} files`,
+    }).catch(() => undefined); // the assertion below says what went wrong
+    const daq = await call('GET', `/api/v1/daqs/${daqId}`);
     assert.equal(daq.nProcessedFiles, count, `DAQ ${daqId}: ${JSON.stringify(daq)}`);
     return daq;
   };
@@ -152,7 +153,17 @@ describeBackends('DAQ agent processes', (backend) => {
     writeFileSync(join(detector, '.hidden'), 'not data');
     writeFileSync(join(detector, 'scratch.tmp'), 'skipped');
 
-    await sleep(2000);
+    // The server's runner claims pending DAQs oldest first: once it has claimed a server DAQ created after
+    // the agent DAQ, it has had its chance at the agent DAQ too.
+    await call('POST', '/api/v1/experiments', { name: 'runner-pass', station: '8-ID-I' });
+    const later = join(root, 'detector-runner-pass');
+    mkdirSync(later);
+    const serverDaq = await call('POST', '/api/v1/daqs', { experiment: 'runner-pass', dataDirectory: later });
+    await until(async () => (await call('GET', `/api/v1/daqs/${serverDaq.id}`)).status === 'running', {
+      timeout: 60_000,
+      message: 'the runner claims the later server DAQ',
+    });
+    await call('POST', `/api/v1/daqs/${serverDaq.id}/stop`);
     const untouched = await call('GET', `/api/v1/daqs/${daqId}`);
     assert.equal(untouched.status, 'pending', "the server's own runner leaves an agent DAQ alone");
     assert.equal(untouched.nProcessedFiles, 0);
@@ -235,11 +246,11 @@ describeBackends('DAQ agent processes', (backend) => {
         const name = `frame_${String(i).padStart(4, '0')}.raw`;
         writeFileSync(join(detector, name), content);
         written.set(name, content);
-        await sleep(15);
+        await pause(15); // the detector's pace
       }
     })();
     for (let round = 0; round < 3; round++) {
-      await sleep(300 + Math.random() * 500);
+      await pause(300 + Math.random() * 500); // a kill at a random moment
       await agent.kill();
       agent = await startAgent('bl8-crash');
     }
@@ -267,11 +278,11 @@ describeBackends('DAQ agent processes', (backend) => {
         const name = `frame_${String(i).padStart(4, '0')}.raw`;
         writeFileSync(join(detector, name), content);
         written.set(name, content);
-        await sleep(15);
+        await pause(15); // the detector's pace
       }
     })();
     for (let round = 0; round < 3; round++) {
-      await sleep(300 + Math.random() * 500);
+      await pause(300 + Math.random() * 500); // a kill at a random moment
       await server.kill();
       await startServer();
     }
@@ -299,16 +310,17 @@ describeBackends('DAQ agent processes', (backend) => {
     writeFileSync(join(detector, 'large.raw'), content);
     const agent = await startAgent('bl8-large');
 
-    let held = 0;
-    for (let i = 0; i < 6000 && held === 0; i++) {
-      const names = existsSync(staging) ? readdirSync(staging) : [];
-      const size =
-        names[0] !== undefined && names.length === 1
-          ? statSync(join(staging, names[0]), { throwIfNoEntry: false })?.size
-          : 0;
-      if (size !== undefined && size > 0 && size < content.length) held = size;
-      else await sleep(5);
-    }
+    const held = await until(
+      () => {
+        const names = existsSync(staging) ? readdirSync(staging) : [];
+        const size =
+          names[0] !== undefined && names.length === 1
+            ? statSync(join(staging, names[0]), { throwIfNoEntry: false })?.size
+            : 0;
+        return size !== undefined && size > 0 && size < content.length && size;
+      },
+      { interval: 5, message: 'the file is being sent' },
+    ).catch(() => 0); // the assertion below says what went wrong
     assert.ok(held > 0, 'caught the file being sent');
     await server.kill();
     await startServer();

@@ -8,13 +8,14 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { setTimeout as pause } from 'node:timers/promises';
 import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 import { adminPassword } from '../support/test-app.ts';
 import { createTestDatabase, describeBackends } from '../support/test-database.ts';
+import { readUntil } from '../support/wait.ts';
 
 const fileCount = 120;
 const kills = 3;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describeBackends('DAQ under SIGKILL', (backend) => {
   let root: string;
@@ -64,22 +65,24 @@ describeBackends('DAQ under SIGKILL', (backend) => {
         const name = `frame_${String(i).padStart(4, '0')}.raw`;
         writeFileSync(join(detector, name), content);
         written.set(name, createHash('md5').update(content).digest('hex'));
-        await sleep(15);
+        await pause(15); // the detector's pace
       }
     })();
 
     for (let round = 0; round < kills; round++) {
-      await sleep(300 + Math.random() * 500);
+      await pause(300 + Math.random() * 500); // a kill at a random moment
       await server.kill();
       server = await start();
     }
     await writer;
 
-    let taken = 0;
-    for (let i = 0; i < 600 && taken < fileCount; i++) {
-      await sleep(100);
-      taken = (await api(server.url, 'GET', `/api/v1/daqs/${daq.body.id}`, token)).body.nProcessedFiles;
-    }
+    const { url } = server;
+    const taken = await readUntil(
+      async () =>
+        (await api(url, 'GET', `/api/v1/daqs/${daq.body.id}`, token)).body.nProcessedFiles as number,
+      (taken) => taken >= fileCount,
+      { timeout: 60_000, interval: 100 },
+    );
     assert.equal(taken, fileCount, 'the DAQ took every file');
 
     const files = (await api(server.url, 'GET', '/api/v1/experiments/crash-daq/files?limit=1000', token)).body

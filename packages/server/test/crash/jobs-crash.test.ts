@@ -8,12 +8,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { setTimeout as pause } from 'node:timers/promises';
 import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 import { adminPassword } from '../support/test-app.ts';
 import { createTestDatabase, describeBackends } from '../support/test-database.ts';
 import { processEnded } from '../support/unix-accounts.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { readUntil } from '../support/wait.ts';
 
 describeBackends('jobs under SIGKILL', (backend) => {
   let root: string;
@@ -51,14 +51,13 @@ describeBackends('jobs under SIGKILL', (backend) => {
     ).body.token as string;
   async function waitEnded(server: ServerProcess, token: string, ids: number[]) {
     // biome-ignore lint/suspicious/noExplicitAny: job records, asserted on field by field
-    let jobs: any[] = [];
-    for (let i = 0; i < 1200; i++) {
-      jobs = await Promise.all(
-        ids.map(async (id) => (await api(server.url, 'GET', `/api/v1/jobs/${id}`, token)).body),
-      );
-      if (jobs.every((job) => ['done', 'failed', 'aborted'].includes(job.status))) return jobs;
-      await sleep(100);
-    }
+    const jobs: any[] = await readUntil(
+      () =>
+        Promise.all(ids.map(async (id) => (await api(server.url, 'GET', `/api/v1/jobs/${id}`, token)).body)),
+      (jobs) => jobs.every((job) => ['done', 'failed', 'aborted'].includes(job.status)),
+      { timeout: 120_000, interval: 100 },
+    );
+    if (jobs.every((job) => ['done', 'failed', 'aborted'].includes(job.status))) return jobs;
     const stuck = jobs.filter((job) => !['done', 'failed', 'aborted'].includes(job.status));
     throw new Error(
       `jobs did not end: ${JSON.stringify(stuck, null, 1)}\nserver output:\n${server.output().slice(-4000)}`,
@@ -88,7 +87,7 @@ describeBackends('jobs under SIGKILL', (backend) => {
     for (let i = 0; i < 10; i++)
       ids.push((await api(server.url, 'POST', '/api/v1/jobs', token, { workflow: 'steps' })).body.id);
     for (let i = 0; i < 3; i++) {
-      await sleep(700);
+      await pause(700); // a kill while stages run
       await server.kill();
       server = await start();
     }

@@ -10,15 +10,16 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { setTimeout as pause } from 'node:timers/promises';
 import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 import { adminPassword } from '../support/test-app.ts';
 import { createTestDatabase, describeBackends } from '../support/test-database.ts';
+import { readUntil, until } from '../support/wait.ts';
 
 const kills = 3;
 const uploadFiles = 5;
 const uploadFileBytes = 64 * 1024 * 1024;
 const mostFrames = 300;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
 
 /** Every `.dm-partial-` file under `directory`, as paths relative to it. */
@@ -82,7 +83,7 @@ describeBackends('partial files of a killed transfer beside a live one', (backen
         const name = `frame_${String(i).padStart(5, '0')}.raw`;
         writeFileSync(join(detector, name), content);
         frames.set(`daq/${name}`, md5(content));
-        await sleep(60);
+        await pause(60); // the detector's pace
       }
     })();
 
@@ -105,11 +106,10 @@ describeBackends('partial files of a killed transfer beside a live one', (backen
     let killedMidCopy = 0;
     for (let round = 0; round < kills; round++) {
       // Killed while the upload has a copy under way: its temp file is on disk.
-      let copying = false;
-      for (let i = 0; i < 3000 && !copying; i++) {
-        copying = partialFiles(uploadTarget).length > 0;
-        if (!copying) await sleep(10);
-      }
+      const copying = await until(() => partialFiles(uploadTarget).length > 0, {
+        interval: 10,
+        timeout: 30_000,
+      }).catch(() => false);
       if (!copying) break; // the upload finished first: nothing left to interrupt
       await server.kill();
       killedMidCopy++;
@@ -117,11 +117,12 @@ describeBackends('partial files of a killed transfer beside a live one', (backen
     }
     assert.ok(killedMidCopy > 0, 'at least one kill in the middle of a copy');
 
-    let state = (await api(server.url, 'GET', `/api/v1/uploads/${upload.body.id}`, token)).body;
-    for (let i = 0; i < 1200 && state.status !== 'done' && state.status !== 'failed'; i++) {
-      await sleep(100);
-      state = (await api(server.url, 'GET', `/api/v1/uploads/${upload.body.id}`, token)).body;
-    }
+    const { url } = server;
+    const state = await readUntil(
+      async () => (await api(url, 'GET', `/api/v1/uploads/${upload.body.id}`, token)).body,
+      (state) => state.status === 'done' || state.status === 'failed',
+      { timeout: 120_000, interval: 100 },
+    );
     assert.equal(state.status, 'done', JSON.stringify(state));
     const daqState = (await api(server.url, 'GET', `/api/v1/daqs/${daq.body.id}`, token)).body;
     assert.equal(daqState.status, 'running', 'the DAQ ran all along');
@@ -129,11 +130,12 @@ describeBackends('partial files of a killed transfer beside a live one', (backen
 
     writing = false;
     await writer;
-    let taken = 0;
-    for (let i = 0; i < 1200 && taken < frames.size; i++) {
-      await sleep(100);
-      taken = (await api(server.url, 'GET', `/api/v1/daqs/${daq.body.id}`, token)).body.nProcessedFiles;
-    }
+    // Bounded, not asserted: the catalog's contents below say what is missing.
+    await until(
+      async () =>
+        (await api(url, 'GET', `/api/v1/daqs/${daq.body.id}`, token)).body.nProcessedFiles >= frames.size,
+      { timeout: 120_000, interval: 100 },
+    ).catch(() => undefined);
     const files: { experimentFilePath: string; md5Sum: string }[] = [];
     let cursor: string | null = null;
     do {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestApp } from './test-app.ts';
+import { until } from './wait.ts';
 
 export const metacharacters = [...';|&$`()<>*?[]{}~#!\\\'" \t'];
 
@@ -47,17 +48,15 @@ export function assertNothingRan(directory: string): void {
   assert.equal(existsSync(join(directory, markerName)), false, `an injected command ran in ${directory}`);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A job's record once it has ended (bounded generously: the machine is shared). */
 export async function finishedJob(t: TestApp, id: number) {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const job = (await t.call('GET', `/api/v1/jobs/${id}`)).body;
-    if (['done', 'failed', 'aborted'].includes(job.status)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${id} did not end: ${JSON.stringify(job)}`);
-    await sleep(50);
-  }
+  return until(
+    async () => {
+      const job = (await t.call('GET', `/api/v1/jobs/${id}`)).body;
+      return ['done', 'failed', 'aborted'].includes(job.status) && job;
+    },
+    { timeout: 120_000, interval: 50, message: `job ${id} ends` },
+  );
 }
 
 export async function upsertWorkflow(t: TestApp, definition: Record<string, unknown>) {

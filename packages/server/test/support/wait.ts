@@ -30,3 +30,26 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }
+
+/**
+ * Reads until `done(value)` holds or `timeout` passes, and returns the last value read (no error on timeout):
+ * for a test whose assertions on that value then say what went wrong.
+ *
+ * @example
+ *   const daq = await readUntil(() => getDaq(id), (daq) => daq.nProcessedFiles >= 3);
+ *   assert.equal(daq.nProcessedFiles, 3);
+ */
+export async function readUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  { timeout = 30_000, interval = 25 }: UntilOptions = {},
+): Promise<T> {
+  // A loop of its own rather than `until`: an error thrown by `read` must reach the test, not end the wait.
+  const deadline = performance.now() + timeout;
+  let last = await read();
+  while (!done(last) && performance.now() <= deadline) {
+    await new Promise((resolve) => setTimeout(resolve, interval));
+    last = await read();
+  }
+  return last;
+}
