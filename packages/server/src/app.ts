@@ -16,6 +16,7 @@ import { createDownloadService } from './catalog/download-service.ts';
 import { createMetadataReader } from './catalog/hdf5-reader.ts';
 import { registerCatalogRoutes } from './catalog/routes.ts';
 import { createCatalogService } from './catalog/service.ts';
+import { UnsavedErrors } from './claims/unsaved-errors.ts';
 import type { ServiceContext } from './context.ts';
 import { registerDaqRoutes } from './daq/routes.ts';
 import { startDaqRunner } from './daq/runner.ts';
@@ -163,10 +164,17 @@ export async function createApp(options: AppOptions): Promise<App> {
       ...options.partialSweep,
       scheduled: runs('retention'),
     });
-    const uploadRunner = runs('transfers') ? startUploadRunner(context) : idleLoop;
-    registerUploadRoutes(http, createUploadService(context, uploadRunner.wake));
-    const daqRunner = runs('transfers') ? startDaqRunner(context) : idleLoop;
-    registerDaqRoutes(http, createDaqService(context, daqRunner.wake));
+    // Why an upload or a DAQ of this process waits, while the database cannot take it (its disk is full).
+    const unsaved = { uploads: new UnsavedErrors(), daqs: new UnsavedErrors() };
+    const uploadRunner = runs('transfers')
+      ? startUploadRunner(context, { unsaved: unsaved.uploads })
+      : idleLoop;
+    registerUploadRoutes(
+      http,
+      createUploadService(context, { wake: uploadRunner.wake, unsaved: unsaved.uploads }),
+    );
+    const daqRunner = runs('transfers') ? startDaqRunner(context, { unsaved: unsaved.daqs }) : idleLoop;
+    registerDaqRoutes(http, createDaqService(context, { wake: daqRunner.wake, unsaved: unsaved.daqs }));
     const jobEngine = runs('jobs') ? startJobEngine(context) : idleJobEngine;
     registerWorkflowRoutes(http, createWorkflowService(context));
     registerJobRoutes(

@@ -184,12 +184,6 @@ describeBackends('a full database disk', (backend) => {
 
   it('keeps a DAQ running with a clear lastError, and takes every file once space returns', async (context) => {
     if (skipReason) return context.skip(skipReason);
-    // Known defect, found at the end of session 7 (issue 19's note): since the claim-loop and clock merges the
-    // server's DAQ sometimes stops taking files when the database's disk fills, without a lastError, and
-    // this test then times out. Skipped in CI until it is fixed; it runs everywhere else.
-    if (process.env.CI === 'true' || process.env.CI === '1') {
-      return context.skip('known intermittent hang of a DAQ on a full database disk (issue 19 note)');
-    }
     const detector = join(root, 'detector');
     mkdirSync(detector);
     const started = await call('POST', '/api/v1/daqs', {

@@ -87,22 +87,17 @@ export function createDaqAgentService(context: ServiceContext) {
           });
         }
       }
-      const id = await claimLeased(
-        db,
-        'daqs',
-        body.owner,
-        context.now(),
-        leaseUntil(),
-        {
+      const id = await claimLeased(db, 'daqs', body.owner, context.now(), leaseUntil(), {
+        filter: {
           mode: 'agent',
           agent_name: body.agent,
           ...(experimentIds !== undefined && { experiment_id: experimentIds }),
         },
-        async (trx, claimedId, previousStatus) => {
+        onClaimed: async (trx, claimedId, previousStatus) => {
           const claimedDaq = await store.findDaq(trx, claimedId);
           if (claimedDaq) await publishDaqStatus(context, trx, claimedDaq, 'running', previousStatus);
         },
-      );
+      });
       if (id === undefined) return { daq: null };
       const { daq, experiment } = await manageable(actor, id);
       // Direct copies of a killed agent leave partial files in storage, as the server's own copies do.

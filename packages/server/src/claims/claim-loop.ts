@@ -31,8 +31,8 @@ export interface ClaimLoopOptions<T> {
   /** For logs: 'upload', 'DAQ monitor', 'job'. */
   name: string;
   logger: Pick<FastifyBaseLogger, 'error'>;
-  /** Claims the next item for `owner`; undefined when there is none. */
-  claim(owner: string): Promise<T | undefined>;
+  /** Claims the next item for `owner`, never one of `running` (this loop's); undefined when there is none. */
+  claim(owner: string, running: readonly T[]): Promise<T | undefined>;
   run(item: T, context: RunContext): Promise<void>;
   /** How many items run at once: 1 takes them one after another; Infinity runs each until it ends. */
   concurrency: number;
@@ -87,7 +87,10 @@ export function startClaimLoop<T>(options: ClaimLoopOptions<T>): ClaimLoop {
       woken = false;
       try {
         if (running.size < options.concurrency) {
-          const item = await options.claim(owner);
+          const item = await options.claim(
+            owner,
+            [...running.values()].map((run) => run.item),
+          );
           if (item !== undefined) {
             start(item);
             continue;

@@ -47,6 +47,17 @@ export const claimableStatuses = ['pending', 'running'] as const;
  */
 export type ClaimFilter = Record<string, string | number | null | readonly number[]>;
 
+export interface ClaimOptions {
+  filter?: ClaimFilter;
+  /**
+   * Ids the claimer runs already. Their lease may have expired while the database's disk was full (no
+   * renewal got through): claimed again, the same DAQ would run twice in one process.
+   */
+  running?: readonly number[];
+  /** Runs in the claim's transaction: the caller's `running` event commits with the claim. */
+  onClaimed?: (trx: Kysely<Database>, id: number, previousStatus: string) => Promise<void>;
+}
+
 /**
  * Claims the oldest row that is pending, or running under an expired lease or one of a dead local process.
  * The update is guarded by the state it read, so of two processes only one wins. Returns the row's id.
@@ -59,9 +70,9 @@ export async function claimLeased(
   owner: string,
   now: string,
   leaseUntil: string,
-  filter: ClaimFilter = {},
-  onClaimed?: (trx: Kysely<Database>, id: number, previousStatus: string) => Promise<void>,
+  options: ClaimOptions = {},
 ): Promise<number | undefined> {
+  const { filter = {}, running = [], onClaimed } = options;
   let query = db
     .selectFrom(table)
     .select(['id', 'status', 'lease_expires_at', 'lease_owner'])
@@ -79,7 +90,8 @@ export async function claimLeased(
   const rows = await query.execute();
   const candidate = rows.find(
     (row) =>
-      row.status === 'pending' || (row.lease_expires_at ?? '') < now || isDeadLocalOwner(row.lease_owner),
+      !running.includes(row.id) &&
+      (row.status === 'pending' || (row.lease_expires_at ?? '') < now || isDeadLocalOwner(row.lease_owner)),
   );
   if (!candidate) return undefined;
   // The claim and what the caller records with it (its `running` event) commit together.

@@ -4,7 +4,7 @@
  * them into mounted storage. It keeps no state of its own: leases, errors and the catalog are the
  * server's, so a killed agent's successor continues where it stopped.
  */
-import type { PhotonClient } from '@photon-dm/client';
+import type { AgentDaq, PhotonClient } from '@photon-dm/client';
 import type { FastifyBaseLogger } from 'fastify';
 import { type ClaimLoop, startClaimLoop } from '../claims/claim-loop.ts';
 import { runAgentDaq } from './agent-monitor.ts';
@@ -47,28 +47,25 @@ export function startDaqAgent(options: DaqAgentOptions): ClaimLoop {
     rescanIntervalMs: options.rescanIntervalMs ?? 15_000,
     watch: options.watch ?? true,
   };
-  const running = new Set<number>();
-  return startClaimLoop({
+  return startClaimLoop<AgentDaq>({
     name: 'DAQ agent',
     logger: options.logger,
     concurrency: Number.POSITIVE_INFINITY,
     pollMs: options.claimEveryMs ?? 1_000,
-    claim: async (owner) => {
+    claim: async (owner, running) => {
       const { daq } = await options.client.daqAgents.claim({ agent: options.name, owner });
       // Its lease expired while the server was away, and this process claimed it back: it already runs
       // here, and a second monitor would send the same files at the same time.
-      if (daq === null || running.has(daq.id)) return undefined;
+      if (daq === null || running.some((run) => run.id === daq.id)) return undefined;
       const where = await placeOfDaqDirectory(daq.dataDirectory, options.allowedDirectories);
       if ('refusal' in where) {
         options.logger.warn({ daqId: daq.id, dataDirectory: daq.dataDirectory }, where.refusal);
         await options.client.daqAgents.refuse(daq.id, { owner, reason: where.refusal });
         return undefined;
       }
-      running.add(daq.id);
       // The real path: a symbolic link changed later does not move the DAQ elsewhere.
       return { ...daq, dataDirectory: where.root };
     },
-    run: (daq, { owner, stopping }) =>
-      runAgentDaq(monitor, daq, owner, () => stopping.aborted).finally(() => running.delete(daq.id)),
+    run: (daq, { owner, stopping }) => runAgentDaq(monitor, daq, owner, () => stopping.aborted),
   });
 }

@@ -9,6 +9,7 @@
 import { createGroupCommit } from '../catalog/group-commit.ts';
 import { findFiles } from '../catalog/store.ts';
 import { leaseMs, releaseLease } from '../claims/leases.ts';
+import type { UnsavedErrors } from '../claims/unsaved-errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { decodeJson } from '../db/profile.ts';
@@ -43,6 +44,8 @@ export interface MonitorOptions {
   /** Watch the directory for hints (inotify); off, only rescans find files. */
   watch: boolean;
   isStopping(): boolean;
+  /** Where the lastError goes while the database cannot take it (its disk is full). */
+  unsaved: UnsavedErrors;
 }
 
 export async function monitorDaq(
@@ -87,6 +90,7 @@ export async function monitorDaq(
     if (lastError !== fullMessage)
       log.error({ err: error }, "the database's disk is full; the DAQ resumes when space returns");
     lastError = fullMessage;
+    options.unsaved.note(daq.id, fullMessage);
   };
   /** A write of the DAQ's own state that may wait for database space: the monitor keeps going meanwhile. */
   const unlessDatabaseFull = async (write: () => Promise<void>) => {
@@ -116,6 +120,7 @@ export async function monitorDaq(
         context.now(),
         later(leaseMs),
       ));
+      options.unsaved.saved(daq.id);
     });
     return !leaseLost;
   };
@@ -221,7 +226,10 @@ export async function monitorDaq(
     while (!leaseLost) {
       if (options.isStopping()) {
         await pool.close();
-        await releaseLease(context.db, 'daqs', daq.id, options.owner, context.now());
+        // Unreleased (the database's disk is full), the lease just expires: the next start waits that long.
+        await unlessDatabaseFull(() =>
+          releaseLease(context.db, 'daqs', daq.id, options.owner, context.now()),
+        );
         return;
       }
       if (daq.stop_at !== null && Date.parse(context.now()) >= Date.parse(daq.stop_at)) {
@@ -238,6 +246,7 @@ export async function monitorDaq(
       await new Promise((resolve) => setTimeout(resolve, options.tickMs));
     }
   } finally {
+    options.unsaved.saved(daq.id);
     finder.close();
     // Another monitor may start (and clean up partial files) once this one has let go: never while a copy
     // of this one still runs.

@@ -1,9 +1,10 @@
 import { type ClaimLoop, startClaimLoop } from '../claims/claim-loop.ts';
 import { claimLeased, leaseMs } from '../claims/leases.ts';
+import type { UnsavedErrors } from '../claims/unsaved-errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { monitorDaq } from './monitor.ts';
 import { publishDaqStatus } from './status-events.ts';
-import { findDaq } from './store.ts';
+import { type DaqRecord, findDaq } from './store.ts';
 
 /**
  * Claims DAQs (new ones, and those whose process died) and runs a monitor for each until it ends. In the
@@ -11,14 +12,14 @@ import { findDaq } from './store.ts';
  */
 export function startDaqRunner(
   context: ServiceContext,
-  options: { claimEveryMs?: number; tickMs?: number } = {},
+  options: { claimEveryMs?: number; tickMs?: number; unsaved: UnsavedErrors },
 ): ClaimLoop {
-  return startClaimLoop({
+  return startClaimLoop<DaqRecord>({
     name: 'DAQ monitor',
     logger: context.logger,
     concurrency: Number.POSITIVE_INFINITY, // each DAQ runs until it ends
     pollMs: options.claimEveryMs,
-    claim: async (owner) => {
+    claim: async (owner, running) => {
       const now = context.now();
       const id = await claimLeased(
         context.db,
@@ -26,11 +27,14 @@ export function startDaqRunner(
         owner,
         now,
         new Date(Date.parse(now) + leaseMs).toISOString(),
-        // Agent DAQs watch directories on other machines: only their agent may take them.
-        { mode: 'server' },
-        async (trx, id, previousStatus) => {
-          const daq = await findDaq(trx, id);
-          if (daq) await publishDaqStatus(context, trx, daq, 'running', previousStatus);
+        {
+          // Agent DAQs watch directories on other machines: only their agent may take them.
+          filter: { mode: 'server' },
+          running: running.map((daq) => daq.id),
+          onClaimed: async (trx, id, previousStatus) => {
+            const daq = await findDaq(trx, id);
+            if (daq) await publishDaqStatus(context, trx, daq, 'running', previousStatus);
+          },
         },
       );
       return id === undefined ? undefined : findDaq(context.db, id);
@@ -42,6 +46,7 @@ export function startDaqRunner(
         tickMs: options.tickMs ?? 100,
         watch: context.settings.daqWatch,
         isStopping: () => stopping.aborted,
+        unsaved: options.unsaved,
       }),
   });
 }

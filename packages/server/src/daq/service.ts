@@ -1,5 +1,6 @@
 import { auditWho, recordAudit } from '../audit/store.ts';
 import type { Actor } from '../authorization/principal.ts';
+import type { UnsavedErrors } from '../claims/unsaved-errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { validationFailed } from '../errors/app-error.ts';
@@ -17,7 +18,8 @@ import type { CreateDaqBody, Daq, DaqListQuery } from './schemas.ts';
 import { publishDaqStatus } from './status-events.ts';
 import * as store from './store.ts';
 
-export function createDaqService(context: ServiceContext, wakeRunner: () => void) {
+export function createDaqService(context: ServiceContext, runner: { wake(): void; unsaved: UnsavedErrors }) {
+  const wakeRunner = runner.wake;
   const { db } = context;
 
   /** One DAQ as `present` shows it: one this request has just read or written. */
@@ -56,7 +58,7 @@ export function createDaqService(context: ServiceContext, wakeRunner: () => void
         nProcessedFiles: files,
         nProcessingErrors: row.n_processing_errors,
         nBytes: bytes,
-        lastError: row.last_error,
+        lastError: runner.unsaved.lastError(row.id, row.last_error),
         errors: decodeJson<{ path: string; error: string }[]>(context.profile, row.errors),
         filesPerSecond: seconds > 0 ? Math.round((files / seconds) * 100) / 100 : 0,
         bytesPerSecond: seconds > 0 ? Math.round(bytes / seconds) : 0,

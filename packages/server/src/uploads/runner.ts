@@ -8,6 +8,7 @@ import { createGroupCommit } from '../catalog/group-commit.ts';
 import { findFiles } from '../catalog/store.ts';
 import { type ClaimLoop, startClaimLoop } from '../claims/claim-loop.ts';
 import { claimLeased, leaseMs, releaseLease } from '../claims/leases.ts';
+import type { UnsavedErrors } from '../claims/unsaved-errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { findExperimentByName } from '../experiments/store.ts';
@@ -24,26 +25,28 @@ const keptErrors = 100;
 /** While the database's disk is full, a write is tried again this often. */
 const databaseFullRetryMs = 1_000;
 
-export function startUploadRunner(context: ServiceContext, options: { idlePollMs?: number } = {}): ClaimLoop {
-  return startClaimLoop({
+export function startUploadRunner(
+  context: ServiceContext,
+  options: { idlePollMs?: number; unsaved: UnsavedErrors },
+): ClaimLoop {
+  const { unsaved } = options;
+  return startClaimLoop<store.UploadRecord>({
     name: 'upload',
     logger: context.logger,
     concurrency: 1,
     pollMs: options.idlePollMs,
-    claim: async (owner) => {
+    claim: async (owner, running) => {
       const now = context.now();
-      const id = await claimLeased(
-        context.db,
-        'uploads',
-        owner,
-        now,
-        later(context, leaseMs),
-        {},
-        (trx, id, previous) => publishUploadStatus(context, trx, id, 'running', previous),
-      );
+      const id = await claimLeased(context.db, 'uploads', owner, now, later(context, leaseMs), {
+        running: running.map((upload) => upload.id),
+        onClaimed: (trx, id, previous) => publishUploadStatus(context, trx, id, 'running', previous),
+      });
       return id === undefined ? undefined : store.findUpload(context.db, id);
     },
-    run: (upload, { owner, stopping }) => runUpload(context, upload, owner, () => stopping.aborted),
+    run: (upload, { owner, stopping }) =>
+      runUpload(context, upload, { owner, unsaved, isStopping: () => stopping.aborted }).finally(() =>
+        unsaved.saved(upload.id),
+      ),
   });
 }
 
@@ -54,8 +57,7 @@ function later(context: ServiceContext, ms: number): string {
 async function runUpload(
   context: ServiceContext,
   upload: store.UploadRecord,
-  owner: string,
-  isStopping: () => boolean,
+  { owner, unsaved, isStopping }: { owner: string; unsaved: UnsavedErrors; isStopping: () => boolean },
 ): Promise<void> {
   const log = context.logger.child({ uploadId: upload.id, experiment: upload.experiment_name });
   const experiment = await findExperimentByName(context.db, upload.experiment_name);
@@ -79,6 +81,7 @@ async function runUpload(
       context.now(),
       later(context, leaseMs),
     );
+    unsaved.saved(upload.id);
     if (saved) await publishProgress(progress);
     return saved;
   };
@@ -105,6 +108,7 @@ async function runUpload(
     if (progress.last_error !== fullMessage)
       log.error({ err: error }, "the database's disk is full; the upload continues when space returns");
     progress.last_error = fullMessage;
+    unsaved.note(upload.id, fullMessage);
   };
   const save = async () => (await whileDatabaseFull(saveOnce)) === true;
 
@@ -203,8 +207,11 @@ async function runUpload(
   let lastSave = performance.now();
   for (const batch of inBatches(readable, (file) => file.size)) {
     if (isStopping()) {
-      // A clean stop: the next start (or another process) continues from the catalog at once.
-      await releaseLease(context.db, 'uploads', upload.id, owner, context.now());
+      // A clean stop: the next start (or another process) continues from the catalog at once (unless the
+      // database's disk is full: then the lease just expires).
+      await releaseLease(context.db, 'uploads', upload.id, owner, context.now()).catch((error: unknown) => {
+        if (!isDatabaseFull(error)) throw error;
+      });
       return;
     }
     try {

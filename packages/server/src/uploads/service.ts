@@ -1,5 +1,6 @@
 import { auditWho, recordAudit } from '../audit/store.ts';
 import type { Actor } from '../authorization/principal.ts';
+import type { UnsavedErrors } from '../claims/unsaved-errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { defined } from '../errors/defined.ts';
@@ -14,7 +15,11 @@ import type { CreateUploadBody, Upload, UploadListQuery } from './schemas.ts';
 import { publishUploadStatus } from './status-events.ts';
 import * as store from './store.ts';
 
-export function createUploadService(context: ServiceContext, wakeRunner: () => void) {
+export function createUploadService(
+  context: ServiceContext,
+  runner: { wake(): void; unsaved: UnsavedErrors },
+) {
+  const wakeRunner = runner.wake;
   const { db } = context;
 
   function present(row: store.UploadRecord): Upload {
@@ -36,7 +41,7 @@ export function createUploadService(context: ServiceContext, wakeRunner: () => v
       nProcessedBytes: row.n_processed_bytes,
       percentageComplete:
         row.n_files > 0 ? Math.round((1000 * row.n_processed_files) / row.n_files) / 10 : finished ? 100 : 0,
-      lastError: row.last_error,
+      lastError: runner.unsaved.lastError(row.id, row.last_error),
       errors: decodeJson<{ path: string; error: string }[]>(context.profile, row.errors),
       createdBy: row.created_by,
       submissionTime: row.submitted_at,
