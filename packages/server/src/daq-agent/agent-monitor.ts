@@ -12,11 +12,12 @@ import { discoveryFeeding } from '../finder/discovery.ts';
 import { type SettledFile, SettleTracker } from '../finder/settle-tracker.ts';
 import { compileSkipPatterns } from '../finder/skip-patterns.ts';
 import type { SourceFile } from '../finder/source-files.ts';
+import { batchFileBytes, filesPerBatch } from '../take/batches.ts';
 import { largeTakesAtOnce, type TakeOutcome, TakePool, takesAtOnce } from '../take/take-pool.ts';
 import { NoSpaceError } from '../transfer/errors.ts';
 import { largeFileBytes } from '../transfer/verified-copy.ts';
 import { copyBatchDirectly, copyDirectly } from './direct-sender.ts';
-import { batchFileBytes, filesPerBatch, sendBatchOverHttp } from './http-batch-sender.ts';
+import { sendBatchOverHttp } from './http-batch-sender.ts';
 import { isInterruption, type SendContext, sendOverHttp } from './http-sender.ts';
 
 export interface AgentMonitorOptions {

@@ -10,10 +10,6 @@ import { defined } from '../errors/defined.ts';
 import type { SourceFile } from '../finder/source-files.ts';
 import { isBrokenSend, riding, type SendContext, sendFrom, sendOverHttp } from './http-sender.ts';
 
-/** Files below this size go in batches of up to `filesPerBatch`, as the server's DAQ takes them. */
-export const batchFileBytes = 1024 * 1024;
-export const filesPerBatch = 64;
-
 /** Content PUTs of one batch in flight at once. */
 const sendsAtOnce = 4;
 
@@ -21,9 +17,10 @@ const sendsAtOnce = 4;
 const sendAgainAlone = new Set(['checksum_mismatch', 'staging_mismatch', 'upload_interrupted']);
 
 /**
- * One result per file, in order. Throws (for the whole batch) when the batch requests themselves fail: the
- * server away for longer than they ride out, the lease lost, or a server too old for batches (404
- * `route_not_found`: send the files one at a time).
+ * Batches are cut as the server's DAQ cuts them (take/batches.ts). One result per file, in order. Throws
+ * (for the whole batch) when the batch requests themselves fail: the server away for longer than they ride
+ * out, the lease lost, or a server too old for batches (404 `route_not_found`: send the files one at a
+ * time).
  *
  * @example
  * const results = await sendBatchOverHttp(context, files); // [{ status: 'fulfilled', value: 'taken' }, ...]
