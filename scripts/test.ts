@@ -28,6 +28,7 @@ import { type Dirent, readdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
+import { buildCliIfChanged } from './build-cli.ts';
 import { buildPortal, portalIsStale } from './build-web.ts';
 import { type PostgresCluster, startPostgresCluster } from './postgres-cluster.ts';
 import { timingTable } from './test-timings.ts';
@@ -50,6 +51,8 @@ async function main(): Promise<number> {
     return filters.length > 0 ? 1 : 0;
   }
 
+  // `dm` as one bundle: each of the CLI tests' hundreds of commands then starts in a fifth of the time.
+  await buildCliIfChanged();
   // Built once here: the portal's test files run in parallel and would otherwise race to build it.
   if (files.some((file) => file.startsWith('packages/web/')) && portalIsStale()) {
     note('building the portal for its tests');
