@@ -19,6 +19,7 @@
  * Environment:
  *   CI=true                 PostgreSQL must start: without it the run fails before any test (the suite must
  *                           prove both databases in CI, and a silently skipped half would look green).
+ *   DM_TEST_TIMING_ROWS=N   rows of the closing table of slowest files and tests (10 by default).
  *   DM_TEST_POSTGRES=off    do not start PostgreSQL: the PostgreSQL suites are skipped, as on a machine
  *                           without it (to check that path, or to iterate faster on SQLite only).
  */
@@ -115,7 +116,7 @@ async function runTests(
   if (!ownReporters) return code;
   const tap = await readFile(summaryFile, 'utf8').catch(() => '');
   await rm(summaryFile, { force: true });
-  const timings = await timingTable(timingsFile);
+  const timings = await timingTable(timingsFile, Number(process.env.DM_TEST_TIMING_ROWS ?? 10));
   await rm(timingsFile, { force: true });
   // The whole run, builds and PostgreSQL's start included (the summary's duration_ms is the runner's only):
   // the figure that must stay under 20 minutes in CI.
