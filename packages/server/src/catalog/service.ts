@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type TSchema, Type } from '@sinclair/typebox';
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';

@@ -4,7 +4,7 @@
  * up to date; importing the same file twice changes nothing the second time.
  */
 
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import { isStationManager } from '../authorization/policy.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';

@@ -5,7 +5,7 @@
  */
 
 import type { Kysely } from 'kysely';
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Database } from '../db/tables.ts';

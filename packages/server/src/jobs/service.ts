@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import { isStationManager } from '../authorization/policy.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { CatalogService } from '../catalog/service.ts';

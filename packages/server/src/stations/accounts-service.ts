@@ -3,7 +3,7 @@
  * Only admins change it, since an account on it lets the station's managers run any command as that
  * account; every change is in the audit log. Every signed-in user may read it, as they may read stations.
  */
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import { requireAdmin } from '../authorization/policy.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';

@@ -5,7 +5,7 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import { isStationManager, requireAdmin } from '../authorization/policy.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';

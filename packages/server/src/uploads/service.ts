@@ -1,4 +1,4 @@
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { UnsavedErrors } from '../claims/unsaved-errors.ts';
 import type { ServiceContext } from '../context.ts';

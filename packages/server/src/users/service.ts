@@ -1,4 +1,4 @@
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { revokeSessionsOfUser, revokeTokensOfUser } from '../auth/store.ts';
 import { managesAnyStation, requireAdmin } from '../authorization/policy.ts';
