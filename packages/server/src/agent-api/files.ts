@@ -13,7 +13,7 @@ import type { DaqStagingRow, FileRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
 import { isCode } from '../errors/error-code.ts';
-import type { ExperimentRecord } from '../experiments/store.ts';
+import type { ExperimentRecord } from '../experiments/lookup.ts';
 import { stagingPath } from '../staging/files.ts';
 import * as stagingStore from '../staging/store.ts';
 import type { StagingWriter } from '../staging/writer.ts';

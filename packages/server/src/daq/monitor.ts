@@ -14,7 +14,7 @@ import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { FileRow } from '../db/tables.ts';
-import { findExperimentByName } from '../experiments/store.ts';
+import { findExperimentByName } from '../experiments/lookup.ts';
 import { discoveryFeeding } from '../finder/discovery.ts';
 import { catalogVersion, type SettledFile, SettleTracker } from '../finder/settle-tracker.ts';
 import { compileSkipPatterns } from '../finder/skip-patterns.ts';

@@ -6,7 +6,7 @@ import { decodeJson } from '../db/profile.ts';
 import { validationFailed } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
 import { loadManageable } from '../experiments/access.ts';
-import { visibleExperimentIds } from '../experiments/store.ts';
+import { visibleExperimentIds } from '../experiments/lookup.ts';
 import { readableWork, stopWork } from '../experiments/work-access.ts';
 import { CursorShape, decodeCursor, splitPage } from '../paging/pages.ts';
 import { checkSource } from '../sources/source-rules.ts';

@@ -11,7 +11,7 @@ import type { ServiceContext } from '../context.ts';
 import type { Database } from '../db/tables.ts';
 import { AppError, type ErrorCode } from '../errors/app-error.ts';
 import { loadManageable, requireReadableOwner } from './access.ts';
-import type { ExperimentRecord } from './store.ts';
+import type { ExperimentRecord } from './lookup.ts';
 
 /** A DAQ or an upload, as its store returns it. */
 export interface ExperimentWork {

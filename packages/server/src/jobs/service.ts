@@ -10,7 +10,7 @@ import { decodeJson } from '../db/profile.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
 import { canRead, loadReadable } from '../experiments/access.ts';
-import { type ExperimentRecord, findExperimentById, visibleExperimentIds } from '../experiments/store.ts';
+import { type ExperimentRecord, findExperimentById, visibleExperimentIds } from '../experiments/lookup.ts';
 import { CursorShape, decodeCursor, splitPage } from '../paging/pages.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';

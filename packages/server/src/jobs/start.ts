@@ -8,7 +8,7 @@ import type { ServiceContext } from '../context.ts';
 import { encodeJson } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
 import { AppError, type FieldProblem, validationFailed } from '../errors/app-error.ts';
-import type { ExperimentRecord } from '../experiments/store.ts';
+import type { ExperimentRecord } from '../experiments/lookup.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
 import { requireAcceptingWork } from '../storage/lifecycle.ts';
 import { argumentProblems } from '../workflows/shell-command.ts';

@@ -13,7 +13,7 @@ import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { Database, FileOriginType, FileRow } from '../db/tables.ts';
 import type { NewEvent } from '../events/event-types.ts';
-import type { ExperimentRecord } from '../experiments/store.ts';
+import type { ExperimentRecord } from '../experiments/lookup.ts';
 import { recordProcessingRequest } from '../jobs/processing-requests-store.ts';
 import type { FileDigest } from '../transfer/place-staged.ts';
 

@@ -11,7 +11,7 @@ import { claimLeased, leaseMs, releaseLease } from '../claims/leases.ts';
 import type { UnsavedErrors } from '../claims/unsaved-errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
-import { findExperimentByName } from '../experiments/store.ts';
+import { findExperimentByName } from '../experiments/lookup.ts';
 import { listSourceFiles, type SourceFile } from '../finder/source-files.ts';
 import { openUploadSource } from '../sources/source-access.ts';
 import { inBatches } from '../take/batches.ts';
