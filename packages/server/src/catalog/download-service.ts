@@ -7,7 +7,7 @@ import { loadReadable } from '../experiments/access.ts';
 import { currentDownloadKey } from '../secrets/service.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
-import { findUserById } from '../users/store.ts';
+import { findUserById } from '../users/lookup.ts';
 import { type FileContent, openFileContent } from './content.ts';
 import { type DownloadGrant, signDownload, verifyDownload } from './download-links.ts';
 import type { DownloadLinks } from './schemas.ts';

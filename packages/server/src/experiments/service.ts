@@ -16,7 +16,7 @@ import {
   holdsFiles,
   storageUnavailable,
 } from '../storage/lifecycle.ts';
-import { findUserByName } from '../users/store.ts';
+import { findUserByName } from '../users/lookup.ts';
 import { loadManageable, notFound, presentByName, presentExperiment, presentExperiments } from './access.ts';
 import { importExperiments } from './import.ts';
 import { listExperiments, sortValue } from './list-store.ts';

@@ -8,7 +8,7 @@ import { AppError } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
 import { CursorShape, decodeCursor, type PageQuery, toPage } from '../paging/pages.ts';
 import { refreshPermissionsLater } from '../storage/experiment-permissions.ts';
-import { findUserByName } from '../users/store.ts';
+import { findUserByName } from '../users/lookup.ts';
 import type { CreateStationBody, Station } from './schemas.ts';
 import * as store from './store.ts';
 
