@@ -12,7 +12,7 @@ import { AppError, invalidField } from '../errors/app-error.ts';
 import { eligibleStageAccount } from './accounts-rules.ts';
 import type { StationAccounts } from './accounts-schemas.ts';
 import * as accounts from './accounts-store.ts';
-import { findStationByName } from './store.ts';
+import { findStationByName } from './lookup.ts';
 
 export function createStationAccountService(context: ServiceContext) {
   const { db } = context;

@@ -9,6 +9,7 @@ import { defined } from '../errors/defined.ts';
 import { CursorShape, decodeCursor, type PageQuery, toPage } from '../paging/pages.ts';
 import { refreshPermissionsLater } from '../storage/experiment-permissions.ts';
 import { findUserByName } from '../users/lookup.ts';
+import { findStationByName } from './lookup.ts';
 import type { CreateStationBody, Station } from './schemas.ts';
 import * as store from './store.ts';
 
@@ -31,7 +32,7 @@ export function createStationService(context: ServiceContext) {
   }
 
   async function existing(name: string): Promise<StationRow> {
-    const row = await store.findStationByName(db, name);
+    const row = await findStationByName(db, name);
     if (!row) throw new AppError('station_not_found', `no station "${name}"`, { station: name });
     return row;
   }

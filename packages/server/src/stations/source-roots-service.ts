@@ -13,9 +13,9 @@ import type { StationRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { overlapping, protectedPaths } from '../system/protected-paths.ts';
 import { lookupUnixAccount } from '../system/unix-accounts.ts';
+import { findStationByName } from './lookup.ts';
 import type { StationSources } from './source-roots-schemas.ts';
 import * as store from './source-roots-store.ts';
-import { findStationByName } from './store.ts';
 
 export function createSourceRootService(context: ServiceContext) {
   const { db } = context;
