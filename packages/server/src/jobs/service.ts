@@ -14,9 +14,9 @@ import { type ExperimentRecord, findExperimentById, visibleExperimentIds } from 
 import { CursorShape, decodeCursor, splitPage } from '../paging/pages.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
 import { stageKeys, type WorkflowDefinition } from '../workflows/definition.ts';
+import { findWorkflow } from '../workflows/lookup.ts';
 import { mayRead, mayRun } from '../workflows/scope.ts';
 import { workflowNotFound } from '../workflows/service.ts';
-import { findWorkflow } from '../workflows/store.ts';
 import { publishJobStatus } from './job-events.ts';
 import { readJobLog } from './logs.ts';
 import { presentJobs } from './present.ts';

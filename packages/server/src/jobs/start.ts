@@ -11,8 +11,8 @@ import { AppError, type FieldProblem, validationFailed } from '../errors/app-err
 import type { ExperimentRecord } from '../experiments/lookup.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
 import { requireAcceptingWork } from '../storage/lifecycle.ts';
+import type { WorkflowRecord } from '../workflows/lookup.ts';
 import { argumentProblems } from '../workflows/shell-command.ts';
-import type { WorkflowRecord } from '../workflows/store.ts';
 import { recordFieldNames } from './job-context.ts';
 import { publishJobStatus } from './job-events.ts';
 import { localSite } from './runner.ts';
