@@ -1,6 +1,6 @@
 import { auditWho, recordAudit } from '../audit/record.ts';
 import { hashPassword } from '../auth/passwords.ts';
-import { revokeSessionsOfUser, revokeTokensOfUser } from '../auth/store.ts';
+import { revokeSessionsOfUser, revokeTokensOfUser } from '../auth/revoke.ts';
 import { managesAnyStation, requireAdmin } from '../authorization/policy.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
