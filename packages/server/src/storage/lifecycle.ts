@@ -17,12 +17,12 @@ import {
   TreeNotEmptyError,
   treeHoldsFiles,
 } from './experiment-tree.ts';
+import type { StoredExperiment } from './lookup.ts';
 import {
   changeStorageState,
   countCatalogedFiles,
   deleteExperimentRow,
   lockStorageState,
-  type StoredExperiment,
   unfinishedWork,
 } from './store.ts';
 
