@@ -7,8 +7,8 @@
  * refused whole before anything changes.
  */
 import type { Actor } from '../authorization/principal.ts';
+import { findFiles } from '../catalog/file-records.ts';
 import { createGroupCommit } from '../catalog/group-commit.ts';
-import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import type { FileRow } from '../db/tables.ts';
 import { AppError, type FieldProblem, invalidField, validationFailed } from '../errors/app-error.ts';

@@ -9,7 +9,7 @@
 import type { Readable } from 'node:stream';
 import { managedStationIds } from '../authorization/policy.ts';
 import type { Actor } from '../authorization/principal.ts';
-import { findFile } from '../catalog/store.ts';
+import { findFile } from '../catalog/file-records.ts';
 import { claimLeased, leaseMs } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';
 import { endDaqWithEvent, publishDaqStatus } from '../daq/status-events.ts';

@@ -6,8 +6,9 @@
  * memory: after any crash a new monitor skips exactly the files already taken, so each file is taken once;
  * while it runs, it remembers what it took and asks the catalog once per file version.
  */
+
+import { findFiles } from '../catalog/file-records.ts';
 import { createGroupCommit } from '../catalog/group-commit.ts';
-import { findFiles } from '../catalog/store.ts';
 import { leaseMs, releaseLease } from '../claims/leases.ts';
 import type { UnsavedErrors } from '../claims/unsaved-errors.ts';
 import type { ServiceContext } from '../context.ts';
