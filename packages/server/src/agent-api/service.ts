@@ -18,7 +18,7 @@ import { decodeJson } from '../db/profile.ts';
 import { AppError } from '../errors/app-error.ts';
 import { loadManageable } from '../experiments/access.ts';
 import { removeDaqStaging, removeStagingOfEndedDaqs, stagingPath } from '../staging/files.ts';
-import * as stagingStore from '../staging/store.ts';
+import * as stagingRows from '../staging/rows.ts';
 import { createStagingWriter } from '../staging/writer.ts';
 import { catalogStored, takeStaged } from '../take/pipeline.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
@@ -187,7 +187,7 @@ export function createDaqAgentService(context: ServiceContext) {
     async receive(actor: Actor, id: number, query: ContentQuery, body: Readable) {
       const leasedDaq = await leased(actor, id, query.owner);
       const { path } = await files.stagedPlaceOf(leasedDaq, query.relativePath);
-      const row = await stagingStore.findStaging(db, files.versionOf(id, path, query));
+      const row = await stagingRows.findStaging(db, files.versionOf(id, path, query));
       if (!row) throw new AppError('staging_mismatch', `offer ${path} before sending it`, { held: 0 });
       const file = stagingPath(context, leasedDaq.experiment, id, row.id);
       return { held: await writer.append(file, row.id, { offset: query.offset, size: query.size, body }) };
@@ -205,7 +205,7 @@ export function createDaqAgentService(context: ServiceContext) {
           await findFile(db, leasedDaq.experiment.id, staged.path),
         ),
       ).catch((error: unknown) => files.refuseTake(staged, error));
-      await stagingStore.deleteStaging(db, [staged.row.id]);
+      await stagingRows.deleteStaging(db, [staged.row.id]);
       return files.takenOf(staged, outcome);
     },
 
