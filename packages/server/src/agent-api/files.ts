@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { ServiceContext } from '../context.ts';
-import type * as store from '../daq/store.ts';
+import type * as daqRecords from '../daq/records.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { DaqStagingRow, FileRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
@@ -25,7 +25,7 @@ import { checkRelativePath, resolveInside } from '../transfer/safe-path.ts';
 import type { ChecksumsBody, FileVersionBody, TakenResponse } from './schemas.ts';
 
 export interface Leased {
-  daq: store.DaqRecord;
+  daq: daqRecords.DaqRecord;
   experiment: ExperimentRecord;
 }
 

@@ -27,8 +27,8 @@ import { largeTakesAtOnce, type TakeOutcome, TakePool, takesAtOnce } from '../ta
 import { NoSpaceError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { type CopyResult, largeFileBytes } from '../transfer/verified-copy.ts';
+import { type DaqRecord, renewDaq } from './records.ts';
 import { daqProgressEvents, endDaqWithEvent } from './status-events.ts';
-import * as store from './store.ts';
 
 const keptErrors = 100;
 /** The lease is renewed (and the error counts saved) this often; a stop by a person is seen this soon. */
@@ -51,7 +51,7 @@ export interface MonitorOptions {
 
 export async function monitorDaq(
   context: ServiceContext,
-  daq: store.DaqRecord,
+  daq: DaqRecord,
   options: MonitorOptions,
 ): Promise<void> {
   const log = context.logger.child({ daqId: daq.id, experiment: daq.experiment_name });
@@ -113,14 +113,7 @@ export async function monitorDaq(
     // database's disk is full the lease cannot be renewed: the monitor goes on (its takes wait for space),
     // and the first renewal that gets through tells whether the DAQ is still its own.
     await unlessDatabaseFull(async () => {
-      leaseLost = !(await store.renewDaq(
-        context.db,
-        daq.id,
-        options.owner,
-        state,
-        context.now(),
-        later(leaseMs),
-      ));
+      leaseLost = !(await renewDaq(context.db, daq.id, options.owner, state, context.now(), later(leaseMs)));
       options.unsaved.saved(daq.id);
     });
     return !leaseLost;
@@ -261,7 +254,7 @@ export async function monitorDaq(
  */
 async function openSourceOrEnd(
   context: ServiceContext,
-  daq: store.DaqRecord,
+  daq: DaqRecord,
   stationId: number,
   errors: { path: string; error: string }[],
   owner: string,
@@ -281,7 +274,7 @@ async function openSourceOrEnd(
       errors: JSON.stringify(errors),
     };
     const until = new Date(Date.parse(context.now()) + leaseMs).toISOString();
-    if (await store.renewDaq(context.db, daq.id, owner, state, context.now(), until))
+    if (await renewDaq(context.db, daq.id, owner, state, context.now(), until))
       await endDaqWithEvent(context, daq, 'failed');
     return undefined;
   }
