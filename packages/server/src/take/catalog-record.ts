@@ -14,7 +14,7 @@ import { decodeJson } from '../db/profile.ts';
 import type { Database, FileOriginType, FileRow } from '../db/tables.ts';
 import type { NewEvent } from '../events/event-types.ts';
 import type { ExperimentRecord } from '../experiments/lookup.ts';
-import { recordProcessingRequest } from '../jobs/processing-requests-store.ts';
+import { recordProcessingRequest } from '../jobs/processing-request-record.ts';
 import type { FileDigest } from '../transfer/place-staged.ts';
 
 /** What the catalog record of a file says about where it came from, and what it keeps. */
