@@ -1,7 +1,7 @@
 /**
  * The catalog record step of the take pipeline (pipeline.ts): once a file is in storage, what it carries
  * is read (catalog/hdf5-reader.ts, outside any transaction), then its record (catalog/file-records.ts),
- * what is derived from it, its processing request (jobs/processing-requests-store.ts) and its live event are
+ * what is derived from it, its processing request (jobs/processing-request-record.ts) and its live event are
  * written in one transaction, shared through catalog/group-commit.ts with the other takes committing at the
  * same time.
  */
