@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { sql } from 'kysely';
+import { findFile } from '../src/catalog/file-records.ts';
 import * as store from '../src/catalog/store.ts';
 import { addToTotals, syncFileMetadata } from '../src/catalog/summary-store.ts';
 import type { Condition } from '../src/catalog/where.ts';
@@ -179,7 +180,7 @@ describeBackends('catalog metadata index', (backend) => {
     assert.equal(await count([]), 3);
 
     // A user annotates a file: a key added, one removed, one changed.
-    const second = await store.findFile(handle.db, id, 'scan/2.h5');
+    const second = await findFile(handle.db, id, 'scan/2.h5');
     assert.ok(second);
     await handle.db
       .transaction()
@@ -243,7 +244,7 @@ describeBackends('catalog metadata index', (backend) => {
               .transaction()
               .execute((trx) => store.deleteFileRecords(trx, who.profile, id, [path]));
           } else if (step === 2) {
-            const row = await store.findFile(who.db, id, path);
+            const row = await findFile(who.db, id, path);
             if (row) {
               const metadata = { [`k${i % 5}`]: i, shared: seed };
               await who.db

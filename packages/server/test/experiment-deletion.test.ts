@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { insertDaq } from '../src/daq/store.ts';
-import { findExperimentByName } from '../src/experiments/store.ts';
+import { findExperimentByName } from '../src/experiments/lookup.ts';
 import { beginDeletion, requireAcceptingWork } from '../src/storage/lifecycle.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends, type TempDir, tempDir } from './support/test-database.ts';

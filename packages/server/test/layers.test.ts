@@ -3,7 +3,9 @@
  * docs/ARCHITECTURE.md, and neither folders nor files import each other in a circle.
  *
  * A unit is a folder of src/ (`jobs`) or a file at its top (`app.ts`). Units in one level are siblings and do
- * not import each other; a unit imports only units of lower levels (and files of its own folder).
+ * not import each other; a unit imports only units of lower levels (and files of its own folder). No file
+ * imports another folder's store: other concepts go through a concept's services or the narrow module it
+ * exports for them.
  *
  * The imports come from TypeScript's own scanner (`ts.preProcessFile`): static `import` and `import type`,
  * `export ... from`, and `import()`. Type-only imports count too: a type names a dependency as much as a call.
@@ -63,6 +65,14 @@ const exceptions: readonly Exception[] = [
   { from: 'context.ts', to: 'transfer/copy-worker.ts', reason: contextNamesWorkers },
   { from: 'transfer/copy-thread.ts', to: 'catalog/hdf5-metadata.ts', reason: signatureWhileCopying },
 ];
+
+/**
+ * Imports of another folder's store (`store.ts`, `*-store.ts`) allowed anyway, each with its reason. A
+ * concept's store holds the SQL of its own changes; other folders use the narrow module the concept exports
+ * for them (`audit/record.ts`, `experiments/lookup.ts`, ...), so this list stays empty. A listed import that
+ * no longer exists fails the test.
+ */
+const storeExceptions: readonly Exception[] = [];
 
 const sourceRoot = resolve(import.meta.dirname, '../src');
 
@@ -189,10 +199,24 @@ describe('layers of the server', () => {
     assert.deepEqual(unmapped, [], 'folders missing from the tree of docs/ARCHITECTURE.md');
   });
 
+  it("imports no other folder's store", () => {
+    const isStore = (path: string) => /(^|-)store\.ts$/.test(path.split('/').at(-1) ?? '');
+    const isStoreException = (edge: Import) =>
+      storeExceptions.some((e) => e.from === edge.from && e.to === edge.to);
+    const intoStores = imports
+      .filter((edge) => unitOf(edge.from) !== unitOf(edge.to) && isStore(edge.to))
+      .filter((edge) => !isStoreException(edge))
+      .map((edge) => `${edge.from} -> ${edge.to}`);
+    assert.deepEqual(intoStores, [], "import the folder's narrow module (lookup.ts, record.ts, ...) instead");
+  });
+
   it('lists only exceptions that still happen, each with a reason', () => {
-    const stale = exceptions.filter((e) => !imports.some((edge) => edge.from === e.from && edge.to === e.to));
+    const happens = (e: Exception) => imports.some((edge) => edge.from === e.from && edge.to === e.to);
+    const stale = exceptions.filter((e) => !happens(e));
     assert.deepEqual(stale, [], 'remove these from `exceptions`: the import is gone');
-    for (const exception of exceptions)
+    const staleStores = storeExceptions.filter((e) => !happens(e));
+    assert.deepEqual(staleStores, [], 'remove these from `storeExceptions`: the import is gone');
+    for (const exception of [...exceptions, ...storeExceptions])
       assert.ok(exception.reason.length > 0, `${exception.from}: no reason`);
   });
 });

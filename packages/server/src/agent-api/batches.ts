@@ -7,19 +7,19 @@
  * refused whole before anything changes.
  */
 import type { Actor } from '../authorization/principal.ts';
+import { findFiles } from '../catalog/file-records.ts';
 import { createGroupCommit } from '../catalog/group-commit.ts';
-import { findFiles } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import type { FileRow } from '../db/tables.ts';
 import { AppError, type FieldProblem, invalidField, validationFailed } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
-import * as stagingStore from '../staging/store.ts';
+import * as stagingRows from '../staging/rows.ts';
 import type { CatalogRequest } from '../take/catalog-record.ts';
 import { catalogStoredFiles, type StagedRequest, takeStagedFiles } from '../take/pipeline.ts';
 import type { Copied, Leased, Staged } from './files.ts';
 import type { CommitsBody, CommitsResponse, OffersBody, TakenResponse } from './schemas.ts';
 
-type Version = stagingStore.FileVersion;
+type Version = stagingRows.FileVersion;
 
 /** The single-file steps a batch is made of (service.ts). */
 export interface AgentFileSteps {
@@ -150,7 +150,7 @@ export function createAgentBatches(context: ServiceContext, steps: AgentFileStep
             .catch((error: unknown) => failure(relativePath, error));
         }
       }
-      await stagingStore.deleteStaging(db, done);
+      await stagingRows.deleteStaging(db, done);
       return { results };
     },
 

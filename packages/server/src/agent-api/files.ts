@@ -7,15 +7,15 @@
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { ServiceContext } from '../context.ts';
-import type * as store from '../daq/store.ts';
+import type * as daqRecords from '../daq/records.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { DaqStagingRow, FileRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
 import { isCode } from '../errors/error-code.ts';
-import type { ExperimentRecord } from '../experiments/store.ts';
+import type { ExperimentRecord } from '../experiments/lookup.ts';
 import { stagingPath } from '../staging/files.ts';
-import * as stagingStore from '../staging/store.ts';
+import * as stagingRows from '../staging/rows.ts';
 import type { StagingWriter } from '../staging/writer.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
 import type { StagedRequest } from '../take/pipeline.ts';
@@ -25,7 +25,7 @@ import { checkRelativePath, resolveInside } from '../transfer/safe-path.ts';
 import type { ChecksumsBody, FileVersionBody, TakenResponse } from './schemas.ts';
 
 export interface Leased {
-  daq: store.DaqRecord;
+  daq: daqRecords.DaqRecord;
   experiment: ExperimentRecord;
 }
 
@@ -41,7 +41,7 @@ export interface Copied {
 export interface Staged {
   path: string;
   source: string;
-  version: stagingStore.FileVersion;
+  version: stagingRows.FileVersion;
   row: DaqStagingRow;
   file: string;
   digest: FileDigest;
@@ -98,11 +98,11 @@ export function createAgentFiles(context: ServiceContext, writer: StagingWriter)
    * The staging of versions the catalog lacks, by path: rows made if new (together, in one statement), the
    * bytes of other versions of the same paths dropped; the bytes held of each.
    */
-  async function stageMany(leasedDaq: Leased, versions: readonly stagingStore.FileVersion[]) {
+  async function stageMany(leasedDaq: Leased, versions: readonly stagingRows.FileVersion[]) {
     const { experiment, daq } = leasedDaq;
-    const { rows, stale } = await stagingStore.ensureStagings(db, daq.id, versions, context.now());
+    const { rows, stale } = await stagingRows.ensureStagings(db, daq.id, versions, context.now());
     for (const old of stale) await writer.discard(stagingPath(context, experiment, daq.id, old.id), old.id);
-    await stagingStore.deleteStaging(
+    await stagingRows.deleteStaging(
       db,
       stale.map((old) => old.id),
     );
@@ -116,7 +116,7 @@ export function createAgentFiles(context: ServiceContext, writer: StagingWriter)
   }
 
   /** `stageMany` for one version: the bytes held of it. */
-  async function stage(leasedDaq: Leased, version: stagingStore.FileVersion): Promise<number> {
+  async function stage(leasedDaq: Leased, version: stagingRows.FileVersion): Promise<number> {
     return defined(
       (await stageMany(leasedDaq, [version])).get(version.path),
       `the bytes held of ${version.path}`,
@@ -131,7 +131,7 @@ export function createAgentFiles(context: ServiceContext, writer: StagingWriter)
     const id = leasedDaq.daq.id;
     const { path, source } = await stagedPlaceOf(leasedDaq, body.relativePath);
     const version = versionOf(id, path, body);
-    const row = await stagingStore.findStaging(db, version);
+    const row = await stagingRows.findStaging(db, version);
     if (!row) throw new AppError('staging_mismatch', `offer and send ${path} first`, { held: 0 });
     const file = stagingPath(context, leasedDaq.experiment, id, row.id);
     if (body.size === 0) await writer.ensureEmpty(file, row.id);
@@ -145,7 +145,7 @@ export function createAgentFiles(context: ServiceContext, writer: StagingWriter)
     });
     if (digest.sha256 !== body.sha256 || digest.md5 !== body.md5) {
       await writer.discard(file, row.id);
-      await stagingStore.deleteStaging(db, [row.id]);
+      await stagingRows.deleteStaging(db, [row.id]);
       throw new AppError('checksum_mismatch', `${path}: the bytes received do not match the checksums sent`, {
         path,
         expectedSha256: body.sha256,
@@ -181,7 +181,7 @@ export function createAgentFiles(context: ServiceContext, writer: StagingWriter)
       throw new AppError('storage_full', `${path}: the server's storage is full`, { path });
     if (!(error instanceof DestinationConflictError)) throw error;
     await writer.discard(staged.file, staged.row.id);
-    await stagingStore.deleteStaging(db, [staged.row.id]);
+    await stagingRows.deleteStaging(db, [staged.row.id]);
     throw new AppError('destination_conflict', error.message, { path });
   }
 

@@ -9,16 +9,16 @@
 import type { Readable } from 'node:stream';
 import { managedStationIds } from '../authorization/policy.ts';
 import type { Actor } from '../authorization/principal.ts';
-import { findFile } from '../catalog/store.ts';
+import { findFile } from '../catalog/file-records.ts';
 import { claimLeased, leaseMs } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';
+import * as daqRecords from '../daq/records.ts';
 import { endDaqWithEvent, publishDaqStatus } from '../daq/status-events.ts';
-import * as store from '../daq/store.ts';
 import { decodeJson } from '../db/profile.ts';
 import { AppError } from '../errors/app-error.ts';
 import { loadManageable } from '../experiments/access.ts';
 import { removeDaqStaging, removeStagingOfEndedDaqs, stagingPath } from '../staging/files.ts';
-import * as stagingStore from '../staging/store.ts';
+import * as stagingRows from '../staging/rows.ts';
 import { createStagingWriter } from '../staging/writer.ts';
 import { catalogStored, takeStaged } from '../take/pipeline.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
@@ -44,7 +44,7 @@ export function createDaqAgentService(context: ServiceContext) {
 
   /** The DAQ, if the caller is staff of its station (a stranger learns nothing: 404). */
   async function manageable(actor: Actor, id: number): Promise<Leased> {
-    const daq = await store.findDaq(db, id);
+    const daq = await daqRecords.findDaq(db, id);
     const missing = () => new AppError('daq_not_found', `no DAQ ${id}`);
     if (!daq) throw missing();
     try {
@@ -74,7 +74,7 @@ export function createDaqAgentService(context: ServiceContext) {
     /** Claims the oldest claimable DAQ assigned to `agent`, or none. */
     async claim(actor: Actor, body: ClaimBody): Promise<{ daq: AgentDaq | null }> {
       await removeStagingOfEndedDaqs(context);
-      const candidates = await store.agentDaqCandidates(db, body.agent);
+      const candidates = await daqRecords.agentDaqCandidates(db, body.agent);
       if (candidates.length === 0) return { daq: null };
       let experimentIds: number[] | undefined;
       if (!actor.principal.isAdmin) {
@@ -94,7 +94,7 @@ export function createDaqAgentService(context: ServiceContext) {
           ...(experimentIds !== undefined && { experiment_id: experimentIds }),
         },
         onClaimed: async (trx, claimedId, previousStatus) => {
-          const claimedDaq = await store.findDaq(trx, claimedId);
+          const claimedDaq = await daqRecords.findDaq(trx, claimedId);
           if (claimedDaq) await publishDaqStatus(context, trx, claimedDaq, 'running', previousStatus);
         },
       });
@@ -116,7 +116,7 @@ export function createDaqAgentService(context: ServiceContext) {
           stopTime: daq.stop_at,
           storagePath: `${experiment.station_name}/${experiment.name}`,
           leaseSeconds: leaseMs / 1000,
-          taken: await store.filesTakenBy(db, id),
+          taken: await daqRecords.filesTakenBy(db, id),
         },
       };
     },
@@ -141,7 +141,7 @@ export function createDaqAgentService(context: ServiceContext) {
         last_error: lastError,
         errors: JSON.stringify(errors),
       };
-      return { running: await store.renewDaq(db, id, body.owner, state, now, leaseUntil()) };
+      return { running: await daqRecords.renewDaq(db, id, body.owner, state, now, leaseUntil()) };
     },
 
     /** A clean stop of the agent: the lease ends now, so its next start takes the DAQ at once. */
@@ -166,7 +166,7 @@ export function createDaqAgentService(context: ServiceContext) {
         last_error: `the DAQ agent ${daq.agent_name} refused it: ${body.reason}`,
         errors: JSON.stringify(decodeJson<unknown[]>(context.profile, daq.errors)),
       };
-      if (await store.renewDaq(db, id, body.owner, state, context.now(), leaseUntil())) {
+      if (await daqRecords.renewDaq(db, id, body.owner, state, context.now(), leaseUntil())) {
         await endDaqWithEvent(context, daq, 'failed');
         await removeDaqStaging(context, experiment, id);
       }
@@ -187,7 +187,7 @@ export function createDaqAgentService(context: ServiceContext) {
     async receive(actor: Actor, id: number, query: ContentQuery, body: Readable) {
       const leasedDaq = await leased(actor, id, query.owner);
       const { path } = await files.stagedPlaceOf(leasedDaq, query.relativePath);
-      const row = await stagingStore.findStaging(db, files.versionOf(id, path, query));
+      const row = await stagingRows.findStaging(db, files.versionOf(id, path, query));
       if (!row) throw new AppError('staging_mismatch', `offer ${path} before sending it`, { held: 0 });
       const file = stagingPath(context, leasedDaq.experiment, id, row.id);
       return { held: await writer.append(file, row.id, { offset: query.offset, size: query.size, body }) };
@@ -205,7 +205,7 @@ export function createDaqAgentService(context: ServiceContext) {
           await findFile(db, leasedDaq.experiment.id, staged.path),
         ),
       ).catch((error: unknown) => files.refuseTake(staged, error));
-      await stagingStore.deleteStaging(db, [staged.row.id]);
+      await stagingRows.deleteStaging(db, [staged.row.id]);
       return files.takenOf(staged, outcome);
     },
 

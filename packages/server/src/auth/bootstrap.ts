@@ -1,6 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { recordAudit } from '../audit/store.ts';
+import { recordAudit } from '../audit/record.ts';
 import { systemActorName } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { adminPasswordFileName } from '../system/private-files.ts';

@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/store.ts';
+import { recordAudit } from '../audit/record.ts';
 import type { Actor, Principal } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { isDatabaseFull } from '../db/errors.ts';

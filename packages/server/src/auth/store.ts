@@ -143,33 +143,3 @@ export async function revokeToken(db: Kysely<Database>, id: number, now: string)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
-
-/**
- * Ends a user's signed-in sessions (not their API tokens), except `keepTokenId`: the session that changed
- * the password stays signed in. Returns how many were ended.
- */
-export async function revokeSessionsOfUser(
-  db: Kysely<Database>,
-  userId: number,
-  now: string,
-  keepTokenId: number | undefined,
-): Promise<number> {
-  let update = db
-    .updateTable('api_tokens')
-    .set({ revoked_at: now })
-    .where('user_id', '=', userId)
-    .where('kind', '=', 'session')
-    .where('revoked_at', 'is', null);
-  if (keepTokenId !== undefined) update = update.where('id', '!=', keepTokenId);
-  const result = await update.executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
-export async function revokeTokensOfUser(db: Kysely<Database>, userId: number, now: string): Promise<void> {
-  await db
-    .updateTable('api_tokens')
-    .set({ revoked_at: now })
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .execute();
-}

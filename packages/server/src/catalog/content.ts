@@ -6,7 +6,7 @@ import { AppError, invalidField } from '../errors/app-error.ts';
 import { loadReadable } from '../experiments/access.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
-import { findFile } from './store.ts';
+import { findFile } from './file-records.ts';
 
 export interface FileContent {
   stream: NodeJS.ReadableStream;

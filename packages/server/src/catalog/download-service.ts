@@ -7,11 +7,11 @@ import { loadReadable } from '../experiments/access.ts';
 import { currentDownloadKey } from '../secrets/service.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
-import { findUserById } from '../users/store.ts';
+import { findUserById } from '../users/lookup.ts';
 import { type FileContent, openFileContent } from './content.ts';
 import { type DownloadGrant, signDownload, verifyDownload } from './download-links.ts';
+import { findFile } from './file-records.ts';
 import type { DownloadLinks } from './schemas.ts';
-import { findFile } from './store.ts';
 import { type ArchiveMember, tarArchive } from './tar-archive.ts';
 
 export const downloadRoute = '/api/v1/downloads';

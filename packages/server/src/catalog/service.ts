@@ -1,17 +1,18 @@
 import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type TSchema, Type } from '@sinclair/typebox';
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { FileRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { loadManageable, loadReadable } from '../experiments/access.ts';
-import type { ExperimentRecord } from '../experiments/store.ts';
+import type { ExperimentRecord } from '../experiments/lookup.ts';
 import { CursorShape, decodeCursor, toPage } from '../paging/pages.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
 import { resolveInside } from '../transfer/safe-path.ts';
+import { findFile } from './file-records.ts';
 import type { CatalogFile, FileListQuery } from './schemas.ts';
 import * as store from './store.ts';
 import { parseConditions } from './where.ts';
@@ -44,7 +45,7 @@ export function createCatalogService(context: ServiceContext) {
   }
 
   async function existingFile(experiment: ExperimentRecord, path: string): Promise<FileRow> {
-    const row = await store.findFile(db, experiment.id, path);
+    const row = await findFile(db, experiment.id, path);
     if (!row)
       throw new AppError('file_not_found', `no file "${path}" in experiment "${experiment.name}"`, { path });
     return row;
@@ -131,8 +132,7 @@ export function createCatalogService(context: ServiceContext) {
       const { dataDirectory } = pathsOf(context, experiment);
       const found: string[] = [];
       for (const path of paths) {
-        if (!(await store.findFile(db, experiment.id, path)))
-          throw invalidField('paths', `no file "${path}"`);
+        if (!(await findFile(db, experiment.id, path))) throw invalidField('paths', `no file "${path}"`);
         found.push(path);
       }
       for (const path of found) await rm(await resolveInside(dataDirectory, path), { force: true });

@@ -6,15 +6,16 @@
  * memory: after any crash a new monitor skips exactly the files already taken, so each file is taken once;
  * while it runs, it remembers what it took and asks the catalog once per file version.
  */
+
+import { findFiles } from '../catalog/file-records.ts';
 import { createGroupCommit } from '../catalog/group-commit.ts';
-import { findFiles } from '../catalog/store.ts';
 import { leaseMs, releaseLease } from '../claims/leases.ts';
 import type { UnsavedErrors } from '../claims/unsaved-errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { FileRow } from '../db/tables.ts';
-import { findExperimentByName } from '../experiments/store.ts';
+import { findExperimentByName } from '../experiments/lookup.ts';
 import { discoveryFeeding } from '../finder/discovery.ts';
 import { catalogVersion, type SettledFile, SettleTracker } from '../finder/settle-tracker.ts';
 import { compileSkipPatterns } from '../finder/skip-patterns.ts';
@@ -26,8 +27,8 @@ import { largeTakesAtOnce, type TakeOutcome, TakePool, takesAtOnce } from '../ta
 import { NoSpaceError } from '../transfer/errors.ts';
 import { removeLeftoverPartials } from '../transfer/partial-cleanup.ts';
 import { type CopyResult, largeFileBytes } from '../transfer/verified-copy.ts';
+import { type DaqRecord, renewDaq } from './records.ts';
 import { daqProgressEvents, endDaqWithEvent } from './status-events.ts';
-import * as store from './store.ts';
 
 const keptErrors = 100;
 /** The lease is renewed (and the error counts saved) this often; a stop by a person is seen this soon. */
@@ -50,7 +51,7 @@ export interface MonitorOptions {
 
 export async function monitorDaq(
   context: ServiceContext,
-  daq: store.DaqRecord,
+  daq: DaqRecord,
   options: MonitorOptions,
 ): Promise<void> {
   const log = context.logger.child({ daqId: daq.id, experiment: daq.experiment_name });
@@ -112,14 +113,7 @@ export async function monitorDaq(
     // database's disk is full the lease cannot be renewed: the monitor goes on (its takes wait for space),
     // and the first renewal that gets through tells whether the DAQ is still its own.
     await unlessDatabaseFull(async () => {
-      leaseLost = !(await store.renewDaq(
-        context.db,
-        daq.id,
-        options.owner,
-        state,
-        context.now(),
-        later(leaseMs),
-      ));
+      leaseLost = !(await renewDaq(context.db, daq.id, options.owner, state, context.now(), later(leaseMs)));
       options.unsaved.saved(daq.id);
     });
     return !leaseLost;
@@ -260,7 +254,7 @@ export async function monitorDaq(
  */
 async function openSourceOrEnd(
   context: ServiceContext,
-  daq: store.DaqRecord,
+  daq: DaqRecord,
   stationId: number,
   errors: { path: string; error: string }[],
   owner: string,
@@ -280,7 +274,7 @@ async function openSourceOrEnd(
       errors: JSON.stringify(errors),
     };
     const until = new Date(Date.parse(context.now()) + leaseMs).toISOString();
-    if (await store.renewDaq(context.db, daq.id, owner, state, context.now(), until))
+    if (await renewDaq(context.db, daq.id, owner, state, context.now(), until))
       await endDaqWithEvent(context, daq, 'failed');
     return undefined;
   }

@@ -3,8 +3,8 @@ import { claimLeased, leaseMs } from '../claims/leases.ts';
 import type { UnsavedErrors } from '../claims/unsaved-errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { monitorDaq } from './monitor.ts';
+import { type DaqRecord, findDaq } from './records.ts';
 import { publishDaqStatus } from './status-events.ts';
-import { type DaqRecord, findDaq } from './store.ts';
 
 /**
  * Claims DAQs (new ones, and those whose process died) and runs a monitor for each until it ends. In the

@@ -1,4 +1,4 @@
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { UnsavedErrors } from '../claims/unsaved-errors.ts';
 import type { ServiceContext } from '../context.ts';
@@ -6,7 +6,7 @@ import { decodeJson } from '../db/profile.ts';
 import { validationFailed } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
 import { loadManageable } from '../experiments/access.ts';
-import { visibleExperimentIds } from '../experiments/store.ts';
+import { visibleExperimentIds } from '../experiments/lookup.ts';
 import { readableWork, stopWork } from '../experiments/work-access.ts';
 import { CursorShape, decodeCursor, splitPage } from '../paging/pages.ts';
 import { checkSource } from '../sources/source-rules.ts';
@@ -14,6 +14,7 @@ import { removeDaqStaging } from '../staging/files.ts';
 import { requireAcceptingWork } from '../storage/lifecycle.ts';
 import { checkTransferDirectories } from '../transfer/transfer-request.ts';
 import { argumentProblems } from '../workflows/shell-command.ts';
+import { type DaqRecord, findDaq } from './records.ts';
 import type { CreateDaqBody, Daq, DaqListQuery } from './schemas.ts';
 import { publishDaqStatus } from './status-events.ts';
 import * as store from './store.ts';
@@ -23,12 +24,12 @@ export function createDaqService(context: ServiceContext, runner: { wake(): void
   const { db } = context;
 
   /** One DAQ as `present` shows it: one this request has just read or written. */
-  async function presentOne(row: store.DaqRecord | undefined, id: number): Promise<Daq> {
+  async function presentOne(row: DaqRecord | undefined, id: number): Promise<Daq> {
     const [daq] = await present([defined(row, `DAQ ${id}`)]);
     return defined(daq, `DAQ ${id}`);
   }
 
-  async function present(rows: store.DaqRecord[]): Promise<Daq[]> {
+  async function present(rows: DaqRecord[]): Promise<Daq[]> {
     const taken = await store.takenBy(
       db,
       rows.map((row) => row.id),
@@ -68,8 +69,8 @@ export function createDaqService(context: ServiceContext, runner: { wake(): void
     });
   }
 
-  async function readable(actor: Actor, id: number): Promise<store.DaqRecord> {
-    return readableWork(context, actor, 'daq', id, await store.findDaq(db, id));
+  async function readable(actor: Actor, id: number): Promise<DaqRecord> {
+    return readableWork(context, actor, 'daq', id, await findDaq(db, id));
   }
 
   return {
@@ -125,7 +126,7 @@ export function createDaqService(context: ServiceContext, runner: { wake(): void
         return inserted;
       });
       wakeRunner();
-      return presentOne(await store.findDaq(db, id), id);
+      return presentOne(await findDaq(db, id), id);
     },
 
     async list(actor: Actor, query: DaqListQuery) {
@@ -154,7 +155,7 @@ export function createDaqService(context: ServiceContext, runner: { wake(): void
         publish: (trx) => publishDaqStatus(context, trx, row, 'done', row.status),
       });
       if (row.mode === 'agent') await removeDaqStaging(context, experiment, id);
-      return presentOne(await store.findDaq(db, id), id);
+      return presentOne(await findDaq(db, id), id);
     },
   };
 }

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { ServiceContext } from '../context.ts';
 import type { DaqStatus, Database } from '../db/tables.ts';
+import { type DaqRecord, findDaq } from './records.ts';
 import * as store from './store.ts';
 
 /** What the DAQ has taken, from the catalog (as `GET /daqs/{id}` counts it). */
@@ -33,11 +34,11 @@ export async function publishDaqStatus(
 /** Ends a pending or running DAQ and says so, in one transaction; false if it had already ended. */
 export async function endDaqWithEvent(
   context: ServiceContext,
-  daq: store.DaqRecord,
+  daq: DaqRecord,
   status: 'done' | 'failed' | 'aborted',
 ): Promise<boolean> {
   return context.db.transaction().execute(async (trx) => {
-    const current = await store.findDaq(trx, daq.id);
+    const current = await findDaq(trx, daq.id);
     if (!current || !(await store.endDaq(trx, daq.id, status, context.now()))) return false;
     await publishDaqStatus(context, trx, current, status, current.status);
     return true;

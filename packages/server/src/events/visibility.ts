@@ -10,7 +10,7 @@
 import type { Kysely } from 'kysely';
 import type { Principal } from '../authorization/principal.ts';
 import type { Database } from '../db/tables.ts';
-import { visibleExperimentIds } from '../experiments/store.ts';
+import { visibleExperimentIds } from '../experiments/lookup.ts';
 import type { EventRecord } from './store.ts';
 
 export interface Visibility {

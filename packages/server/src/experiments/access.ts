@@ -10,8 +10,9 @@ import type { Database } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
+import { type ExperimentRecord, findExperimentByName } from './lookup.ts';
 import type { Experiment } from './schemas.ts';
-import { type ExperimentRecord, findExperimentByName, isMember, type Member, membersOf } from './store.ts';
+import { isMember, type Member, membersOf } from './store.ts';
 
 export function notFound(name: string): AppError {
   return new AppError('experiment_not_found', `no experiment "${name}"`, { experiment: name });

@@ -4,7 +4,7 @@
  * up to date; importing the same file twice changes nothing the second time.
  */
 
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import { isStationManager } from '../authorization/policy.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
@@ -12,6 +12,7 @@ import { isUniqueViolation } from '../db/errors.ts';
 import type { StationRow } from '../db/tables.ts';
 import { AppError, type FieldProblem, validationFailed } from '../errors/app-error.ts';
 import { finishCreation, storageUnavailable } from '../storage/lifecycle.ts';
+import { findExperimentByName } from './lookup.ts';
 import { checkDates, type MemberRef, resolveMembers, resolveStation, resolveTypeId } from './references.ts';
 import type { ImportExperimentsBody, ImportResult } from './schemas.ts';
 import * as store from './store.ts';
@@ -50,7 +51,7 @@ export async function importExperiments(
     const typeId = await resolveTypeId(db, item.type, `${prefix}type`, problems);
     const members = await resolveMembers(db, item, prefix, problems);
     checkDates(item.startDate, item.endDate, prefix, problems);
-    const existing = await store.findExperimentByName(db, item.name);
+    const existing = await findExperimentByName(db, item.name);
     if (existing && station && existing.station_id !== station.id) {
       problems.push({
         field: `${prefix}station`,
@@ -72,7 +73,7 @@ export async function importExperiments(
   try {
     await db.transaction().execute(async (trx) => {
       for (const { item, station, typeId, members } of checked) {
-        const existing = await store.findExperimentByName(trx, item.name);
+        const existing = await findExperimentByName(trx, item.name);
         const audit = {
           targetType: 'experiment' as const,
           targetName: item.name,
@@ -150,7 +151,7 @@ export async function importExperiments(
   // reconciler, and says so.
   const pending: string[] = [];
   for (const name of result.created) {
-    const record = await store.findExperimentByName(db, name);
+    const record = await findExperimentByName(db, name);
     if (!record) continue;
     try {
       await finishCreation(context, record);

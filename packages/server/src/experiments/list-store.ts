@@ -5,8 +5,8 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DialectProfile } from '../db/profile.ts';
 import { containsText } from '../db/search.ts';
 import type { Database, ExperimentStatus } from '../db/tables.ts';
+import { type ExperimentRecord, selectExperiments } from './lookup.ts';
 import type { ExperimentSort } from './schemas.ts';
-import { type ExperimentRecord, selectExperiments } from './store.ts';
 
 export interface ExperimentFilter {
   /** Restrict to experiments this user belongs to or whose station they manage (undefined: all, for admins). */

@@ -5,8 +5,8 @@
 import type { Kysely } from 'kysely';
 import type { Database, ExperimentRole } from '../db/tables.ts';
 import type { FieldProblem } from '../errors/app-error.ts';
-import { findStationByName } from '../stations/store.ts';
-import { findUsersByName } from '../users/store.ts';
+import { findStationByName } from '../stations/lookup.ts';
+import { findUsersByName } from '../users/lookup.ts';
 
 export interface MemberRef {
   userId: number;

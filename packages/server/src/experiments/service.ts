@@ -1,4 +1,4 @@
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import { isStationManager } from '../authorization/policy.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
@@ -16,10 +16,11 @@ import {
   holdsFiles,
   storageUnavailable,
 } from '../storage/lifecycle.ts';
-import { findUserByName } from '../users/store.ts';
+import { findUserByName } from '../users/lookup.ts';
 import { loadManageable, notFound, presentByName, presentExperiment, presentExperiments } from './access.ts';
 import { importExperiments } from './import.ts';
 import { listExperiments, sortValue } from './list-store.ts';
+import { type ExperimentRecord, findExperimentByName } from './lookup.ts';
 import { checkDates, resolveMembers, resolveStation, resolveTypeId } from './references.ts';
 import type {
   CreateExperimentBody,
@@ -121,7 +122,7 @@ export function createExperimentService(context: ServiceContext) {
       if (problems.length > 0 || !station) throw validationFailed(problems);
 
       const now = context.now();
-      let created: store.ExperimentRecord;
+      let created: ExperimentRecord;
       try {
         await db.transaction().execute(async (trx) => {
           const row = await store.insertExperiment(trx, {
@@ -144,7 +145,7 @@ export function createExperimentService(context: ServiceContext) {
             details: { ...input },
           });
         });
-        created = defined(await store.findExperimentByName(db, input.name), `experiment ${input.name}`);
+        created = defined(await findExperimentByName(db, input.name), `experiment ${input.name}`);
       } catch (error) {
         if (isUniqueViolation(error)) {
           throw new AppError('experiment_exists', `experiment "${input.name}" already exists`, {
@@ -197,7 +198,7 @@ export function createExperimentService(context: ServiceContext) {
 
     /** The most frequent read: membership is checked on the member list it loads anyway (one query less). */
     async show(actor: Actor, name: string): Promise<Experiment> {
-      const record = await store.findExperimentByName(db, name);
+      const record = await findExperimentByName(db, name);
       if (!record) throw notFound(name);
       const members = (await store.membersOf(db, [record.id])).get(record.id) ?? [];
       const { principal } = actor;

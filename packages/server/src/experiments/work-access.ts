@@ -5,13 +5,13 @@
  */
 
 import type { Kysely } from 'kysely';
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Database } from '../db/tables.ts';
 import { AppError, type ErrorCode } from '../errors/app-error.ts';
 import { loadManageable, requireReadableOwner } from './access.ts';
-import type { ExperimentRecord } from './store.ts';
+import type { ExperimentRecord } from './lookup.ts';
 
 /** A DAQ or an upload, as its store returns it. */
 export interface ExperimentWork {

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
-import { findExperimentById } from '../experiments/store.ts';
+import { findExperimentById } from '../experiments/lookup.ts';
 import type { StageSwitch } from '../settings/settings.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
 import type { PermissionSupport } from '../storage/permissions.ts';

@@ -10,9 +10,9 @@ import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { AppError } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
-import { findExperimentById } from '../experiments/store.ts';
+import { findExperimentById } from '../experiments/lookup.ts';
+import { findWorkflow } from '../workflows/lookup.ts';
 import { mayRun } from '../workflows/scope.ts';
-import { findWorkflow } from '../workflows/store.ts';
 import { insertJobs } from './start.ts';
 
 const batchSize = 200;

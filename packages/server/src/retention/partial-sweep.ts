@@ -23,8 +23,8 @@ import type { ServiceContext } from '../context.ts';
 import { isCode } from '../errors/error-code.ts';
 import { removeStagingOfStoppedDaqs } from '../staging/files.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
+import { experimentsInStorageState, type StoredExperiment } from '../storage/lookup.ts';
 import { isPartialName } from '../storage/partial-names.ts';
-import { experimentsInStorageState, type StoredExperiment } from '../storage/store.ts';
 
 export interface PartialSweepReport {
   /** Temp files of verified copies removed. */

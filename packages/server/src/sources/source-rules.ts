@@ -12,8 +12,8 @@ import { resolve } from 'node:path';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
-import type { ExperimentRecord } from '../experiments/store.ts';
-import { sourceAccountOf, sourceRootsOf } from '../stations/source-roots-store.ts';
+import type { ExperimentRecord } from '../experiments/lookup.ts';
+import { sourceAccountOf, sourceRootsOf } from '../stations/lookup.ts';
 import { isSameOrBelow, overlapping, protectedPaths } from '../system/protected-paths.ts';
 import { readerFor, unreadableAmong } from './read-check.ts';
 

@@ -6,9 +6,10 @@
 import { lstat, opendir, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServiceContext } from '../context.ts';
-import { type ExperimentRecord, findExperimentByName } from '../experiments/store.ts';
+import { type ExperimentRecord, findExperimentByName } from '../experiments/lookup.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
-import { daqStillRuns, deleteStaging, deleteStagingOfDaq, stagingOfEndedDaqs } from './store.ts';
+import { deleteStaging } from './rows.ts';
+import { daqStillRuns, deleteStagingOfDaq, stagingOfEndedDaqs } from './store.ts';
 
 export function stagingDirectory(
   context: ServiceContext,

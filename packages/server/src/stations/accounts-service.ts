@@ -3,7 +3,7 @@
  * Only admins change it, since an account on it lets the station's managers run any command as that
  * account; every change is in the audit log. Every signed-in user may read it, as they may read stations.
  */
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import { requireAdmin } from '../authorization/policy.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
@@ -12,7 +12,7 @@ import { AppError, invalidField } from '../errors/app-error.ts';
 import { eligibleStageAccount } from './accounts-rules.ts';
 import type { StationAccounts } from './accounts-schemas.ts';
 import * as accounts from './accounts-store.ts';
-import { findStationByName } from './store.ts';
+import { findStationByName } from './lookup.ts';
 
 export function createStationAccountService(context: ServiceContext) {
   const { db } = context;

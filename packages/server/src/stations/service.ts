@@ -1,4 +1,4 @@
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import { requireAdmin } from '../authorization/policy.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
@@ -8,7 +8,8 @@ import { AppError } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
 import { CursorShape, decodeCursor, type PageQuery, toPage } from '../paging/pages.ts';
 import { refreshPermissionsLater } from '../storage/experiment-permissions.ts';
-import { findUserByName } from '../users/store.ts';
+import { findUserByName } from '../users/lookup.ts';
+import { findStationByName } from './lookup.ts';
 import type { CreateStationBody, Station } from './schemas.ts';
 import * as store from './store.ts';
 
@@ -31,7 +32,7 @@ export function createStationService(context: ServiceContext) {
   }
 
   async function existing(name: string): Promise<StationRow> {
-    const row = await store.findStationByName(db, name);
+    const row = await findStationByName(db, name);
     if (!row) throw new AppError('station_not_found', `no station "${name}"`, { station: name });
     return row;
   }

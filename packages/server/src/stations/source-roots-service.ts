@@ -5,7 +5,7 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import { isStationManager, requireAdmin } from '../authorization/policy.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
@@ -13,9 +13,9 @@ import type { StationRow } from '../db/tables.ts';
 import { AppError, invalidField } from '../errors/app-error.ts';
 import { overlapping, protectedPaths } from '../system/protected-paths.ts';
 import { lookupUnixAccount } from '../system/unix-accounts.ts';
+import { findStationByName, sourceAccountOf, sourceRootsOf } from './lookup.ts';
 import type { StationSources } from './source-roots-schemas.ts';
 import * as store from './source-roots-store.ts';
-import { findStationByName } from './store.ts';
 
 export function createSourceRootService(context: ServiceContext) {
   const { db } = context;
@@ -27,10 +27,10 @@ export function createSourceRootService(context: ServiceContext) {
   }
 
   async function present(stationId: number, name: string): Promise<StationSources> {
-    const account = (await store.sourceAccountOf(db, stationId)) ?? null;
+    const account = (await sourceAccountOf(db, stationId)) ?? null;
     return {
       station: name,
-      sourceRoots: (await store.sourceRootsOf(db, stationId)).map((root) => ({
+      sourceRoots: (await sourceRootsOf(db, stationId)).map((root) => ({
         path: root.path,
         createdBy: root.created_by,
         createdAt: root.created_at,

@@ -1,21 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.ts';
 
-export interface SourceRootRecord {
-  path: string;
-  created_by: string;
-  created_at: string;
-}
-
-export async function sourceRootsOf(db: Kysely<Database>, stationId: number): Promise<SourceRootRecord[]> {
-  return db
-    .selectFrom('station_source_roots')
-    .select(['path', 'created_by', 'created_at'])
-    .where('station_id', '=', stationId)
-    .orderBy('path')
-    .execute();
-}
-
 /** Idempotent: adding a root twice leaves one row. Returns whether a row was added. */
 export async function addSourceRoot(
   db: Kysely<Database>,
@@ -58,17 +43,4 @@ export async function setSourceAccount(
     .set({ source_account: account, updated_at: now })
     .where('id', '=', stationId)
     .execute();
-}
-
-/** The account a station's sources are read as: its own, else the site's unprivileged `stageAccount`. */
-export async function sourceAccountOf(
-  db: Kysely<Database>,
-  stationId: number,
-): Promise<string | null | undefined> {
-  const row = await db
-    .selectFrom('stations')
-    .select('source_account')
-    .where('id', '=', stationId)
-    .executeTakeFirst();
-  return row?.source_account;
 }

@@ -1,10 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, StationRow } from '../db/tables.ts';
 
-export async function findStationByName(db: Kysely<Database>, name: string): Promise<StationRow | undefined> {
-  return db.selectFrom('stations').selectAll().where('name', '=', name).executeTakeFirst();
-}
-
 export async function insertStation(
   db: Kysely<Database>,
   values: { name: string; description: string | null; now: string },

@@ -6,8 +6,9 @@
 import { dirname, relative, sep } from 'node:path';
 import type { ServiceContext } from '../context.ts';
 import { pathsOf } from './experiment-tree.ts';
+import type { StoredExperiment } from './lookup.ts';
 import { type AppliedPermissions, applyExperimentPermissions, UnknownAccountError } from './permissions.ts';
-import { readerAccountsOf, readyExperimentsOf, type StoredExperiment } from './store.ts';
+import { readerAccountsOf, readyExperimentsOf } from './store.ts';
 
 export async function readerAccounts(
   context: ServiceContext,

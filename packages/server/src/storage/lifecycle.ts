@@ -4,8 +4,8 @@
  * Every step is idempotent, so the reconciler can repeat whatever a crash interrupted.
  */
 import type { Kysely } from 'kysely';
-import type { AuditEntry } from '../audit/store.ts';
-import { recordAudit } from '../audit/store.ts';
+import type { AuditEntry } from '../audit/record.ts';
+import { recordAudit } from '../audit/record.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Database } from '../db/tables.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -17,12 +17,12 @@ import {
   TreeNotEmptyError,
   treeHoldsFiles,
 } from './experiment-tree.ts';
+import type { StoredExperiment } from './lookup.ts';
 import {
   changeStorageState,
   countCatalogedFiles,
   deleteExperimentRow,
   lockStorageState,
-  type StoredExperiment,
   unfinishedWork,
 } from './store.ts';
 

@@ -1,7 +1,7 @@
 import { systemActorName } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { finishCreation, finishDeletion } from './lifecycle.ts';
-import { experimentsInStorageState } from './store.ts';
+import { experimentsInStorageState } from './lookup.ts';
 
 export interface ReconcileReport {
   created: string[];

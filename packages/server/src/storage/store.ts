@@ -5,21 +5,7 @@
 import type { Kysely } from 'kysely';
 import { profileOf } from '../db/profile.ts';
 import type { Database, ExperimentRow, StorageState } from '../db/tables.ts';
-
-/** An experiment as storage reads it: its row and the names its tree lies under. */
-export interface StoredExperiment extends ExperimentRow {
-  station_name: string;
-  type_name: string | null;
-}
-
-function selectStoredExperiments(db: Kysely<Database>) {
-  return db
-    .selectFrom('experiments as e')
-    .innerJoin('stations as s', 's.id', 'e.station_id')
-    .leftJoin('experiment_types as t', 't.id', 'e.type_id')
-    .selectAll('e')
-    .select(['s.name as station_name', 't.name as type_name']);
-}
+import { type StoredExperiment, selectStoredExperiments } from './lookup.ts';
 
 export async function changeStorageState(
   db: Kysely<Database>,
@@ -99,13 +85,6 @@ export async function deleteExperimentRow(
     .where('storage_state', '=', state)
     .executeTakeFirst();
   return result.numDeletedRows > 0n;
-}
-
-export async function experimentsInStorageState(
-  db: Kysely<Database>,
-  states: StorageState[],
-): Promise<StoredExperiment[]> {
-  return selectStoredExperiments(db).where('e.storage_state', 'in', states).orderBy('e.id').execute();
 }
 
 /** The files the catalog holds of an experiment: its tree is in use while there are any. */

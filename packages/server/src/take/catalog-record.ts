@@ -1,20 +1,20 @@
 /**
  * The catalog record step of the take pipeline (pipeline.ts): once a file is in storage, what it carries
- * is read (catalog/hdf5-reader.ts, outside any transaction), then its record (catalog/store.ts), what is
- * derived from it, its processing request (jobs/processing-requests-store.ts) and its live event are
+ * is read (catalog/hdf5-reader.ts, outside any transaction), then its record (catalog/file-records.ts),
+ * what is derived from it, its processing request (jobs/processing-request-record.ts) and its live event are
  * written in one transaction, shared through catalog/group-commit.ts with the other takes committing at the
  * same time.
  */
 import type { Kysely } from 'kysely';
+import { insertNewFiles, type StoredFile, upsertFile } from '../catalog/file-records.ts';
 import type { CatalogWrite, GroupCommit } from '../catalog/group-commit.ts';
 import { emptyMetadata, flattenForCatalog } from '../catalog/hdf5-metadata.ts';
-import { insertNewFiles, type StoredFile, upsertFile } from '../catalog/store.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import type { Database, FileOriginType, FileRow } from '../db/tables.ts';
 import type { NewEvent } from '../events/event-types.ts';
-import type { ExperimentRecord } from '../experiments/store.ts';
-import { recordProcessingRequest } from '../jobs/processing-requests-store.ts';
+import type { ExperimentRecord } from '../experiments/lookup.ts';
+import { recordProcessingRequest } from '../jobs/processing-request-record.ts';
 import type { FileDigest } from '../transfer/place-staged.ts';
 
 /** What the catalog record of a file says about where it came from, and what it keeps. */

@@ -18,7 +18,7 @@
  *    (`catalogStored`).
  * 5. catalog record: take/catalog-record.ts reads what the file carries and writes its record and event,
  *    in one transaction shared through catalog/group-commit.ts.
- * 6. request processing: in that same transaction, jobs/processing-requests-store.ts records the DAQ's
+ * 6. request processing: in that same transaction, jobs/processing-request-record.ts records the DAQ's
  *    workflow for the file; jobs/processing-requests.ts turns it into a job.
  */
 import { dirname, join } from 'node:path';

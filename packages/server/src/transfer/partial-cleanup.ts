@@ -1,6 +1,6 @@
 import type { LeasedTable } from '../claims/leases.ts';
 import type { ServiceContext } from '../context.ts';
-import type { ExperimentRecord } from '../experiments/store.ts';
+import type { ExperimentRecord } from '../experiments/lookup.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
 import { partialTagOf, transferTag } from '../storage/partial-names.ts';
 import { removePartialFiles } from './verified-copy.ts';

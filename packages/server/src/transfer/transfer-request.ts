@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { ServiceContext } from '../context.ts';
 import { invalidField } from '../errors/app-error.ts';
-import type { ExperimentRecord } from '../experiments/store.ts';
+import type { ExperimentRecord } from '../experiments/lookup.ts';
 import { pathsOf } from '../storage/experiment-tree.ts';
 import { PathOutsideRootError } from './errors.ts';
 import { resolveInside } from './safe-path.ts';

@@ -4,14 +4,15 @@
  * as it goes. A process that dies
  * loses only its lease; the next claimant skips the files already cataloged, so each is taken once.
  */
+
+import { findFiles } from '../catalog/file-records.ts';
 import { createGroupCommit } from '../catalog/group-commit.ts';
-import { findFiles } from '../catalog/store.ts';
 import { type ClaimLoop, startClaimLoop } from '../claims/claim-loop.ts';
 import { claimLeased, leaseMs, releaseLease } from '../claims/leases.ts';
 import type { UnsavedErrors } from '../claims/unsaved-errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { databaseFullMessage, isDatabaseFull } from '../db/errors.ts';
-import { findExperimentByName } from '../experiments/store.ts';
+import { findExperimentByName } from '../experiments/lookup.ts';
 import { listSourceFiles, type SourceFile } from '../finder/source-files.ts';
 import { openUploadSource } from '../sources/source-access.ts';
 import { inBatches } from '../take/batches.ts';

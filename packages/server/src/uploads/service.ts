@@ -1,11 +1,11 @@
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { UnsavedErrors } from '../claims/unsaved-errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
 import { defined } from '../errors/defined.ts';
 import { loadManageable } from '../experiments/access.ts';
-import { visibleExperimentIds } from '../experiments/store.ts';
+import { visibleExperimentIds } from '../experiments/lookup.ts';
 import { readableWork, stopWork } from '../experiments/work-access.ts';
 import { CursorShape, decodeCursor, toPage } from '../paging/pages.ts';
 import { checkSource } from '../sources/source-rules.ts';

@@ -9,7 +9,7 @@ import { managedStationIds } from '../authorization/policy.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError, validationFailed } from '../errors/app-error.ts';
-import { findStationByName } from '../stations/store.ts';
+import { findStationByName } from '../stations/lookup.ts';
 import type { Usage, UsageQuery } from './schemas.ts';
 import * as store from './store.ts';
 

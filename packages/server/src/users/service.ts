@@ -1,6 +1,6 @@
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import { hashPassword } from '../auth/passwords.ts';
-import { revokeSessionsOfUser, revokeTokensOfUser } from '../auth/store.ts';
+import { revokeSessionsOfUser, revokeTokensOfUser } from '../auth/revoke.ts';
 import { managesAnyStation, requireAdmin } from '../authorization/policy.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
@@ -10,6 +10,7 @@ import { AppError } from '../errors/app-error.ts';
 import { defined } from '../errors/defined.ts';
 import { CursorShape, decodeCursor, toPage } from '../paging/pages.ts';
 import { refreshPermissionsLater } from '../storage/experiment-permissions.ts';
+import { findUserByName } from './lookup.ts';
 import type { CreateUserBody, UpdatedUser, UpdateUserBody, User, UserListQuery } from './schemas.ts';
 import * as store from './store.ts';
 
@@ -33,7 +34,7 @@ export function createUserService(context: ServiceContext) {
 
   /** A user the actor may see; others are reported missing so usernames cannot be probed. */
   async function visibleUser(actor: Actor, username: string): Promise<UserRow> {
-    const row = await store.findUserByName(db, username);
+    const row = await findUserByName(db, username);
     const { principal } = actor;
     const visible =
       row && (principal.isAdmin || row.id === principal.userId || (await managesAnyStation(db, principal)));

@@ -3,29 +3,6 @@ import type { DialectProfile } from '../db/profile.ts';
 import { containsText } from '../db/search.ts';
 import type { Database, NewUserRow, UserRow, UserUpdate } from '../db/tables.ts';
 
-export async function findUserByName(db: Kysely<Database>, username: string): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
-}
-
-export async function findUserById(db: Kysely<Database>, id: number): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-export async function findUsersByName(db: Kysely<Database>, usernames: string[]): Promise<UserRow[]> {
-  if (usernames.length === 0) return [];
-  return db.selectFrom('users').selectAll().where('username', 'in', usernames).execute();
-}
-
-/** The limit admins set on a user's stage processes; null when none (the site's limit alone). */
-export async function findStageProcessLimit(db: Kysely<Database>, id: number): Promise<number | null> {
-  const row = await db
-    .selectFrom('users')
-    .select('max_stage_processes')
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return row?.max_stage_processes ?? null;
-}
-
 export async function insertUser(db: Kysely<Database>, values: NewUserRow): Promise<UserRow> {
   return db.insertInto('users').values(values).returningAll().executeTakeFirstOrThrow();
 }

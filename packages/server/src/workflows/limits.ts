@@ -11,7 +11,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.ts';
 import type { Settings } from '../settings/settings.ts';
-import { findStageProcessLimit } from '../users/store.ts';
+import { findStageProcessLimit } from '../users/lookup.ts';
 import type { WorkflowDefinition, WorkflowStage } from './definition.ts';
 import type { WorkflowProblem } from './definition-problems.ts';
 

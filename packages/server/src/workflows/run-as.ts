@@ -18,7 +18,7 @@ import type { Principal } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import type { RunAsGrant, WorkflowRevisionRow } from '../db/job-tables.ts';
 import { eligibleStageAccount } from '../stations/accounts-rules.ts';
-import { isListed, stationsListing } from '../stations/accounts-store.ts';
+import { isListed, stationsListing } from '../stations/lookup.ts';
 import { lookupUnixAccount, runsAsRoot, type UnixAccount } from '../system/unix-accounts.ts';
 import type { WorkflowProblem } from './definition.ts';
 import { unixAccountOfUser } from './store.ts';

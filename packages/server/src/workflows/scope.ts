@@ -12,7 +12,7 @@
 import type { Kysely } from 'kysely';
 import type { Principal } from '../authorization/principal.ts';
 import type { Database } from '../db/tables.ts';
-import { accountsOfStations, isListed } from '../stations/accounts-store.ts';
+import { accountsOfStations, isListed } from '../stations/lookup.ts';
 
 /** Who asks: a signed-in user, or the user who started a DAQ whose files start jobs. */
 export type Asker = Pick<Principal, 'userId' | 'username' | 'isAdmin'>;

@@ -1,4 +1,4 @@
-import { auditWho, recordAudit } from '../audit/store.ts';
+import { auditWho, recordAudit } from '../audit/record.ts';
 import type { Actor } from '../authorization/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { decodeJson } from '../db/profile.ts';
@@ -14,6 +14,7 @@ import {
   type WorkflowProblem,
 } from './definition.ts';
 import { siteLimitProblems } from './limits.ts';
+import { findWorkflow, type WorkflowRecord } from './lookup.ts';
 import { resolveRunAs } from './run-as.ts';
 import type { UpsertWorkflowBody, Workflow, WorkflowListQuery } from './schemas.ts';
 import { type Asker, mayRead, mayWrite, readableOwners } from './scope.ts';
@@ -38,7 +39,7 @@ export function seesSecrets(asker: Asker, owner: string): boolean {
 }
 
 export function presentWorkflow(
-  record: store.WorkflowRecord,
+  record: WorkflowRecord,
   definition: WorkflowDefinition,
   asker: Asker,
 ): Workflow {
@@ -83,12 +84,12 @@ function readForEditor(body: UpsertWorkflowBody): { definition?: unknown } {
 
 export function createWorkflowService(context: ServiceContext) {
   const { db, profile } = context;
-  const present = (asker: Asker) => (record: store.WorkflowRecord) =>
+  const present = (asker: Asker) => (record: WorkflowRecord) =>
     presentWorkflow(record, decodeJson<WorkflowDefinition>(profile, record.definition), asker);
 
   /** The workflow if the actor may read it; to anyone else it does not exist. */
   async function readable(actor: Actor, owner: string, name: string) {
-    const record = await store.findWorkflow(db, owner, name);
+    const record = await findWorkflow(db, owner, name);
     if (!record || !(await mayRead(db, actor.principal, owner))) throw workflowNotFound(owner, name);
     return record;
   }
@@ -139,7 +140,7 @@ export function createWorkflowService(context: ServiceContext) {
       if (!runAs.ok) throw workflowInvalid([runAs.problem]);
       const beyondLimits = siteLimitProblems(context.settings, definition);
       if (beyondLimits.length > 0) throw workflowInvalid(beyondLimits);
-      const previous = await store.findWorkflow(db, definition.owner, definition.name);
+      const previous = await findWorkflow(db, definition.owner, definition.name);
       if (previous)
         keepHiddenSecrets(definition, decodeJson<WorkflowDefinition>(profile, previous.definition));
       const { decision } = runAs;
@@ -166,7 +167,7 @@ export function createWorkflowService(context: ServiceContext) {
         });
         return result;
       });
-      const record = await store.findWorkflow(db, definition.owner, definition.name);
+      const record = await findWorkflow(db, definition.owner, definition.name);
       if (!record) throw workflowNotFound(definition.owner, definition.name);
       return { created: saved.created, workflow: present(actor.principal)(record) };
     },
@@ -188,7 +189,7 @@ export function createWorkflowService(context: ServiceContext) {
       if (!(await mayRead(db, actor.principal, owner))) throw workflowNotFound(owner, name);
       const record =
         revision === undefined
-          ? await store.findWorkflow(db, owner, name)
+          ? await findWorkflow(db, owner, name)
           : await store.findRevision(db, owner, name, revision);
       if (!record) throw workflowNotFound(owner, name);
       return present(actor.principal)(record);

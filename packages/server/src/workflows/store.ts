@@ -1,38 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { RunAsGrant, WorkflowRevisionRow, WorkflowRow } from '../db/job-tables.ts';
+import type { RunAsGrant } from '../db/job-tables.ts';
 import { encodeJson } from '../db/profile.ts';
 import type { Database } from '../db/tables.ts';
-
-export type WorkflowRecord = WorkflowRow &
-  Pick<WorkflowRevisionRow, 'definition' | 'run_as'> & { revision_id: number };
-
-function withRevision(db: Kysely<Database>) {
-  return db
-    .selectFrom('workflows')
-    .innerJoin('workflow_revisions', (join) =>
-      join
-        .onRef('workflow_revisions.workflow_id', '=', 'workflows.id')
-        .onRef('workflow_revisions.revision', '=', 'workflows.revision'),
-    )
-    .selectAll('workflows')
-    .select([
-      'workflow_revisions.definition',
-      'workflow_revisions.run_as',
-      'workflow_revisions.id as revision_id',
-    ]);
-}
-
-export async function findWorkflow(
-  db: Kysely<Database>,
-  owner: string,
-  name: string,
-): Promise<WorkflowRecord | undefined> {
-  return await withRevision(db)
-    .where('workflows.owner', '=', owner)
-    .where('workflows.name', '=', name)
-    .where('workflows.deleted_at', 'is', null)
-    .executeTakeFirst();
-}
+import { type WorkflowRecord, withRevision } from './lookup.ts';
 
 /** A revision by number, also of a deleted workflow (jobs keep naming what they ran). */
 export async function findRevision(
@@ -59,19 +29,6 @@ export async function findRevision(
   if (!row) return undefined;
   const { revision_number, revision_created_at, ...rest } = row;
   return { ...rest, revision: revision_number, updated_at: revision_created_at };
-}
-
-export async function findRevisionById(
-  db: Kysely<Database>,
-  revisionId: number,
-): Promise<(WorkflowRevisionRow & { owner: string; name: string }) | undefined> {
-  return await db
-    .selectFrom('workflow_revisions')
-    .innerJoin('workflows', 'workflows.id', 'workflow_revisions.workflow_id')
-    .selectAll('workflow_revisions')
-    .select(['workflows.owner', 'workflows.name'])
-    .where('workflow_revisions.id', '=', revisionId)
-    .executeTakeFirst();
 }
 
 export async function listWorkflows(

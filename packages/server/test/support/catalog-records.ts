@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { upsertFile } from '../../src/catalog/store.ts';
+import { upsertFile } from '../../src/catalog/file-records.ts';
 import type { DatabaseHandle } from '../../src/db/connection.ts';
 import { metadataEntries } from '../../src/db/metadata-query.ts';
 import { decodeJson } from '../../src/db/profile.ts';

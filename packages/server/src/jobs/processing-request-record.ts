@@ -1,6 +1,7 @@
 /**
- * SQL of processing requests: a file's request that a workflow process it, recorded where the file is
- * cataloged (take/pipeline.ts) and turned into a job by processing-requests.ts.
+ * Recording a processing request: a file's request that a workflow process it, recorded where the file is
+ * cataloged (take/pipeline.ts) and turned into a job by processing-requests.ts. It holds its own SQL, as
+ * jobs' narrow interface for the take pipeline, the one other concept that writes processing requests.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.ts';
