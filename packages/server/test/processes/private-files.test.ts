@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { chmodSync, chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { startServerProcess } from './support/server-process.ts';
-import { type TempDir, tempDir } from './support/temp-dir.ts';
-import { adminPassword } from './support/test-app.ts';
-import { accountIds, ensureUnixAccount, runningAsRoot } from './support/unix-accounts.ts';
+import { startServerProcess } from '../support/server-process.ts';
+import { type TempDir, tempDir } from '../support/temp-dir.ts';
+import { adminPassword } from '../support/test-app.ts';
+import { accountIds, ensureUnixAccount, runningAsRoot } from '../support/unix-accounts.ts';
 
 const otherAccount = 'dmtother';
 const mode = (path: string) => statSync(path).mode & 0o777;

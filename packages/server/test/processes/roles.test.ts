@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadSettings, SettingsError } from '../src/settings/settings.ts';
-import { api, type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { adminPassword } from './support/test-app.ts';
-import { createTestDatabase, describeBackends } from './support/test-database.ts';
-import { readUntil } from './support/wait.ts';
+import { loadSettings, SettingsError } from '../../src/settings/settings.ts';
+import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { adminPassword } from '../support/test-app.ts';
+import { createTestDatabase, describeBackends } from '../support/test-database.ts';
+import { readUntil } from '../support/wait.ts';
 
 describe('--roles', () => {
   const problems = (env: Record<string, string>) => {

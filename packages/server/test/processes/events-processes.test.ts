@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { type App, createApp } from '../src/app.ts';
-import { loadSettings } from '../src/settings/settings.ts';
-import { openEventStream } from './support/event-stream.ts';
-import { api, type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { type TempDir, tempDir } from './support/temp-dir.ts';
-import { adminPassword } from './support/test-app.ts';
-import { createTestDatabase, describeBackends, type TestDatabase } from './support/test-database.ts';
+import { type App, createApp } from '../../src/app.ts';
+import { loadSettings } from '../../src/settings/settings.ts';
+import { openEventStream } from '../support/event-stream.ts';
+import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { type TempDir, tempDir } from '../support/temp-dir.ts';
+import { adminPassword } from '../support/test-app.ts';
+import { createTestDatabase, describeBackends, type TestDatabase } from '../support/test-database.ts';
 
 describeBackends('live events across processes', (backend) => {
   let root: TempDir;

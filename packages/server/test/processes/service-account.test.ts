@@ -20,19 +20,19 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { sudoersRules } from '../src/system/sudoers.ts';
-import { api, type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { type TempDir, tempDir } from './support/temp-dir.ts';
-import { adminPassword } from './support/test-app.ts';
-import { createTestDatabase, describeBackends, type TestDatabase } from './support/test-database.ts';
+import { sudoersRules } from '../../src/system/sudoers.ts';
+import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { type TempDir, tempDir } from '../support/temp-dir.ts';
+import { adminPassword } from '../support/test-app.ts';
+import { createTestDatabase, describeBackends, type TestDatabase } from '../support/test-database.ts';
 import {
   accountIds,
   ensureUnixAccount,
   ensureUnixGroup,
   processEnded,
   runningAsRoot,
-} from './support/unix-accounts.ts';
-import { until } from './support/wait.ts';
+} from '../support/unix-accounts.ts';
+import { until } from '../support/wait.ts';
 
 const canTest = runningAsRoot() && hasCommand('sudo') && hasCommand('visudo') && hasCommand('setfacl');
 const skip = canTest ? false : 'needs root, sudo, visudo and setfacl';
