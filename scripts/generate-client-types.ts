@@ -119,8 +119,47 @@ function isObject(value: Json | undefined): value is { [key: string]: Json } {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Every error answer is the same `ErrorResponse`: one shared response referred to by each route's error
+ * statuses, instead of the same eight lines under each of about 700 of them (a file that large passed
+ * Biome's limit on inferred types).
+ */
+function withSharedErrorResponse(document: Json): Json {
+  if (!isObject(document) || !isObject(document.paths)) return document;
+  const shared = { $ref: '#/components/responses/ErrorResponse' };
+  for (const methods of Object.values(document.paths)) {
+    if (!isObject(methods)) continue;
+    for (const operation of Object.values(methods)) {
+      if (!isObject(operation) || !isObject(operation.responses)) continue;
+      for (const [status, response] of Object.entries(operation.responses))
+        if (Number(status) >= 400 && isErrorResponse(response)) operation.responses[status] = shared;
+    }
+  }
+  const components = isObject(document.components) ? document.components : {};
+  components.responses = {
+    ...(isObject(components.responses) ? components.responses : {}),
+    ErrorResponse: {
+      description: 'An error of the catalogue: its code, a message and details',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+    },
+  };
+  document.components = components;
+  return document;
+}
+
+function isErrorResponse(response: Json): boolean {
+  if (!isObject(response) || !isObject(response.content)) return false;
+  const json = response.content['application/json'];
+  return (
+    isObject(json) &&
+    isObject(json.schema) &&
+    json.schema.$ref === '#/components/schemas/ErrorResponse' &&
+    Object.keys(response.content).length === 1
+  );
+}
+
 async function generate(): Promise<string> {
-  const document = asClientReadsIt(await openApiDocument()) as unknown as OpenAPI3;
+  const document = withSharedErrorResponse(asClientReadsIt(await openApiDocument())) as unknown as OpenAPI3;
   const types = astToString(await openapiTS(document));
   return formatted(`${header}\n${types}\n${errorCodeType()}\n${eventPayloadsType()}`);
 }

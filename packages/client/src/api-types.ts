@@ -24,15 +24,8 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        500: components['responses']['ErrorResponse'];
+        503: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -89,33 +82,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        429: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -143,33 +116,10 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -221,51 +171,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -306,51 +216,14 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -381,51 +254,12 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     options?: never;
@@ -482,51 +316,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -579,51 +373,15 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -675,51 +433,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -781,51 +499,15 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     trace?: never;
@@ -871,33 +553,9 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -952,51 +610,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -1036,51 +654,15 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -1126,51 +708,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -1214,51 +756,14 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     trace?: never;
@@ -1309,51 +814,14 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -1403,51 +871,12 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     options?: never;
@@ -1492,51 +921,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -1587,51 +976,12 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     post?: never;
@@ -1667,51 +1017,12 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     options?: never;
@@ -1760,51 +1071,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     /** Add a source root (admins); stored as its real path */
@@ -1848,51 +1119,14 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     post?: never;
@@ -1933,51 +1167,12 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     options?: never;
@@ -2034,51 +1229,15 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     post?: never;
@@ -2116,51 +1275,12 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     options?: never;
@@ -2209,51 +1329,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -2290,51 +1370,15 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -2420,51 +1464,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -2538,51 +1542,16 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        503: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -2648,51 +1617,16 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        503: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -2757,51 +1691,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -2818,51 +1712,14 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        503: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     options?: never;
@@ -2925,51 +1782,14 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     trace?: never;
@@ -3032,51 +1852,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -3143,51 +1925,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -3262,51 +2006,14 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -3375,51 +2082,12 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     options?: never;
@@ -3478,51 +2146,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -3596,51 +2224,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -3686,51 +2274,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -3774,51 +2322,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -3867,51 +2375,14 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -3972,51 +2443,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -4078,51 +2509,14 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     trace?: never;
@@ -4148,51 +2542,12 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        503: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -4259,51 +2614,14 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -4331,33 +2649,12 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        410: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        503: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -4403,51 +2700,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -4490,33 +2749,10 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -4557,51 +2793,12 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        503: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -4674,51 +2871,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -4780,51 +2937,15 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -4888,51 +3009,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -5000,51 +3081,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -5123,51 +3166,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -5245,51 +3248,15 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -5361,51 +3328,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -5481,51 +3408,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -5612,51 +3501,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -5789,51 +3638,14 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -5892,51 +3704,14 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -6020,51 +3795,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -6082,51 +3817,12 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     options?: never;
@@ -6223,51 +3919,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -6354,51 +4010,15 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -6451,51 +4071,15 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -6582,51 +4166,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -6717,51 +4261,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -6856,51 +4362,15 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -6951,51 +4421,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -7067,51 +4497,14 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -7166,51 +4559,14 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -7247,51 +4603,14 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -7330,51 +4649,15 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -7433,51 +4716,15 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -7539,51 +4786,16 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        422: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -7649,51 +4861,15 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -7830,51 +5006,15 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -8011,51 +5151,15 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -8117,51 +5221,16 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        422: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     delete?: never;
@@ -8244,51 +5313,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
       };
     };
     put?: never;
@@ -8344,51 +5373,15 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
       };
     };
     post?: never;
@@ -8539,7 +5532,17 @@ export interface components {
       };
     };
   };
-  responses: never;
+  responses: {
+    /** @description An error of the catalogue: its code, a message and details */
+    ErrorResponse: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['ErrorResponse'];
+      };
+    };
+  };
   parameters: never;
   requestBodies: never;
   headers: never;

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { insertDaq } from '../src/daq/store.ts';
 import { findExperimentByName } from '../src/experiments/lookup.ts';
 import { beginDeletion, requireAcceptingWork } from '../src/storage/lifecycle.ts';
+import { lockWaits } from './support/lock-waits.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends, type TempDir, tempDir } from './support/test-database.ts';
 import { until } from './support/wait.ts';
@@ -163,9 +164,11 @@ describeBackends('experiment deletion and the work of the experiment', (backend)
         settled = true;
       });
       deletion.catch(() => undefined);
-      // Still a fixed wait: the deletion blocks inside the database, on the lock this transaction holds,
-      // and there is no progress of ours to observe (PostgreSQL shows the wait in pg_locks, SQLite not).
-      await sleep(300);
+      // PostgreSQL shows the deletion waiting on the lock this transaction holds. SQLite shows nothing: the
+      // deletion waits for the one connection, held here, so a fixed wait is all that gives it a chance.
+      if (backend === 'postgres')
+        await until(async () => (await lockWaits(db)) > 0, { message: 'the deletion waits on the lock' });
+      else await sleep(300);
       assert.equal(settled, false, 'the deletion waits while a DAQ is being recorded');
       const now = new Date().toISOString();
       await insertDaq(trx, {

@@ -144,9 +144,11 @@ describe('output variables', () => {
 
   it('refuses captures once closed, and a capture under way ends when the matcher closes', async () => {
     const own = createOutputMatcher({ timeoutMs: 60_000 });
+    // A first capture answered proves the worker is up; the stuck one is then posted to it within the
+    // promise jobs that run before the next macrotask. Closing ends it either way.
+    assert.deepEqual(await own.capture('ready\n', ['(?P<word>\\w+)']), { word: 'ready' });
     const stuck = own.capture(`${'a'.repeat(40)}!`, ['(a+)+$']);
-    // Give the capture time to reach the worker; closing ends it either way.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setImmediate(resolve));
     await own.close();
     await assert.rejects(stuck, /output matcher (stopped|is closed)/);
     await assert.rejects(own.capture('x', ['x']), /the output matcher is closed/);

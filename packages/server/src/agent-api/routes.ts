@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { DaqParams } from '../daq/schemas.ts';
 import { actorOf } from '../http/actor.ts';
+import { errorResponses } from '../http/error-responses.ts';
 import type { HttpServer } from '../http/server.ts';
 import { validatorCompiler } from '../http/validation.ts';
 import {
@@ -28,6 +29,8 @@ import type { DaqAgentService } from './service.ts';
 /** The endpoints `dm daq-agent` uses (docs/api.md "DAQ agents"); staff of the DAQ's station only. */
 export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService): void {
   const tags = ['daq agents'];
+  /** A call from an agent whose lease on the DAQ ended (another took it, or it stopped): 409 `lease_lost`. */
+  const leaseErrors = errorResponses(409);
   app.post(
     '/api/v1/daqs/claim',
     {
@@ -66,6 +69,7 @@ export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService)
   app.post(
     '/api/v1/daqs/:id/refuse',
     {
+      config: { errors: [409] },
       schema: {
         tags,
         summary: "The agent will not read the DAQ's directory: it ends as failed with the reason",
@@ -86,7 +90,7 @@ export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService)
         summary: 'Announce a file version: skip it, or send it from the bytes already held',
         params: DaqParams,
         body: FileVersionBody,
-        response: { 200: OfferResponse },
+        response: { 200: OfferResponse, ...leaseErrors },
       },
     },
     (request) => agents.offer(actorOf(request), request.params.id, request.body),
@@ -99,7 +103,7 @@ export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService)
         summary: 'Verify a sent file against its checksums, put it in place and catalog it',
         params: DaqParams,
         body: ChecksumsBody,
-        response: { 200: TakenResponse },
+        response: { 200: TakenResponse, ...errorResponses(409, 422) },
       },
     },
     (request) => agents.commit(actorOf(request), request.params.id, request.body),
@@ -112,7 +116,7 @@ export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService)
         summary: 'Offer many file versions at once (small files): one answer per file, in order',
         params: DaqParams,
         body: OffersBody,
-        response: { 200: OffersResponse },
+        response: { 200: OffersResponse, ...leaseErrors },
       },
     },
     (request) => agents.offers(actorOf(request), request.params.id, request.body),
@@ -125,7 +129,7 @@ export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService)
         summary: 'Verify, put in place and catalog many sent files together: one result per file',
         params: DaqParams,
         body: CommitsBody,
-        response: { 200: CommitsResponse },
+        response: { 200: CommitsResponse, ...leaseErrors },
       },
     },
     (request) => agents.commits(actorOf(request), request.params.id, request.body),
@@ -138,7 +142,7 @@ export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService)
         summary: 'Direct copy: verify and catalog many files the agent copied, together; one result per file',
         params: DaqParams,
         body: CommitsBody,
-        response: { 200: CommitsResponse },
+        response: { 200: CommitsResponse, ...leaseErrors },
       },
     },
     (request) => agents.catalogs(actorOf(request), request.params.id, request.body),
@@ -151,7 +155,7 @@ export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService)
         summary: 'Catalog a file the agent copied into mounted storage (re-read and verified first)',
         params: DaqParams,
         body: ChecksumsBody,
-        response: { 200: TakenResponse },
+        response: { 200: TakenResponse, ...errorResponses(409, 422) },
       },
     },
     (request) => agents.catalogCopied(actorOf(request), request.params.id, request.body),
@@ -174,7 +178,7 @@ export function registerDaqAgentRoutes(app: HttpServer, agents: DaqAgentService)
             format: 'binary',
             description: 'the bytes from offset',
           }),
-          response: { 200: ContentResponse },
+          response: { 200: ContentResponse, ...leaseErrors },
         },
         // The body schema documents the stream in OpenAPI; the stream itself is not JSON to validate.
         validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : validatorCompiler(route)),

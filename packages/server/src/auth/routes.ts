@@ -1,5 +1,6 @@
 import { AppError } from '../errors/app-error.ts';
 import { actorOf } from '../http/actor.ts';
+import { errorResponses } from '../http/error-responses.ts';
 import type { HttpServer } from '../http/server.ts';
 import { Page } from '../paging/pages.ts';
 import { CreateTokenBody, IssuedToken, LoginBody, Token, TokenListQuery, TokenParams } from './schemas.ts';
@@ -18,7 +19,7 @@ export function registerAuthRoutes(app: HttpServer, auth: AuthService): void {
         summary: 'Exchange a username and password for a session token',
         security: [],
         body: LoginBody,
-        response: { 200: IssuedToken },
+        response: { 200: IssuedToken, ...errorResponses(429) },
       },
     },
     async (request, reply) => {

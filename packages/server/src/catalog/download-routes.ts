@@ -27,7 +27,8 @@ export function registerDownloadRoutes(app: HttpServer, downloads: DownloadServi
   app.get(
     downloadRoute,
     {
-      config: { public: true },
+      // The link is the credential: refused (403), expired (410); the storage may not answer (503).
+      config: { public: true, errors: [403, 410, 503] },
       schema: {
         tags: ['files'],
         summary: 'Follow a download link: one file (Range supported) or a tar archive of several',

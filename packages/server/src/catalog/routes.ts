@@ -116,6 +116,7 @@ export function registerCatalogRoutes(
   app.get(
     `${base}/file/content`,
     {
+      config: { errors: [503] },
       schema: {
         tags,
         summary: 'Download a file; `Range: bytes=N-` resumes. Checksums in x-dm-md5 and x-dm-sha256',

@@ -1,4 +1,5 @@
 import { actorOf } from '../http/actor.ts';
+import { errorResponses } from '../http/error-responses.ts';
 import type { HttpServer } from '../http/server.ts';
 import { Page } from '../paging/pages.ts';
 import { CreateDaqBody, Daq, DaqListQuery, DaqParams } from './schemas.ts';
@@ -13,7 +14,7 @@ export function registerDaqRoutes(app: HttpServer, daqs: DaqService): void {
         tags,
         summary: 'Start monitoring a directory into an experiment (staff)',
         body: CreateDaqBody,
-        response: { 201: Daq },
+        response: { 201: Daq, ...errorResponses(409) },
       },
     },
     async (request, reply) => reply.status(201).send(await daqs.start(actorOf(request), request.body)),
@@ -37,7 +38,14 @@ export function registerDaqRoutes(app: HttpServer, daqs: DaqService): void {
   );
   app.post(
     '/api/v1/daqs/:id/stop',
-    { schema: { tags, summary: 'Stop a DAQ (staff)', params: DaqParams, response: { 200: Daq } } },
+    {
+      schema: {
+        tags,
+        summary: 'Stop a DAQ (staff)',
+        params: DaqParams,
+        response: { 200: Daq, ...errorResponses(409) },
+      },
+    },
     (request) => daqs.stop(actorOf(request), request.params.id),
   );
 }

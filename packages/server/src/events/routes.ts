@@ -22,6 +22,7 @@ export function registerEventRoutes(
   app.get(
     '/api/v1/events',
     {
+      config: { errors: [503] },
       schema: {
         tags: ['events'],
         summary: 'Live events (Server-Sent Events): job, DAQ, upload and file events you may see',

@@ -1,4 +1,5 @@
 import { actorOf } from '../http/actor.ts';
+import { errorResponses } from '../http/error-responses.ts';
 import type { HttpServer } from '../http/server.ts';
 import { Page, PageQuery } from '../paging/pages.ts';
 import { CreateExperimentTypeBody, ExperimentType, type ExperimentTypeService } from './service.ts';
@@ -24,7 +25,7 @@ export function registerExperimentTypeRoutes(app: HttpServer, types: ExperimentT
         tags,
         summary: 'Add an experiment type (admins)',
         body: CreateExperimentTypeBody,
-        response: { 201: ExperimentType },
+        response: { 201: ExperimentType, ...errorResponses(409) },
       },
     },
     async (request, reply) => reply.status(201).send(await types.create(actorOf(request), request.body)),

@@ -1,4 +1,5 @@
 import { actorOf } from '../http/actor.ts';
+import { errorResponses } from '../http/error-responses.ts';
 import { NameParams } from '../http/schemas.ts';
 import type { HttpServer } from '../http/server.ts';
 import { Page } from '../paging/pages.ts';
@@ -17,6 +18,8 @@ import type { ExperimentService } from './service.ts';
 export function registerExperimentRoutes(app: HttpServer, experiments: ExperimentService): void {
   const tags = ['experiments'];
   const one = { 200: Experiment };
+  /** A status change, refused (409) when the experiment's status does not allow it. */
+  const changed = { ...one, ...errorResponses(409) };
 
   app.get(
     '/api/v1/experiments',
@@ -37,7 +40,7 @@ export function registerExperimentRoutes(app: HttpServer, experiments: Experimen
         tags,
         summary: 'Register an experiment and create its storage tree',
         body: CreateExperimentBody,
-        response: { 201: Experiment },
+        response: { 201: Experiment, ...errorResponses(409, 503) },
       },
     },
     async (request, reply) =>
@@ -50,7 +53,7 @@ export function registerExperimentRoutes(app: HttpServer, experiments: Experimen
         tags,
         summary: 'Create or update many experiments from proposals, all or nothing',
         body: ImportExperimentsBody,
-        response: { 200: ImportResult },
+        response: { 200: ImportResult, ...errorResponses(409, 503) },
       },
     },
     (request) => experiments.import(actorOf(request), request.body),
@@ -75,17 +78,20 @@ export function registerExperimentRoutes(app: HttpServer, experiments: Experimen
   );
   app.post(
     '/api/v1/experiments/:name/start',
-    { schema: { tags, summary: 'Start an experiment', params: NameParams, response: one } },
+    { schema: { tags, summary: 'Start an experiment', params: NameParams, response: changed } },
     (request) => experiments.start(actorOf(request), request.params.name),
   );
   app.post(
     '/api/v1/experiments/:name/stop',
-    { schema: { tags, summary: 'Stop an experiment', params: NameParams, response: one } },
+    { schema: { tags, summary: 'Stop an experiment', params: NameParams, response: changed } },
     (request) => experiments.stop(actorOf(request), request.params.name),
   );
   app.delete(
     '/api/v1/experiments/:name',
-    { schema: { tags, summary: 'Delete an experiment whose storage holds no files', params: NameParams } },
+    {
+      config: { errors: [409, 503] },
+      schema: { tags, summary: 'Delete an experiment whose storage holds no files', params: NameParams },
+    },
     async (request, reply) => {
       await experiments.delete(actorOf(request), request.params.name);
       return reply.status(204).send();

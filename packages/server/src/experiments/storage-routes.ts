@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { actorOf } from '../http/actor.ts';
+import { errorResponses } from '../http/error-responses.ts';
 import { NameParams } from '../http/schemas.ts';
 import type { HttpServer } from '../http/server.ts';
 import { applyPermissionsOf } from '../storage/experiment-permissions.ts';
@@ -22,7 +23,7 @@ export function registerStorageRoutes(app: HttpServer, context: ServiceContext):
         tags: ['storage'],
         summary: "Set the experiment tree's permissions from its members again (staff)",
         params: NameParams,
-        response: { 200: PermissionsReport },
+        response: { 200: PermissionsReport, ...errorResponses(409) },
       },
     },
     async (request) => {

@@ -9,8 +9,12 @@ export function registerHealthRoutes(app: HttpServer, context: ServiceContext): 
   app.get(
     '/api/health',
     {
-      config: { public: true },
-      schema: { tags: ['operations'], summary: 'Liveness and database check', security: [] },
+      config: { public: true, errors: [503] },
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness and database check',
+        security: [],
+      },
     },
     async () => {
       try {

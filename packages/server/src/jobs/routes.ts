@@ -1,4 +1,5 @@
 import { actorOf } from '../http/actor.ts';
+import { errorResponses } from '../http/error-responses.ts';
 import type { HttpServer } from '../http/server.ts';
 import { Page } from '../paging/pages.ts';
 import {
@@ -23,7 +24,7 @@ export function registerJobRoutes(app: HttpServer, jobs: JobService): void {
         tags,
         summary: 'Start a processing job (APS dm-start-processing-job); no input file is required',
         body: StartJobBody,
-        response: { 201: Job },
+        response: { 201: Job, ...errorResponses(409) },
       },
     },
     async (request, reply) => reply.status(201).send(await jobs.start(actorOf(request), request.body)),
@@ -35,7 +36,7 @@ export function registerJobRoutes(app: HttpServer, jobs: JobService): void {
         tags,
         summary: 'Start one job per cataloged file that matches',
         body: StartEachFileBody,
-        response: { 201: StartedJobs },
+        response: { 201: StartedJobs, ...errorResponses(409) },
       },
     },
     async (request, reply) =>
@@ -65,7 +66,7 @@ export function registerJobRoutes(app: HttpServer, jobs: JobService): void {
         tags,
         summary: "Stop a job: its running stage's process group is killed and the job ends aborted",
         params: JobParams,
-        response: { 200: Job },
+        response: { 200: Job, ...errorResponses(409) },
       },
     },
     (request) => jobs.stop(actorOf(request), request.params.id),
@@ -78,7 +79,7 @@ export function registerJobRoutes(app: HttpServer, jobs: JobService): void {
         summary: 'Start a new job like this one, optionally from one of its stages',
         params: JobParams,
         body: ResubmitBody,
-        response: { 201: Job },
+        response: { 201: Job, ...errorResponses(409) },
       },
     },
     async (request, reply) =>

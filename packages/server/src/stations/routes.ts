@@ -1,4 +1,5 @@
 import { actorOf } from '../http/actor.ts';
+import { errorResponses } from '../http/error-responses.ts';
 import { NameParams } from '../http/schemas.ts';
 import type { HttpServer } from '../http/server.ts';
 import { Page, PageQuery } from '../paging/pages.ts';
@@ -27,7 +28,7 @@ export function registerStationRoutes(app: HttpServer, stations: StationService)
         tags,
         summary: 'Add a station (admins)',
         body: CreateStationBody,
-        response: { 201: Station },
+        response: { 201: Station, ...errorResponses(409) },
       },
     },
     async (request, reply) => reply.status(201).send(await stations.create(actorOf(request), request.body)),

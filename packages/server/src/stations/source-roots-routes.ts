@@ -1,4 +1,5 @@
 import { actorOf } from '../http/actor.ts';
+import { errorResponses } from '../http/error-responses.ts';
 import { NameParams } from '../http/schemas.ts';
 import type { HttpServer } from '../http/server.ts';
 import {
@@ -63,7 +64,7 @@ export function registerSourceRootRoutes(app: HttpServer, sources: SourceRootSer
         summary: "Set the unix account the station's sources are checked as (admins)",
         params: NameParams,
         body: SourceAccountBody,
-        response,
+        response: { ...response, ...errorResponses(409) },
       },
     },
     (request) => sources.setAccount(actorOf(request), request.params.name, request.body.account),

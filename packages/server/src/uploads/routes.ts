@@ -1,4 +1,5 @@
 import { actorOf } from '../http/actor.ts';
+import { errorResponses } from '../http/error-responses.ts';
 import type { HttpServer } from '../http/server.ts';
 import { Page } from '../paging/pages.ts';
 import { CreateUploadBody, Upload, UploadListQuery, UploadParams } from './schemas.ts';
@@ -13,7 +14,7 @@ export function registerUploadRoutes(app: HttpServer, uploads: UploadService): v
         tags,
         summary: 'Take an existing directory on the server into an experiment (staff)',
         body: CreateUploadBody,
-        response: { 201: Upload },
+        response: { 201: Upload, ...errorResponses(409) },
       },
     },
     async (request, reply) => reply.status(201).send(await uploads.create(actorOf(request), request.body)),
@@ -44,7 +45,14 @@ export function registerUploadRoutes(app: HttpServer, uploads: UploadService): v
   );
   app.post(
     '/api/v1/uploads/:id/stop',
-    { schema: { tags, summary: 'Stop an upload (staff)', params: UploadParams, response: { 200: Upload } } },
+    {
+      schema: {
+        tags,
+        summary: 'Stop an upload (staff)',
+        params: UploadParams,
+        response: { 200: Upload, ...errorResponses(409) },
+      },
+    },
     (request) => uploads.stop(actorOf(request), request.params.id),
   );
 }

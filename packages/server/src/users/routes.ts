@@ -1,4 +1,5 @@
 import { actorOf } from '../http/actor.ts';
+import { errorResponses } from '../http/error-responses.ts';
 import type { HttpServer } from '../http/server.ts';
 import { Page } from '../paging/pages.ts';
 import {
@@ -22,7 +23,14 @@ export function registerUserRoutes(app: HttpServer, users: UserService): void {
 
   app.post(
     '/api/v1/users',
-    { schema: { tags, summary: 'Add a user (admins)', body: CreateUserBody, response: { 201: User } } },
+    {
+      schema: {
+        tags,
+        summary: 'Add a user (admins)',
+        body: CreateUserBody,
+        response: { 201: User, ...errorResponses(409) },
+      },
+    },
     async (request, reply) => reply.status(201).send(await users.create(actorOf(request), request.body)),
   );
 
@@ -43,7 +51,7 @@ export function registerUserRoutes(app: HttpServer, users: UserService): void {
           'making the change and API tokens stay valid. See docs/api.md, "Changing a password".',
         params: UsernameParams,
         body: UpdateUserBody,
-        response: { 200: UpdatedUser },
+        response: { 200: UpdatedUser, ...errorResponses(409) },
       },
     },
     (request) => users.update(actorOf(request), request.params.username, request.body),

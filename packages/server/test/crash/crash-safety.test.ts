@@ -3,33 +3,18 @@
  * experiment has its directories and every experiment directory has its experiment.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, it } from 'node:test';
-import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
-import { adminPassword } from '../support/test-app.ts';
-import { createTestDatabase, describeBackends } from '../support/test-database.ts';
+import { it } from 'node:test';
+import { api } from '../support/server-process.ts';
+import { serverStory } from '../support/server-story.ts';
+import { describeBackends } from '../support/test-database.ts';
 
 const rounds = 6;
 
 describeBackends('crash safety', (backend) => {
-  let dataDir: string;
-  let database: { url: string; drop(): Promise<void> };
-  let server: ServerProcess | undefined;
-  const env = { DM_ADMIN_PASSWORD: adminPassword };
-
-  before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'dm-crash-'));
-    database = await createTestDatabase(backend);
-  });
-  after(async () => {
-    await server?.kill();
-    await database.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  const start = () => startServerProcess(['--data-dir', dataDir, '--database-url', database.url], env);
+  const story = serverStory(backend, 'dm-crash-');
+  const start = () => story.start();
 
   async function checkConsistency(url: string, token: string) {
     const experiments: {
@@ -53,13 +38,15 @@ describeBackends('crash safety', (backend) => {
       assert.equal(experiment.storageState, 'ready', `${experiment.name} finished after restart`);
       for (const sub of ['data', 'analysis', 'system']) {
         assert.ok(
-          existsSync(join(dataDir, 'storage', experiment.experimentStation, experiment.name, sub)),
+          existsSync(
+            join(story.dataDirectory, 'storage', experiment.experimentStation, experiment.name, sub),
+          ),
           `${experiment.name}/${sub}`,
         );
       }
     }
     const known = new Set(experiments.map((e) => `${e.experimentStation}/${e.name}`));
-    const storage = join(dataDir, 'storage');
+    const storage = join(story.dataDirectory, 'storage');
     for (const station of existsSync(storage) ? readdirSync(storage) : []) {
       for (const name of readdirSync(join(storage, station))) {
         assert.ok(known.has(`${station}/${name}`), `directory ${station}/${name} belongs to an experiment`);
@@ -69,12 +56,8 @@ describeBackends('crash safety', (backend) => {
   }
 
   it('loses no experiment and leaves no orphan directory when killed at any moment', async () => {
-    server = await start();
-    const login = await api(server.url, 'POST', '/api/v1/auth/login', null, {
-      username: 'admin',
-      password: adminPassword,
-    });
-    const token: string = login.body.token;
+    let server = await start();
+    const token = await story.login(server);
     assert.equal((await api(server.url, 'POST', '/api/v1/stations', token, { name: '8-ID-I' })).status, 201);
 
     let acknowledged = 0;

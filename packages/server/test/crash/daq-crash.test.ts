@@ -4,52 +4,29 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, it } from 'node:test';
+import { it } from 'node:test';
 import { setTimeout as pause } from 'node:timers/promises';
-import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
-import { adminPassword } from '../support/test-app.ts';
-import { createTestDatabase, describeBackends } from '../support/test-database.ts';
+import { api } from '../support/server-process.ts';
+import { serverStory } from '../support/server-story.ts';
+import { describeBackends } from '../support/test-database.ts';
 import { readUntil } from '../support/wait.ts';
 
 const fileCount = 120;
 const kills = 3;
 
 describeBackends('DAQ under SIGKILL', (backend) => {
-  let root: string;
-  let database: { url: string; drop(): Promise<void> };
-  let server: ServerProcess | undefined;
-
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'dm-daq-crash-'));
-    database = await createTestDatabase(backend);
-  });
-  after(async () => {
-    await server?.kill();
-    await database.drop();
-    rmSync(root, { recursive: true, force: true });
-  });
-
-  const start = () =>
-    startServerProcess(['--data-dir', join(root, 'data'), '--database-url', database.url], {
-      DM_ADMIN_PASSWORD: adminPassword,
-    });
+  const story = serverStory(backend, 'dm-daq-crash-');
 
   it('loses no file and takes none twice', async () => {
-    server = await start();
-    const token = (
-      await api(server.url, 'POST', '/api/v1/auth/login', null, {
-        username: 'admin',
-        password: adminPassword,
-      })
-    ).body.token;
+    let server = await story.start();
+    const token = await story.login(server);
     await api(server.url, 'POST', '/api/v1/stations', token, { name: '8-ID-I' });
     const experiment = (
       await api(server.url, 'POST', '/api/v1/experiments', token, { name: 'crash-daq', station: '8-ID-I' })
     ).body;
-    const detector = join(root, 'detector');
+    const detector = join(story.root, 'detector');
     mkdirSync(detector);
     const daq = await api(server.url, 'POST', '/api/v1/daqs', token, {
       experiment: 'crash-daq',
@@ -72,7 +49,7 @@ describeBackends('DAQ under SIGKILL', (backend) => {
     for (let round = 0; round < kills; round++) {
       await pause(300 + Math.random() * 500); // a kill at a random moment
       await server.kill();
-      server = await start();
+      server = await story.start();
     }
     await writer;
 

@@ -4,51 +4,33 @@
  * one PostgreSQL share the jobs without ever running one stage twice.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, it } from 'node:test';
+import { before, it } from 'node:test';
 import { setTimeout as pause } from 'node:timers/promises';
-import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
-import { adminPassword } from '../support/test-app.ts';
-import { createTestDatabase, describeBackends } from '../support/test-database.ts';
+import { api, type ServerProcess } from '../support/server-process.ts';
+import { serverStory } from '../support/server-story.ts';
+import { describeBackends } from '../support/test-database.ts';
 import { processEnded } from '../support/unix-accounts.ts';
 import { readUntil } from '../support/wait.ts';
 
 describeBackends('jobs under SIGKILL', (backend) => {
-  let root: string;
+  const servers = serverStory(backend, 'dm-jobs-crash-');
   let marks: string;
-  let database: { url: string; drop(): Promise<void> };
-  const servers: ServerProcess[] = [];
 
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'dm-jobs-crash-'));
-    marks = join(root, 'marks');
+  before(() => {
+    marks = join(servers.root, 'marks');
     mkdirSync(marks);
-    database = await createTestDatabase(backend);
-  });
-  after(async () => {
-    for (const server of servers) await server.kill();
-    await database.drop();
-    rmSync(root, { recursive: true, force: true });
   });
 
-  const start = async (name = 'a') => {
-    const server = await startServerProcess(
-      ['--data-dir', join(root, `data-${name}`), '--database-url', database.url, '--job-concurrency', '4'],
+  const start = (name = 'a') =>
+    servers.start({
+      dataDirectory: `data-${name}`,
+      args: ['--job-concurrency', '4'],
       // Stages run as the server itself (a personal installation): the marks they write are the test's.
-      { DM_ADMIN_PASSWORD: adminPassword, DM_STAGE_SWITCH: 'none' },
-    );
-    servers.push(server);
-    return server;
-  };
-  const login = async (server: ServerProcess) =>
-    (
-      await api(server.url, 'POST', '/api/v1/auth/login', null, {
-        username: 'admin',
-        password: adminPassword,
-      })
-    ).body.token as string;
+      env: { DM_STAGE_SWITCH: 'none' },
+    });
+  const login = (server: ServerProcess) => servers.login(server);
   async function waitEnded(server: ServerProcess, token: string, ids: number[]) {
     // biome-ignore lint/suspicious/noExplicitAny: job records, asserted on field by field
     const jobs: any[] = await readUntil(
@@ -133,7 +115,7 @@ describeBackends('jobs under SIGKILL', (backend) => {
         );
         return (
           JSON.stringify({ failed, logs }, null, 1) +
-          servers.map((server) => server.output().slice(-6000)).join('\n---\n')
+          servers.started.map((server) => server.output().slice(-6000)).join('\n---\n')
         );
       };
       assert.deepEqual(

@@ -6,14 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, it } from 'node:test';
+import { it } from 'node:test';
 import { setTimeout as pause } from 'node:timers/promises';
-import { api, type ServerProcess, startServerProcess } from '../support/server-process.ts';
-import { adminPassword } from '../support/test-app.ts';
-import { createTestDatabase, describeBackends } from '../support/test-database.ts';
+import { api } from '../support/server-process.ts';
+import { serverStory } from '../support/server-story.ts';
+import { describeBackends } from '../support/test-database.ts';
 import { readUntil, until } from '../support/wait.ts';
 
 const kills = 3;
@@ -32,33 +31,11 @@ function partialFiles(directory: string, prefix = ''): string[] {
 }
 
 describeBackends('partial files of a killed transfer beside a live one', (backend) => {
-  let root: string;
-  let database: { url: string; drop(): Promise<void> };
-  let server: ServerProcess | undefined;
-
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'dm-partial-kills-'));
-    database = await createTestDatabase(backend);
-  });
-  after(async () => {
-    await server?.kill();
-    await database.drop();
-    rmSync(root, { recursive: true, force: true });
-  });
-
-  const start = () =>
-    startServerProcess(['--data-dir', join(root, 'data'), '--database-url', database.url], {
-      DM_ADMIN_PASSWORD: adminPassword,
-    });
+  const story = serverStory(backend, 'dm-partial-kills-');
 
   it('each resumed transfer removes its own leftovers and never a live one', async () => {
-    server = await start();
-    const token = (
-      await api(server.url, 'POST', '/api/v1/auth/login', null, {
-        username: 'admin',
-        password: adminPassword,
-      })
-    ).body.token;
+    let server = await story.start();
+    const token = await story.login(server);
     await api(server.url, 'POST', '/api/v1/stations', token, { name: '8-ID-I' });
     const experiment = (
       await api(server.url, 'POST', '/api/v1/experiments', token, { name: 'pair', station: '8-ID-I' })
@@ -66,7 +43,7 @@ describeBackends('partial files of a killed transfer beside a live one', (backen
     const uploadTarget = join(experiment.dataDirectory, 'upload');
 
     // The DAQ: a detector writing small frames all along, into data/daq.
-    const detector = join(root, 'detector');
+    const detector = join(story.root, 'detector');
     mkdirSync(detector);
     const daq = await api(server.url, 'POST', '/api/v1/daqs', token, {
       experiment: 'pair',
@@ -88,7 +65,7 @@ describeBackends('partial files of a killed transfer beside a live one', (backen
     })();
 
     // The upload: large files, each a copy long enough to be killed in the middle of.
-    const source = join(root, 'run-17');
+    const source = join(story.root, 'run-17');
     mkdirSync(source);
     const uploaded = new Map<string, string>();
     for (let i = 0; i < uploadFiles; i++) {
@@ -113,7 +90,7 @@ describeBackends('partial files of a killed transfer beside a live one', (backen
       if (!copying) break; // the upload finished first: nothing left to interrupt
       await server.kill();
       killedMidCopy++;
-      server = await start();
+      server = await story.start();
     }
     assert.ok(killedMidCopy > 0, 'at least one kill in the middle of a copy');
 

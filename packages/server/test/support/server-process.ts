@@ -38,7 +38,11 @@ export async function startServerProcess(
   });
   const url = await new Promise<string>((resolve, reject) => {
     // Generous: a start takes a second alone, but tens of seconds on a machine shared with other suites.
-    const timer = setTimeout(() => reject(new Error(`server did not start in 90 s:\n${output}`)), 90_000);
+    const timer = setTimeout(() => {
+      // Killed, not left behind: a server that never listens would hold the test file open forever.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in 90 s:\n${output}`));
+    }, 90_000);
     const onData = () => {
       // A process without the api role listens nowhere: its url is ''.
       const match = /Photon DM listening on (http:\/\/\S+)|Photon DM running .* \(no HTTP/.exec(output);
