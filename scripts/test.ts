@@ -20,6 +20,7 @@
  *   CI=true                 PostgreSQL must start: without it the run fails before any test (the suite must
  *                           prove both databases in CI, and a silently skipped half would look green).
  *   DM_TEST_TIMING_ROWS=N   rows of the closing table of slowest files and tests (10 by default).
+ *   DM_TEST_CONCURRENCY=N   test files run at once (2 by default).
  *   DM_TEST_POSTGRES=off    do not start PostgreSQL: the PostgreSQL suites are skipped, as on a machine
  *                           without it (to check that path, or to iterate faster on SQLite only).
  */
@@ -108,7 +109,15 @@ async function runTests(
   }
   const runner = spawn(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporters, ...runnerOptions, ...files],
+    [
+      '--import',
+      'tsx',
+      '--test',
+      `--test-concurrency=${concurrency()}`,
+      ...reporters,
+      ...runnerOptions,
+      ...files,
+    ],
     { cwd: repositoryRoot, stdio: 'inherit', env: testEnvironment(postgres) },
   );
   interruption.forwardTo(runner);
@@ -128,6 +137,12 @@ async function runTests(
   if ('skipReason' in postgres) summary.unshift(`# PostgreSQL tests skipped: ${postgres.skipReason}`);
   if (summary.length > 0) process.stdout.write(`${summary.join('\n')}\n`);
   return code;
+}
+
+/** Test files run at once: DM_TEST_CONCURRENCY, or 2 (one per core here; see docs/benchmarks.md). */
+function concurrency(): number {
+  const given = Number(process.env.DM_TEST_CONCURRENCY ?? 2);
+  return Number.isInteger(given) && given > 0 ? given : 2;
 }
 
 const summaryLine = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /;
