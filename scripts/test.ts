@@ -53,7 +53,7 @@ async function main(): Promise<number> {
     return filters.length > 0 ? 1 : 0;
   }
 
-  // `dm` as one bundle: each of the CLI tests' hundreds of commands then starts in a fifth of the time.
+  // `dm` as one bundle: each of the CLI tests' hundreds of commands then starts in a third of the time.
   await buildCliIfChanged();
   // Built once here: the portal's test files run in parallel and would otherwise race to build it.
   if (files.some((file) => file.startsWith('packages/web/')) && portalIsStale()) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `dm` from a checkout with no build step. The bundle (dist/dm.mjs: `npm start`, `npm test` and `npm run
-// build:cli` build it) starts in a fifth of the second tsx takes to compile the TypeScript on load, so it
+// build:cli` build it) starts in a third of the time tsx takes to compile the TypeScript on load, so it
 // runs whenever it is current; after an edit to the sources tsx runs them, so an edit is never hidden
 // behind an old bundle.
 import { bundleIsCurrent, bundlePath } from './bundle.js';
