@@ -1,7 +1,8 @@
 /**
  * Bundles the `dm` command (packages/cli/src with packages/client/src) into packages/cli/dist/dm.mjs with
  * esbuild, which tsx and Vite already bring. bin/dm.js runs the bundle while it is current (a command then
- * starts in about 0.18 s instead of 0.5 s, bench/cli-start.ts: the CLI tests run hundreds) and the TypeScript otherwise.
+ * starts in about 0.18 s instead of 0.5 s, bench/cli-start.ts; the CLI tests run hundreds) and the
+ * TypeScript otherwise.
  * npm packages stay outside the bundle (resolved from node_modules as before), and so does the server,
  * which `dm serve` loads through tsx.
  *

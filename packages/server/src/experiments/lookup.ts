@@ -3,7 +3,9 @@
  * user may see). It holds its own SQL, as experiments' read interface: other folders read experiments here,
  * never through store.ts, which keeps the SQL of the changes experiments/ makes.
  */
+
 import type { Kysely } from 'kysely';
+import { readsExperiment } from '../authorization/experiment-readers.ts';
 import type { Database, ExperimentRow } from '../db/tables.ts';
 
 export interface ExperimentRecord extends ExperimentRow {
@@ -46,20 +48,7 @@ export async function visibleExperimentIds(db: Kysely<Database>, userId: number)
   const rows = await db
     .selectFrom('experiments as e')
     .select('e.id')
-    .where((eb) =>
-      eb.or([
-        eb(
-          'e.id',
-          'in',
-          eb.selectFrom('experiment_members').select('experiment_id').where('user_id', '=', userId),
-        ),
-        eb(
-          'e.station_id',
-          'in',
-          eb.selectFrom('station_managers').select('station_id').where('user_id', '=', userId),
-        ),
-      ]),
-    )
+    .where((eb) => readsExperiment(eb, userId))
     .execute();
   return rows.map((r) => r.id);
 }

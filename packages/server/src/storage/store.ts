@@ -3,6 +3,7 @@
  * moves on and reconcile.ts finishes), the work that keeps a tree in use, and whose accounts may read it.
  */
 import type { Kysely } from 'kysely';
+import { readsExperiment } from '../authorization/experiment-readers.ts';
 import { profileOf } from '../db/profile.ts';
 import type { Database, ExperimentRow, StorageState } from '../db/tables.ts';
 import { type StoredExperiment, selectStoredExperiments } from './lookup.ts';
@@ -134,20 +135,7 @@ export async function readyExperimentsOf(
   const { stationId, userId } = which;
   if (stationId !== undefined) query = query.where('e.station_id', '=', stationId);
   if (userId !== undefined) {
-    query = query.where((eb) =>
-      eb.or([
-        eb(
-          'e.id',
-          'in',
-          eb.selectFrom('experiment_members').select('experiment_id').where('user_id', '=', userId),
-        ),
-        eb(
-          'e.station_id',
-          'in',
-          eb.selectFrom('station_managers').select('station_id').where('user_id', '=', userId),
-        ),
-      ]),
-    );
+    query = query.where((eb) => readsExperiment(eb, userId));
   }
   return query.execute();
 }
