@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { productionHashCost, setHashCostForTests } from '../src/auth/passwords.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 import { describeBackends } from './support/test-database.ts';
 
 describeBackends('sign-in and tokens', (backend) => {
   let t: TestApp;
   before(async () => {
+    // This file checks the hashes people's passwords get: at the cost a real server uses.
+    setHashCostForTests(productionHashCost);
     t = await createTestApp(backend);
     await t.user('alice');
   });

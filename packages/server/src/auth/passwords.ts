@@ -5,8 +5,26 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
  * expensive (OWASP's minimum for scrypt is N=2^17 with r=8 and p=1, or the same memory split as here).
  * Stored as `scrypt$N$r$p$salt$hash` so the cost can be raised later and old hashes still verify.
  */
-const cost = { N: 2 ** 15, r: 8, p: 1 } as const;
+export const productionHashCost: HashCost = { N: 2 ** 15, r: 8, p: 1 };
 const keyLength = 32;
+
+export interface HashCost {
+  N: number;
+  r: number;
+  p: number;
+}
+
+let cost = productionHashCost;
+
+/**
+ * The cost of the hashes made from now on in this process, for tests only: the suite creates hundreds of
+ * accounts and logs in to each, and at the production cost scrypt alone would take minutes of its CPU (Rails'
+ * has_secure_password lowers bcrypt's cost under test the same way). Hashes keep their cost in their text, so
+ * verifying is as cheap as hashing was. Nothing outside test/support calls this.
+ */
+export function setHashCostForTests(testCost: HashCost): void {
+  cost = testCost;
+}
 
 function derive(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

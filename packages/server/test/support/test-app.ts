@@ -6,10 +6,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type App, type AppOptions, createApp } from '../../src/app.ts';
+import { setHashCostForTests } from '../../src/auth/passwords.ts';
 import { loadSettings } from '../../src/settings/settings.ts';
 import { type Backend, createTestDatabase } from './test-database.ts';
 
 export const adminPassword = 'admin-password-for-tests';
+
+// Hundreds of accounts are made and logged in to by the suite: at scrypt's production cost that is minutes of
+// CPU. The one test of the stored hash's cost sets it back (auth.test.ts).
+setHashCostForTests({ N: 16, r: 8, p: 1 });
 
 export interface ApiResponse {
   status: number;
