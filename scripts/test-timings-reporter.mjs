@@ -17,9 +17,11 @@ export default async function* timingReporter(source) {
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
     const { file, name, nesting, details } = event.data;
     if (file === undefined || details?.duration_ms === undefined) continue;
-    if (file.endsWith('.test.ts')) testFile = file;
+    // `.mjs`: the bundle scripts/test-build.ts made of the test file.
+    const isTestFile = /\.test\.m?[jt]s$/.test(file);
+    if (isTestFile) testFile = file;
     const finished = {
-      file: relative(repositoryRoot, file.endsWith('.test.ts') ? file : (testFile ?? file))
+      file: relative(repositoryRoot, isTestFile ? file : (testFile ?? file))
         .split('\\')
         .join('/'),
       name,

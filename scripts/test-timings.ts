@@ -14,12 +14,17 @@ interface Finished {
 }
 
 /** The table, as `#` lines (none looks like the summary's `# tests N` lines, which CI reads last). */
-export async function timingTable(timingsFile: string, rows = 10): Promise<string[]> {
+export async function timingTable(
+  timingsFile: string,
+  rows = 10,
+  sourceOf: (file: string) => string = (file) => file,
+): Promise<string[]> {
   const text = await readFile(timingsFile, 'utf8').catch(() => '');
   const finished = text
     .split('\n')
     .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Finished);
+    .map((line) => JSON.parse(line) as Finished)
+    .map((test) => ({ ...test, file: sourceOf(test.file) }));
   if (finished.length === 0) return [];
   // A file's tests run one after another: its time is that of its top-level tests and suites.
   const files = new Map<string, number>();

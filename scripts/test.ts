@@ -21,6 +21,7 @@
  *                           prove both databases in CI, and a silently skipped half would look green).
  *   DM_TEST_TIMING_ROWS=N   rows of the closing table of slowest files and tests (10 by default).
  *   DM_TEST_CONCURRENCY=N   test files run at once (2 by default).
+ *   DM_TEST_BUNDLE=off      run the test files through tsx instead of as bundles (scripts/test-build.ts).
  *   DM_TEST_POSTGRES=off    do not start PostgreSQL: the PostgreSQL suites are skipped, as on a machine
  *                           without it (to check that path, or to iterate faster on SQLite only).
  */
@@ -33,6 +34,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { buildCliIfChanged } from './build-cli.ts';
 import { buildPortal, portalIsStale } from './build-web.ts';
 import { type PostgresCluster, startPostgresCluster } from './postgres-cluster.ts';
+import { buildTestFiles, type TestBuild } from './test-build.ts';
 import { timingTable } from './test-timings.ts';
 
 const repositoryRoot = resolve(import.meta.dirname, '..');
@@ -96,6 +98,30 @@ async function runTests(
   postgres: PostgresForTests,
   interruption: Interruption,
 ): Promise<number> {
+  const testBuild = await buildIfWanted(files);
+  try {
+    return await runTestFiles(files, testBuild, runnerOptions, postgres, interruption);
+  } finally {
+    await testBuild?.remove();
+  }
+}
+
+/** The test files as bundles (scripts/test-build.ts) unless DM_TEST_BUNDLE=off: then through tsx. */
+async function buildIfWanted(files: string[]): Promise<TestBuild | undefined> {
+  if (process.env.DM_TEST_BUNDLE === 'off') return undefined;
+  const started = performance.now();
+  const testBuild = await buildTestFiles(repositoryRoot, files);
+  note(`built ${files.length} test files in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return testBuild;
+}
+
+async function runTestFiles(
+  files: string[],
+  testBuild: TestBuild | undefined,
+  runnerOptions: string[],
+  postgres: PostgresForTests,
+  interruption: Interruption,
+): Promise<number> {
   const summaryFile = join(tmpdir(), `photon-dm-test-${process.pid}.tap`);
   const timingsFile = join(tmpdir(), `photon-dm-test-${process.pid}.timings`);
   const ownReporters = !runnerOptions.some((option) => option.startsWith('--test-reporter'));
@@ -107,16 +133,17 @@ async function runTests(
       `--test-reporter-destination=${timingsFile}`,
     );
   }
+  // Bundles need no loader; source maps make their stacks name the TypeScript lines.
+  const loader = testBuild === undefined ? ['--import', 'tsx'] : ['--enable-source-maps'];
   const runner = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
+      ...loader,
       '--test',
       `--test-concurrency=${concurrency()}`,
       ...reporters,
       ...runnerOptions,
-      ...files,
+      ...(testBuild?.bundles ?? files),
     ],
     { cwd: repositoryRoot, stdio: 'inherit', env: testEnvironment(postgres) },
   );
@@ -125,7 +152,9 @@ async function runTests(
   if (!ownReporters) return code;
   const tap = await readFile(summaryFile, 'utf8').catch(() => '');
   await rm(summaryFile, { force: true });
-  const timings = await timingTable(timingsFile, Number(process.env.DM_TEST_TIMING_ROWS ?? 10));
+  const timings = await timingTable(timingsFile, Number(process.env.DM_TEST_TIMING_ROWS ?? 10), (file) =>
+    testBuild === undefined ? file : testBuild.sourceOf(file),
+  );
   await rm(timingsFile, { force: true });
   // The whole run, builds and PostgreSQL's start included (the summary's duration_ms is the runner's only):
   // the figure that must stay under 20 minutes in CI.
