@@ -20,6 +20,7 @@ import { registerSecretsCommands } from './commands/secrets.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import type { ServerModule } from './commands/settings-options.ts';
 import { registerSetupCommands } from './commands/setup.ts';
+import { registerSiteCommands } from './commands/site.ts';
 import { registerStationCommands } from './commands/station.ts';
 import { registerStorageCommands } from './commands/storage.ts';
 import { registerTokenCommands } from './commands/token.ts';
@@ -54,6 +55,7 @@ export function buildProgram(runtime: Runtime, server?: ServerModule): Command {
   registerTokenCommands(program, runtime);
   registerUserCommands(program, runtime);
   registerStationCommands(program, runtime);
+  registerSiteCommands(program, runtime);
   registerExperimentTypeCommands(program, runtime);
   registerExperimentCommands(program, runtime);
   registerFileCommands(program, runtime);

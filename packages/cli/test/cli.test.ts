@@ -8,7 +8,16 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Experiment, ImportResult, IssuedToken, Page, Token, Usage, User } from '@photon-dm/client';
+import type {
+  Experiment,
+  ImportResult,
+  IssuedToken,
+  Page,
+  Site,
+  Token,
+  Usage,
+  User,
+} from '@photon-dm/client';
 import {
   cleanEnv,
   dmCommands,
@@ -313,6 +322,50 @@ describe('the five-minute tour through dm', { timeout: 300_000 }, () => {
     const bad = await dm(['setup', 'sudoers', '--service-account', 'root']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /serviceAccount: "root" is not a usable name/);
+  });
+
+  it('should define compute sites, reading the token from a file and never printing it', async () => {
+    const polaris = await json<Site>([
+      ...['site', 'add', 'polaris', '--kind', 'slurm', '--host', 'svc_aps@polaris.alcf.anl.gov'],
+      ...['--identity-file', '/etc/photon-dm/keys/polaris', '--partition', 'prod', '--project', 'APSDP'],
+      ...['--walltime', '15m', '--nodes', '2', '--work-dir', '/eagle/APSDP/dm', '--max-running', '50'],
+    ]);
+    assert.deepEqual(polaris.defaults, { queue: 'prod', account: 'APSDP', walltime: 900, nodes: 2 });
+    const tokenFile = join(root, 'iri-token');
+    writeFileSync(tokenFile, 'secret-iri-token-91c2\n', { mode: 0o600 });
+    const added = await ok([
+      ...['site', 'add', 'perlmutter', '--kind', 'iri', '--url', 'https://api.iri.nersc.gov/api/v2'],
+      ...['--resource-id', 'compute', '--api-version', 'v2', '--token-file', tokenFile],
+    ]);
+    assert.match(added.stdout, /^secrets:\s+token$/m);
+    assert.ok(!added.stdout.includes('secret-iri-token'));
+
+    const { stdout } = await ok(['site', 'list']);
+    assert.match(stdout, /^NAME\s+KIND\s+ENABLED\s+HOST/);
+    assert.match(stdout, /^local\s+local\s+yes/m);
+    assert.match(stdout, /^polaris\s+slurm\s+yes\s+svc_aps@polaris\.alcf\.anl\.gov/m);
+    const updated = await json<Site>(['site', 'update', 'polaris', '--walltime', '1h', '--disable']);
+    assert.deepEqual(updated.defaults, { queue: 'prod', account: 'APSDP', walltime: 3600, nodes: 2 });
+    assert.equal(updated.enabled, false);
+    assert.match((await ok(['site', 'show', 'polaris'])).stdout, /^walltime:\s+1h$/m);
+
+    // Others see which sites exist, not how they are reached; they change nothing.
+    const seen = await json<Site>(['site', 'show', 'polaris'], { home: carolHome });
+    assert.equal(seen.connection, undefined);
+    const refused = await dm(['site', 'remove', 'polaris'], { home: carolHome });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /only admins may remove sites/);
+
+    const missing = await dm(['site', 'add', 'aurora', '--kind', 'iri']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /connection\/url: a iri site needs it/);
+    assert.equal((await dm(['site', 'add', 'aurora'])).code, 2, 'no --kind');
+    assert.equal((await dm(['site', 'add', 'aurora', '--kind', 'cray'])).code, 2);
+    const noFile = await dm(['site', 'add', 'aurora', '--kind', 'iri', '--token-file', join(root, 'none')]);
+    assert.equal(noFile.code, 1);
+    assert.match(noFile.stderr, /--token-file .*none: ENOENT/);
+    await ok(['site', 'remove', 'perlmutter']);
+    assert.equal((await dm(['site', 'show', 'perlmutter'])).code, 1);
   });
 
   it('should log out: the token is revoked and the session file removed', async () => {

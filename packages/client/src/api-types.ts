@@ -1288,6 +1288,492 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/sites': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List compute sites (admins see how each is reached) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size */
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                name: string;
+                /** @description how the site is reached */
+                kind: 'local' | 'slurm' | 'pbs' | 'ssh' | 'globus-compute' | 'iri';
+                description: string | null;
+                enabled: boolean;
+                /** @description the `local` site, which is always there */
+                builtIn: boolean;
+                connection?: {
+                  /** @description USER@HOST[:PORT] for SSH (slurm and pbs without it run the scheduler here) */
+                  host?: string;
+                  /** @description the SSH private key, a file on the server (its path is stored) */
+                  identityFile?: string;
+                  /** @description slurmrestd, IRI or Globus base URL */
+                  url?: string;
+                  /** @description the Globus Compute endpoint id */
+                  endpointId?: string;
+                  /** @description the OAuth2 client id (Globus) */
+                  clientId?: string;
+                  /** @description the IRI compute resource id */
+                  resourceId?: string;
+                  /** @description IRI API */
+                  apiVersion?: 'v1' | 'v2';
+                };
+                /** @description which secrets are stored */
+                secretsSet?: string[];
+                defaults?: {
+                  /** @description the partition (Slurm) or queue (PBS) */
+                  queue?: string;
+                  /** @description the account or project charged */
+                  account?: string;
+                  /** @description seconds a stage may run */
+                  walltime?: number;
+                  /** @description nodes per stage */
+                  nodes?: number;
+                  /** @description GPUs per stage */
+                  gpus?: number;
+                  /** @description a reservation */
+                  reservation?: string;
+                  /** @description a quality of service */
+                  qos?: string;
+                };
+                workDir?: string | null;
+                /** @description shared: the site mounts the storage; copy: over SSH; globus: through Globus Transfer */
+                staging?: 'shared' | 'copy' | 'globus';
+                remoteStorageRoot?: string | null;
+                maxRunning?: number | null;
+                /** Format: date-time */
+                createdAt?: string;
+                /** Format: date-time */
+                updatedAt?: string;
+              }[];
+              /** @description pass as `cursor` for the next page; null on the last page */
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+      };
+    };
+    put?: never;
+    /** Add a compute site (admins) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description a site name: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit */
+            name: string;
+            /** @description how the site is reached */
+            kind: 'local' | 'slurm' | 'pbs' | 'ssh' | 'globus-compute' | 'iri';
+            description?: string;
+            /** @description a disabled site takes no new stages */
+            enabled?: boolean;
+            connection?: {
+              /** @description USER@HOST[:PORT] for SSH (slurm and pbs without it run the scheduler here) */
+              host?: string;
+              /** @description the SSH private key, a file on the server (its path is stored) */
+              identityFile?: string;
+              /** @description slurmrestd, IRI or Globus base URL */
+              url?: string;
+              /** @description the Globus Compute endpoint id */
+              endpointId?: string;
+              /** @description the OAuth2 client id (Globus) */
+              clientId?: string;
+              /** @description the IRI compute resource id */
+              resourceId?: string;
+              /** @description IRI API */
+              apiVersion?: 'v1' | 'v2';
+            };
+            secrets?: {
+              /** @description bearer token */
+              token?: string;
+              /** @description OAuth2 secret */
+              clientSecret?: string;
+            };
+            defaults?: {
+              /** @description the partition (Slurm) or queue (PBS) */
+              queue?: string;
+              /** @description the account or project charged */
+              account?: string;
+              /** @description seconds a stage may run */
+              walltime?: number;
+              /** @description nodes per stage */
+              nodes?: number;
+              /** @description GPUs per stage */
+              gpus?: number;
+              /** @description a reservation */
+              reservation?: string;
+              /** @description a quality of service */
+              qos?: string;
+            };
+            /** @description where stages run at the site (a directory per job below it) */
+            workDir?: string;
+            /** @description shared: the site mounts the storage; copy: over SSH; globus: through Globus Transfer */
+            staging?: 'shared' | 'copy' | 'globus';
+            /** @description where a shared site mounts the storage root (default: the same path) */
+            remoteStorageRoot?: string;
+            /** @description the most stages it runs at once */
+            maxRunning?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              name: string;
+              /** @description how the site is reached */
+              kind: 'local' | 'slurm' | 'pbs' | 'ssh' | 'globus-compute' | 'iri';
+              description: string | null;
+              enabled: boolean;
+              /** @description the `local` site, which is always there */
+              builtIn: boolean;
+              connection?: {
+                /** @description USER@HOST[:PORT] for SSH (slurm and pbs without it run the scheduler here) */
+                host?: string;
+                /** @description the SSH private key, a file on the server (its path is stored) */
+                identityFile?: string;
+                /** @description slurmrestd, IRI or Globus base URL */
+                url?: string;
+                /** @description the Globus Compute endpoint id */
+                endpointId?: string;
+                /** @description the OAuth2 client id (Globus) */
+                clientId?: string;
+                /** @description the IRI compute resource id */
+                resourceId?: string;
+                /** @description IRI API */
+                apiVersion?: 'v1' | 'v2';
+              };
+              /** @description which secrets are stored */
+              secretsSet?: string[];
+              defaults?: {
+                /** @description the partition (Slurm) or queue (PBS) */
+                queue?: string;
+                /** @description the account or project charged */
+                account?: string;
+                /** @description seconds a stage may run */
+                walltime?: number;
+                /** @description nodes per stage */
+                nodes?: number;
+                /** @description GPUs per stage */
+                gpus?: number;
+                /** @description a reservation */
+                reservation?: string;
+                /** @description a quality of service */
+                qos?: string;
+              };
+              workDir?: string | null;
+              /** @description shared: the site mounts the storage; copy: over SSH; globus: through Globus Transfer */
+              staging?: 'shared' | 'copy' | 'globus';
+              remoteStorageRoot?: string | null;
+              maxRunning?: number | null;
+              /** Format: date-time */
+              createdAt?: string;
+              /** Format: date-time */
+              updatedAt?: string;
+            };
+          };
+        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sites/{name}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Show a compute site */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              name: string;
+              /** @description how the site is reached */
+              kind: 'local' | 'slurm' | 'pbs' | 'ssh' | 'globus-compute' | 'iri';
+              description: string | null;
+              enabled: boolean;
+              /** @description the `local` site, which is always there */
+              builtIn: boolean;
+              connection?: {
+                /** @description USER@HOST[:PORT] for SSH (slurm and pbs without it run the scheduler here) */
+                host?: string;
+                /** @description the SSH private key, a file on the server (its path is stored) */
+                identityFile?: string;
+                /** @description slurmrestd, IRI or Globus base URL */
+                url?: string;
+                /** @description the Globus Compute endpoint id */
+                endpointId?: string;
+                /** @description the OAuth2 client id (Globus) */
+                clientId?: string;
+                /** @description the IRI compute resource id */
+                resourceId?: string;
+                /** @description IRI API */
+                apiVersion?: 'v1' | 'v2';
+              };
+              /** @description which secrets are stored */
+              secretsSet?: string[];
+              defaults?: {
+                /** @description the partition (Slurm) or queue (PBS) */
+                queue?: string;
+                /** @description the account or project charged */
+                account?: string;
+                /** @description seconds a stage may run */
+                walltime?: number;
+                /** @description nodes per stage */
+                nodes?: number;
+                /** @description GPUs per stage */
+                gpus?: number;
+                /** @description a reservation */
+                reservation?: string;
+                /** @description a quality of service */
+                qos?: string;
+              };
+              workDir?: string | null;
+              /** @description shared: the site mounts the storage; copy: over SSH; globus: through Globus Transfer */
+              staging?: 'shared' | 'copy' | 'globus';
+              remoteStorageRoot?: string | null;
+              maxRunning?: number | null;
+              /** Format: date-time */
+              createdAt?: string;
+              /** Format: date-time */
+              updatedAt?: string;
+            };
+          };
+        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Remove a compute site (admins); stages naming it then fail to start */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a compute site (admins) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string | null;
+            /** @description a disabled site takes no new stages */
+            enabled?: boolean;
+            connection?: {
+              /** @description USER@HOST[:PORT] for SSH (slurm and pbs without it run the scheduler here) */
+              host?: string;
+              /** @description the SSH private key, a file on the server (its path is stored) */
+              identityFile?: string;
+              /** @description slurmrestd, IRI or Globus base URL */
+              url?: string;
+              /** @description the Globus Compute endpoint id */
+              endpointId?: string;
+              /** @description the OAuth2 client id (Globus) */
+              clientId?: string;
+              /** @description the IRI compute resource id */
+              resourceId?: string;
+              /** @description IRI API */
+              apiVersion?: 'v1' | 'v2';
+            };
+            secrets?: {
+              /** @description bearer token */
+              token?: string;
+              /** @description OAuth2 secret */
+              clientSecret?: string;
+            };
+            defaults?: {
+              /** @description the partition (Slurm) or queue (PBS) */
+              queue?: string;
+              /** @description the account or project charged */
+              account?: string;
+              /** @description seconds a stage may run */
+              walltime?: number;
+              /** @description nodes per stage */
+              nodes?: number;
+              /** @description GPUs per stage */
+              gpus?: number;
+              /** @description a reservation */
+              reservation?: string;
+              /** @description a quality of service */
+              qos?: string;
+            };
+            workDir?: string | null;
+            /** @description shared: the site mounts the storage; copy: over SSH; globus: through Globus Transfer */
+            staging?: 'shared' | 'copy' | 'globus';
+            remoteStorageRoot?: string | null;
+            maxRunning?: number | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              name: string;
+              /** @description how the site is reached */
+              kind: 'local' | 'slurm' | 'pbs' | 'ssh' | 'globus-compute' | 'iri';
+              description: string | null;
+              enabled: boolean;
+              /** @description the `local` site, which is always there */
+              builtIn: boolean;
+              connection?: {
+                /** @description USER@HOST[:PORT] for SSH (slurm and pbs without it run the scheduler here) */
+                host?: string;
+                /** @description the SSH private key, a file on the server (its path is stored) */
+                identityFile?: string;
+                /** @description slurmrestd, IRI or Globus base URL */
+                url?: string;
+                /** @description the Globus Compute endpoint id */
+                endpointId?: string;
+                /** @description the OAuth2 client id (Globus) */
+                clientId?: string;
+                /** @description the IRI compute resource id */
+                resourceId?: string;
+                /** @description IRI API */
+                apiVersion?: 'v1' | 'v2';
+              };
+              /** @description which secrets are stored */
+              secretsSet?: string[];
+              defaults?: {
+                /** @description the partition (Slurm) or queue (PBS) */
+                queue?: string;
+                /** @description the account or project charged */
+                account?: string;
+                /** @description seconds a stage may run */
+                walltime?: number;
+                /** @description nodes per stage */
+                nodes?: number;
+                /** @description GPUs per stage */
+                gpus?: number;
+                /** @description a reservation */
+                reservation?: string;
+                /** @description a quality of service */
+                qos?: string;
+              };
+              workDir?: string | null;
+              /** @description shared: the site mounts the storage; copy: over SSH; globus: through Globus Transfer */
+              staging?: 'shared' | 'copy' | 'globus';
+              remoteStorageRoot?: string | null;
+              maxRunning?: number | null;
+              /** Format: date-time */
+              createdAt?: string;
+              /** Format: date-time */
+              updatedAt?: string;
+            };
+          };
+        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        409: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
+      };
+    };
+    trace?: never;
+  };
   '/api/v1/experiment-types': {
     parameters: {
       query?: never;
@@ -4017,6 +4503,7 @@ export interface paths {
         409: components['responses']['ErrorResponse'];
         413: components['responses']['ErrorResponse'];
         415: components['responses']['ErrorResponse'];
+        422: components['responses']['ErrorResponse'];
         500: components['responses']['ErrorResponse'];
         507: components['responses']['ErrorResponse'];
       };
@@ -4078,6 +4565,7 @@ export interface paths {
         409: components['responses']['ErrorResponse'];
         413: components['responses']['ErrorResponse'];
         415: components['responses']['ErrorResponse'];
+        422: components['responses']['ErrorResponse'];
         500: components['responses']['ErrorResponse'];
         507: components['responses']['ErrorResponse'];
       };
@@ -4369,6 +4857,7 @@ export interface paths {
         409: components['responses']['ErrorResponse'];
         413: components['responses']['ErrorResponse'];
         415: components['responses']['ErrorResponse'];
+        422: components['responses']['ErrorResponse'];
         500: components['responses']['ErrorResponse'];
         507: components['responses']['ErrorResponse'];
       };
@@ -4972,9 +5461,11 @@ export interface paths {
                         | 'workflow_not_found'
                         | 'job_not_found'
                         | 'source_root_not_found'
+                        | 'site_not_found'
                         | 'method_not_allowed'
                         | 'user_exists'
                         | 'station_exists'
+                        | 'site_exists'
                         | 'experiment_exists'
                         | 'experiment_type_exists'
                         | 'experiment_not_empty'
@@ -4989,6 +5480,7 @@ export interface paths {
                         | 'download_link_expired'
                         | 'payload_too_large'
                         | 'checksum_mismatch'
+                        | 'site_unusable'
                         | 'unsupported_media_type'
                         | 'too_many_attempts'
                         | 'internal_error'
@@ -5117,9 +5609,11 @@ export interface paths {
                         | 'workflow_not_found'
                         | 'job_not_found'
                         | 'source_root_not_found'
+                        | 'site_not_found'
                         | 'method_not_allowed'
                         | 'user_exists'
                         | 'station_exists'
+                        | 'site_exists'
                         | 'experiment_exists'
                         | 'experiment_type_exists'
                         | 'experiment_not_empty'
@@ -5134,6 +5628,7 @@ export interface paths {
                         | 'download_link_expired'
                         | 'payload_too_large'
                         | 'checksum_mismatch'
+                        | 'site_unusable'
                         | 'unsupported_media_type'
                         | 'too_many_attempts'
                         | 'internal_error'
@@ -5501,9 +5996,11 @@ export interface components {
           | 'workflow_not_found'
           | 'job_not_found'
           | 'source_root_not_found'
+          | 'site_not_found'
           | 'method_not_allowed'
           | 'user_exists'
           | 'station_exists'
+          | 'site_exists'
           | 'experiment_exists'
           | 'experiment_type_exists'
           | 'experiment_not_empty'
@@ -5518,6 +6015,7 @@ export interface components {
           | 'download_link_expired'
           | 'payload_too_large'
           | 'checksum_mismatch'
+          | 'site_unusable'
           | 'unsupported_media_type'
           | 'too_many_attempts'
           | 'internal_error'
@@ -5577,9 +6075,11 @@ export type ErrorCode =
   | 'workflow_not_found'
   | 'job_not_found'
   | 'source_root_not_found'
+  | 'site_not_found'
   | 'method_not_allowed'
   | 'user_exists'
   | 'station_exists'
+  | 'site_exists'
   | 'experiment_exists'
   | 'experiment_type_exists'
   | 'experiment_not_empty'
@@ -5594,6 +6094,7 @@ export type ErrorCode =
   | 'download_link_expired'
   | 'payload_too_large'
   | 'checksum_mismatch'
+  | 'site_unusable'
   | 'unsupported_media_type'
   | 'too_many_attempts'
   | 'internal_error'

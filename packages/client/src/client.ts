@@ -6,6 +6,7 @@ import { ExperimentsApi } from './resources/experiments.ts';
 import { AuditApi, ExperimentTypesApi, SecretsApi, StationsApi } from './resources/facility.ts';
 import { FilesApi, StorageApi, UploadsApi } from './resources/files.ts';
 import { JobsApi } from './resources/jobs.ts';
+import { SitesApi } from './resources/sites.ts';
 import { UsageApi } from './resources/usage.ts';
 import { WorkflowsApi } from './resources/workflows.ts';
 import { type FetchFunction, Transport } from './transport.ts';
@@ -47,6 +48,7 @@ export class PhotonClient {
   readonly events: EventsApi;
   readonly usage: UsageApi;
   readonly secrets: SecretsApi;
+  readonly sites: SitesApi;
   private readonly transport: Transport;
 
   constructor(options: PhotonClientOptions) {
@@ -67,6 +69,7 @@ export class PhotonClient {
     this.events = new EventsApi(this.transport);
     this.usage = new UsageApi(this.transport);
     this.secrets = new SecretsApi(this.transport);
+    this.sites = new SitesApi(this.transport);
   }
 
   /** The server URL as requests use it (without a trailing slash). */

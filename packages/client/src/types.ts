@@ -79,6 +79,15 @@ export type UpdateStationInput = BodyOf<'/api/v1/stations/{name}', 'patch'>;
 export type ExperimentType = ItemOf<ResponseOf<'/api/v1/experiment-types', 'get'>>;
 export type CreateExperimentTypeInput = BodyOf<'/api/v1/experiment-types', 'post'>;
 
+// Compute sites
+
+/** Admins see how a site is reached; others its name, kind, description and whether it takes stages. */
+export type Site = ResponseOf<'/api/v1/sites/{name}', 'get'>;
+export type SiteKind = Site['kind'];
+export type CreateSiteInput = BodyOf<'/api/v1/sites', 'post'>;
+/** `null` clears a field. */
+export type UpdateSiteInput = BodyOf<'/api/v1/sites/{name}', 'patch'>;
+
 // Experiments
 
 /** Field names follow the APS Data Management System, so scripts written for it keep working. */

@@ -42,6 +42,8 @@ import { registerPortalRoutes } from './portal/routes.ts';
 import { type PartialSweep, type PartialSweepOptions, startPartialSweep } from './retention/partial-sweep.ts';
 import { registerSecretRoutes } from './secrets/routes.ts';
 import type { Role, Settings } from './settings/settings.ts';
+import { registerSiteRoutes } from './sites/routes.ts';
+import { createSiteService } from './sites/service.ts';
 import { registerStationAccountRoutes } from './stations/accounts-routes.ts';
 import { createStationAccountService } from './stations/accounts-service.ts';
 import { registerStationRoutes } from './stations/routes.ts';
@@ -146,6 +148,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     registerStationRoutes(http, createStationService(context));
     registerStationAccountRoutes(http, createStationAccountService(context));
     registerSourceRootRoutes(http, createSourceRootService(context));
+    registerSiteRoutes(http, createSiteService(context));
     registerExperimentTypeRoutes(http, createExperimentTypeService(context));
     registerExperimentRoutes(http, createExperimentService(context));
     registerAuditRoutes(http, context);

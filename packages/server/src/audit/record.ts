@@ -21,7 +21,8 @@ export interface AuditEntry {
     | 'daq'
     | 'workflow'
     | 'job'
-    | 'secret';
+    | 'secret'
+    | 'site';
   targetName: string;
   stationName?: string | null;
   experimentName?: string | null;

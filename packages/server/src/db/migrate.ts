@@ -11,6 +11,7 @@ import { stationAccounts } from './migrations/0009-station-accounts.ts';
 import { sourceRoots } from './migrations/0010-source-roots.ts';
 import { serverSecrets } from './migrations/0011-server-secrets.ts';
 import { userStageLimit } from './migrations/0012-user-stage-limit.ts';
+import { sites } from './migrations/0013-sites.ts';
 import type { DialectProfile } from './profile.ts';
 import type { Database } from './tables.ts';
 
@@ -30,6 +31,7 @@ function migrationsFor(profile: DialectProfile) {
     '0010-source-roots': sourceRoots(),
     '0011-server-secrets': serverSecrets(),
     '0012-user-stage-limit': userStageLimit(),
+    '0013-sites': sites(profile),
   };
 }
 

@@ -71,6 +71,24 @@ export interface StationsTable {
   source_account: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+/** A compute site (sites/): `connection` and `defaults` are JSON, `encrypted_secrets` sites/secret-box.ts. */
+export interface SitesTable {
+  id: Generated<number>;
+  name: string;
+  kind: string;
+  description: string | null;
+  enabled: number;
+  connection: string;
+  defaults: string;
+  encrypted_secrets: string | null;
+  work_dir: string | null;
+  staging: string;
+  remote_storage_root: string | null;
+  max_running: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
 /** A directory (real path, no symbolic links) below which the station's uploads and DAQs may read. */
 export interface StationSourceRootsTable {
   station_id: number;
@@ -318,6 +336,7 @@ export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   stations: StationsTable;
+  sites: SitesTable;
   station_managers: StationManagersTable;
   station_accounts: StationAccountsTable;
   station_source_roots: StationSourceRootsTable;
@@ -346,6 +365,7 @@ export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type StationRow = Selectable<StationsTable>;
+export type SiteRow = Selectable<SitesTable>;
 export type ExperimentRow = Selectable<ExperimentsTable>;
 export type ExperimentTypeRow = Selectable<ExperimentTypesTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;

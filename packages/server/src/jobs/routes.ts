@@ -24,7 +24,7 @@ export function registerJobRoutes(app: HttpServer, jobs: JobService): void {
         tags,
         summary: 'Start a processing job (APS dm-start-processing-job); no input file is required',
         body: StartJobBody,
-        response: { 201: Job, ...errorResponses(409) },
+        response: { 201: Job, ...errorResponses(409, 422) },
       },
     },
     async (request, reply) => reply.status(201).send(await jobs.start(actorOf(request), request.body)),
@@ -36,7 +36,7 @@ export function registerJobRoutes(app: HttpServer, jobs: JobService): void {
         tags,
         summary: 'Start one job per cataloged file that matches',
         body: StartEachFileBody,
-        response: { 201: StartedJobs, ...errorResponses(409) },
+        response: { 201: StartedJobs, ...errorResponses(409, 422) },
       },
     },
     async (request, reply) =>
@@ -79,7 +79,7 @@ export function registerJobRoutes(app: HttpServer, jobs: JobService): void {
         summary: 'Start a new job like this one, optionally from one of its stages',
         params: JobParams,
         body: ResubmitBody,
-        response: { 201: Job, ...errorResponses(409) },
+        response: { 201: Job, ...errorResponses(409, 422) },
       },
     },
     async (request, reply) =>

@@ -16,6 +16,7 @@ import { argumentProblems } from '../workflows/shell-command.ts';
 import { recordFieldNames } from './job-context.ts';
 import { publishJobStatus } from './job-events.ts';
 import { localSite } from './runner.ts';
+import { checkStageSites } from './stage-sites.ts';
 import * as store from './store.ts';
 
 export interface NewJob {
@@ -70,6 +71,8 @@ export async function insertJobs(
     jobs.flatMap((job) => (job.experiment ? [[job.experiment.id, job.experiment]] : [])),
   );
   for (const experiment of experiments.values()) await requireAcceptingWork(trx, experiment);
+  const workflows = new Map(jobs.map((job) => [job.workflow.revision_id, job.workflow]));
+  for (const workflow of workflows.values()) await checkStageSites(context, trx, workflow);
   for (const job of jobs) {
     const row = {
       workflow_revision_id: job.workflow.revision_id,
