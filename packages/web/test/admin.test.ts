@@ -92,6 +92,31 @@ describe('portal administration', { skip: browserSkipReason() }, () => {
     await screenshot(page, 'admin-stations');
   });
 
+  it('lists the compute sites without their secrets, and disables one', async () => {
+    const token = 'portal-site-token-5d1e';
+    await portal.call('POST', '/api/v1/sites', {
+      name: 'perlmutter',
+      kind: 'iri',
+      connection: { url: 'https://api.iri.nersc.gov/api/v2', resourceId: 'compute' },
+      secrets: { token },
+      defaults: { account: 'm1234', walltime: 900 },
+    });
+    await page
+      .getByRole('navigation', { name: 'Administration' })
+      .getByRole('link', { name: 'Sites' })
+      .click();
+    const perlmutter = page.getByRole('article', { name: /perlmutter/ });
+    await perlmutter.getByText('https://api.iri.nersc.gov/api/v2').waitFor();
+    assert.match(await perlmutter.innerText(), /account m1234, walltime 15 min/);
+    assert.match(await perlmutter.innerText(), /Secrets stored\s+token/);
+    assert.ok(!(await page.content()).includes(token), 'no secret reaches the page');
+    assert.match(await page.getByRole('article', { name: /local/ }).innerText(), /takes stages/);
+    await page.getByRole('button', { name: 'Disable perlmutter' }).click();
+    await page.getByRole('button', { name: 'Enable perlmutter' }).waitFor();
+    assert.equal((await portal.call('GET', '/api/v1/sites/perlmutter')).enabled, false);
+    await screenshot(page, 'admin-sites');
+  });
+
   it("shows everyone's tokens and revokes one, which then no longer works", async () => {
     const issued = await portal.call('POST', '/api/v1/auth/login', {
       username: 'alice',

@@ -16,6 +16,7 @@ export function AdminLayout() {
       <nav aria-label="Administration" className="tabs">
         <NavLink to="/admin/users">Users</NavLink>
         <NavLink to="/admin/stations">Stations</NavLink>
+        <NavLink to="/admin/sites">Sites</NavLink>
         <NavLink to="/admin/tokens">Tokens</NavLink>
         <NavLink to="/admin/audit">Audit log</NavLink>
       </nav>

@@ -1,6 +1,6 @@
 import { Navigate, type RouteObject } from 'react-router';
 
-/** Users, stations, tokens, the audit log (admins; anyone else gets the not-found page). */
+/** Users, stations, compute sites, tokens, the audit log (admins; anyone else gets the not-found page). */
 export const adminRoutes: RouteObject[] = [
   {
     path: '/admin',
@@ -9,6 +9,7 @@ export const adminRoutes: RouteObject[] = [
       { index: true, element: <Navigate to="/admin/users" replace /> },
       { path: 'users', lazy: () => import('./users.tsx').then((m) => ({ Component: m.Users })) },
       { path: 'stations', lazy: () => import('./stations.tsx').then((m) => ({ Component: m.Stations })) },
+      { path: 'sites', lazy: () => import('./sites.tsx').then((m) => ({ Component: m.Sites })) },
       { path: 'tokens', lazy: () => import('./tokens.tsx').then((m) => ({ Component: m.Tokens })) },
       { path: 'audit', lazy: () => import('./audit.tsx').then((m) => ({ Component: m.Audit })) },
     ],
