@@ -31,6 +31,7 @@ const layers: readonly (readonly string[])[] = [
   ['stations'],
   ['experiment-types', 'workflows'],
   ['experiments'],
+  ['sites'],
   ['sources', 'events', 'transfer', 'finder', 'staging'],
   ['catalog', 'retention'],
   ['jobs'],
