@@ -155,6 +155,31 @@ describeSlurm('a Slurm site through its commands', () => {
           assert.equal(await slurm.find('pdm-test-never-submitted'), undefined);
         });
 
+        it("should hand a stage's resources to Slurm, and the site's defaults where it asks for none", async () => {
+          const site = createSlurmCliAdapter(runner, {
+            defaults: { attributes: { queue: 'debug', account: 'aps-8id', walltimeSeconds: 3600 } },
+          });
+          const spec = stage('true', {
+            resources: { nodes: 1, tasksPerNode: 2 },
+            attributes: { walltimeSeconds: 90 },
+          });
+          const id = await site.submit(spec);
+          const job = await runner.run(['scontrol', 'show', 'job', '--oneliner', id]);
+          const fields = new Set(job.stdout.trim().split(/\s+/));
+          for (const field of [
+            `JobName=${spec.key}`,
+            `Comment=photon-dm:${spec.key}`,
+            'TimeLimit=00:02:00',
+            'Partition=debug',
+            'Account=aps-8id',
+            'NumTasks=2',
+          ])
+            assert.ok(fields.has(field), `${field} in ${job.stdout}`);
+          // A pending job's node count is a range: 1-1.
+          assert.match(job.stdout, /\sNumNodes=1(-1)?\s/);
+          assert.equal((await ended(id)).state, 'done');
+        });
+
         it('should read the states of many jobs in one squeue call', async () => {
           const specs = Array.from({ length: 6 }, () => stage('true'));
           const ids = await Promise.all(specs.map((spec) => slurm.submit(spec)));
