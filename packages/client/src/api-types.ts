@@ -1774,6 +1774,71 @@ export interface paths {
     };
     trace?: never;
   };
+  '/api/v1/sites/{name}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Submit a trivial command there and cancel another, reporting each step (admins) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description how long the test command may queue and run */
+            timeoutSeconds?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              site: string;
+              /** @description every step passed */
+              ok: boolean;
+              steps: {
+                step: 'reach' | 'submit' | 'run' | 'output' | 'cancel';
+                ok: boolean;
+                /** @description what happened, or why it failed */
+                detail: string;
+                seconds: number;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['ErrorResponse'];
+        401: components['responses']['ErrorResponse'];
+        403: components['responses']['ErrorResponse'];
+        404: components['responses']['ErrorResponse'];
+        413: components['responses']['ErrorResponse'];
+        415: components['responses']['ErrorResponse'];
+        422: components['responses']['ErrorResponse'];
+        500: components['responses']['ErrorResponse'];
+        507: components['responses']['ErrorResponse'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/experiment-types': {
     parameters: {
       query?: never;

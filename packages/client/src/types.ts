@@ -87,6 +87,8 @@ export type SiteKind = Site['kind'];
 export type CreateSiteInput = BodyOf<'/api/v1/sites', 'post'>;
 /** `null` clears a field. */
 export type UpdateSiteInput = BodyOf<'/api/v1/sites/{name}', 'patch'>;
+/** `dm site test`: each step (reach, submit, run, output, cancel), whether it passed, and why not. */
+export type SiteTestReport = ResponseOf<'/api/v1/sites/{name}/test', 'post'>;
 
 // Experiments
 

@@ -240,6 +240,26 @@ export function registerSiteCommands(program: Command, runtime: Runtime): void {
 
   addClientOptions(
     site
+      .command('test')
+      .description('submit a trivial command there and cancel another, step by step (admins)')
+      .argument('<name>', 'site name')
+      .option('--timeout <duration>', 'how long the command may queue and run', positiveDuration, 120),
+  ).action(async (name: string, options: ClientOptions & { timeout: number }) => {
+    const context = createContext(runtime, options);
+    const report = await context.client.sites.test(name, { timeoutSeconds: Math.ceil(options.timeout) });
+    context.emit(report, (r) =>
+      r.steps
+        .map(
+          (step) =>
+            `${step.ok ? 'ok  ' : 'FAIL'}  ${step.step.padEnd(7)} ${step.seconds.toFixed(1)}s  ${step.detail}`,
+        )
+        .join('\n'),
+    );
+    if (!report.ok) throw new CliError(`site ${name} failed its test`);
+  });
+
+  addClientOptions(
+    site
       .command('remove')
       .description('remove a compute site (admins); workflows naming it then fail to start')
       .argument('<name>', 'site name'),

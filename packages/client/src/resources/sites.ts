@@ -1,5 +1,5 @@
 import { path, type Transport } from '../transport.ts';
-import type { CreateSiteInput, Page, PageQuery, Site, UpdateSiteInput } from '../types.ts';
+import type { CreateSiteInput, Page, PageQuery, Site, SiteTestReport, UpdateSiteInput } from '../types.ts';
 
 const base = '/api/v1';
 
@@ -28,6 +28,11 @@ export class SitesApi {
   /** Each field given replaces the stored one (connection, defaults and secrets whole); `null` clears. */
   update(name: string, changes: UpdateSiteInput): Promise<Site> {
     return this.transport.request('PATCH', base + path`/sites/${name}`, { body: changes });
+  }
+
+  /** Submits a trivial command there and cancels another (admins); each step says how it went. */
+  test(name: string, options: { timeoutSeconds?: number } = {}): Promise<SiteTestReport> {
+    return this.transport.request('POST', base + path`/sites/${name}/test`, { body: options });
   }
 
   remove(name: string): Promise<void> {

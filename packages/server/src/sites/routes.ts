@@ -3,7 +3,7 @@ import { errorResponses } from '../http/error-responses.ts';
 import { NameParams } from '../http/schemas.ts';
 import type { HttpServer } from '../http/server.ts';
 import { Page, PageQuery } from '../paging/pages.ts';
-import { CreateSiteBody, Site, UpdateSiteBody } from './schemas.ts';
+import { CreateSiteBody, Site, SiteTestBody, SiteTestReport, UpdateSiteBody } from './schemas.ts';
 import type { SiteService } from './service.ts';
 
 export function registerSiteRoutes(app: HttpServer, sites: SiteService): void {
@@ -53,6 +53,20 @@ export function registerSiteRoutes(app: HttpServer, sites: SiteService): void {
       },
     },
     (request) => sites.update(actorOf(request), request.params.name, request.body),
+  );
+
+  app.post(
+    '/api/v1/sites/:name/test',
+    {
+      schema: {
+        tags,
+        summary: 'Submit a trivial command there and cancel another, reporting each step (admins)',
+        params: NameParams,
+        body: SiteTestBody,
+        response: { 200: SiteTestReport, ...errorResponses(422) },
+      },
+    },
+    (request) => sites.test(actorOf(request), request.params.name, request.body ?? {}),
   );
 
   app.delete(

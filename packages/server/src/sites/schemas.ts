@@ -144,3 +144,26 @@ export const Site = Type.Object({
   updatedAt: Type.Optional(Timestamp),
 });
 export type Site = Static<typeof Site>;
+
+export const SiteTestBody = Type.Object(
+  {
+    timeoutSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 3600, description: 'how long the test command may queue and run' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const SiteTestReport = Type.Object({
+  site: Type.String(),
+  ok: Type.Boolean({ description: 'every step passed' }),
+  steps: Type.Array(
+    Type.Object({
+      step: Type.Union(['reach', 'submit', 'run', 'output', 'cancel'].map((step) => Type.Literal(step))),
+      ok: Type.Boolean(),
+      detail: Type.String({ description: 'what happened, or why it failed' }),
+      seconds: Type.Number(),
+    }),
+  ),
+});
+export type SiteTestReport = Static<typeof SiteTestReport>;

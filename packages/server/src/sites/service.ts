@@ -3,6 +3,7 @@
  * name them per stage. Every signed-in user may see which sites exist and whether they take stages, for
  * choosing one; only admins see how they are reached, and no one sees their secrets again.
  */
+import { join } from 'node:path';
 import { auditWho, recordAudit } from '../audit/record.ts';
 import { requireAdmin } from '../authorization/policy.ts';
 import type { Actor } from '../authorization/principal.ts';
@@ -11,6 +12,7 @@ import { isUniqueViolation } from '../db/errors.ts';
 import type { SiteRow } from '../db/tables.ts';
 import { AppError, validationFailed } from '../errors/app-error.ts';
 import { CursorShape, decodeCursor, type PageQuery, toPage } from '../paging/pages.ts';
+import { adapterFor } from './adapters.ts';
 import { findSiteByName, localSiteName } from './lookup.ts';
 import { siteProblems } from './rules.ts';
 import type {
@@ -20,10 +22,12 @@ import type {
   SiteDefaults,
   SiteKind,
   SiteSecrets,
+  SiteTestReport,
   StagingMode,
   UpdateSiteBody,
 } from './schemas.ts';
 import { openSecrets, sealSecrets } from './secret-box.ts';
+import { testSite } from './site-test.ts';
 import * as store from './store.ts';
 
 const builtInLocal = (full: boolean): Site => ({
@@ -205,6 +209,22 @@ export function createSiteService(context: ServiceContext) {
         store.updateSite(trx, row.id, values, context.now()),
       );
       return await present(updated, true);
+    },
+
+    /** Runs `dm site test`'s steps; a failing step is in the report, not an error. */
+    async test(actor: Actor, name: string, options: { timeoutSeconds?: number }): Promise<SiteTestReport> {
+      requireAdmin(actor.principal, 'test sites');
+      if (name === localSiteName)
+        throw new AppError(
+          'site_unusable',
+          'the local site runs stages on this host: there is nothing to test',
+        );
+      const row = await existing(name);
+      const steps = await testSite(adapterFor(row), {
+        directory: row.work_dir ?? join(dataDir, 'site-tests'),
+        timeoutMs: (options.timeoutSeconds ?? 120) * 1000,
+      });
+      return { site: name, ok: steps.every((step) => step.ok), steps };
     },
 
     async remove(actor: Actor, name: string): Promise<void> {
