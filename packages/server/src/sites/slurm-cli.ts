@@ -115,18 +115,19 @@ export function createSlurmCliAdapter(runner: CommandRunner, options: SlurmCliOp
 }
 
 /**
- * Slurm's messages when the controller cannot be reached or authentication fails: faults of the site that
- * pass, never a stage's failure.
+ * Slurm's messages when the controller cannot be reached, authentication fails or the controller is too
+ * busy to take a job (EAGAIN): faults of the site that pass, never a stage's failure.
  */
 const unavailable =
-  /Unable to contact slurm controller|Socket timed out|Connection refused|Zero Bytes were transmitted|Communication connection failure|Transport endpoint is not connected|Slurm backup controller in standby|Munge|Invalid authentication credential|Protocol authentication error/i;
+  /Unable to contact slurm controller|Socket timed out|Connection refused|Zero Bytes were transmitted|Communication connection failure|Transport endpoint is not connected|Slurm backup controller in standby|Munge|Invalid authentication credential|Protocol authentication error|temporarily unavailable|temporarily unable/i;
 
 /** The result of a command that succeeded; else the error its stderr describes. */
 function succeeded(result: CommandResult, command: string): CommandResult {
   if (result.code === 0) return result;
-  const message = result.stderr.trim().split('\n').slice(-3).join('; ') || `exit status ${result.code}`;
-  if (unavailable.test(message)) throw new SiteUnavailableError(`${command}: ${message}`);
-  throw new Error(`${command}: ${message}`);
+  const words = result.stderr.trim().split('\n').slice(-3).join('; ') || `exit status ${result.code}`;
+  const message = words.startsWith(`${command}:`) ? words : `${command}: ${words}`;
+  if (unavailable.test(message)) throw new SiteUnavailableError(message);
+  throw new Error(message);
 }
 
 /** A missing file (not started yet, or removed) reads as nothing; NULs are dropped for the database's sake. */

@@ -110,7 +110,7 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
       `--seed-file=${join(paths.log, 'munged.seed')}`,
       `--log-file=${join(paths.log, 'munged.log')}`,
     ]);
-    await untilAlive(munged, scratch, 'munged listens', () => exists(paths.socket));
+    await untilAlive(munged, scratch, 'munged listens', async () => exists(paths.socket));
     await startController();
     const node = start('slurmd', ['-D', '-N', 'localhost', '-f', paths.conf]);
     await untilAlive(node, scratch, 'the node is idle', async () =>
@@ -129,6 +129,8 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     },
     startController,
     async stop() {
+      // A test that failed during an outage leaves slurmctld down, and only slurmctld can cancel the jobs.
+      if (controller && !running(controller)) await startController();
       await stopAll(daemons, environment);
       await scratch.remove();
     },
@@ -198,7 +200,7 @@ async function untilAlive(
 ) {
   await until(
     async () => {
-      if (child.exitCode !== null || child.signalCode !== null) {
+      if (!running(child)) {
         const log = await readFile(
           join(scratch.path, 'log', `${child.spawnfile.split('/').pop()}.out`),
           'utf8',
@@ -216,22 +218,29 @@ async function untilAlive(
  * cancelled, and every slurmstepd of this cluster awaited, before the daemons stop.
  */
 async function stopAll(daemons: ChildProcess[], environment: Record<string, string>) {
-  const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
-  if (daemons.some((child) => child.spawnfile.endsWith('slurmctld') && running(child))) {
-    await command(['scancel', '--user=root'], environment);
-    await until(async () => (await command(['squeue', '-h', '-o', '%i'], environment)).trim() === '', {
+  try {
+    if (daemons.some((child) => child.spawnfile.endsWith('slurmctld') && running(child))) {
+      await command(['scancel', '--user=root'], environment);
+      await until(async () => (await command(['squeue', '-h', '-o', '%i'], environment)).trim() === '', {
+        timeout: 30_000,
+        interval: 200,
+        message: 'every job of the test cluster ended',
+      });
+    }
+    const conf = environment.SLURM_CONF ?? '';
+    await until(async () => (await stepDaemons(conf)).length === 0, {
       timeout: 30_000,
       interval: 200,
-      message: 'every job of the test cluster ended',
+      message: 'every slurmstepd of the test cluster exited',
     });
+  } finally {
+    // Stopped whatever happened above: a daemon left running would hold the test file open.
+    for (const child of [...daemons].reverse()) await stopProcess(child);
   }
-  const conf = environment.SLURM_CONF ?? '';
-  await until(async () => (await stepDaemons(conf)).length === 0, {
-    timeout: 30_000,
-    interval: 200,
-    message: 'every slurmstepd of the test cluster exited',
-  });
-  for (const child of [...daemons].reverse()) await stopProcess(child);
+}
+
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
 }
 
 /** The slurmstepd processes of the cluster whose slurm.conf is `conf` (they inherit slurmd's environment). */
@@ -248,7 +257,7 @@ async function stepDaemons(conf: string): Promise<string[]> {
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (!running(child)) return;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -300,7 +309,7 @@ function findProgram(name: string): string | undefined {
   return undefined;
 }
 
-async function exists(path: string): Promise<boolean> {
+function exists(path: string): boolean {
   try {
     accessSync(path);
     return true;
