@@ -61,7 +61,11 @@ export async function testSite(adapter: SiteAdapter, options: SiteTestOptions): 
     ))
   )
     return results;
-  if (!(await step('submit', async () => `remote job ${(id = await adapter.submit(echo))}`))) return results;
+  const submitted = await step('submit', async () => {
+    id = await adapter.submit(echo);
+    return `remote job ${id}`;
+  });
+  if (!submitted) return results;
   const ran = await step('run', async () => {
     const deadline = Date.now() + options.timeoutMs;
     for (;;) {
