@@ -72,11 +72,9 @@ describeSlurm('testing a compute site', () => {
       ['/api/v1/sites/nowhere/test', {}, 404, /no site "nowhere"/],
       ['/api/v1/sites/cluster/test', { timeoutSeconds: 0 }, 400, /timeoutSeconds/],
     ];
-    const ssh = await t.call('POST', '/api/v1/sites', {
-      body: { name: 'login-node', kind: 'slurm', connection: { host: 'svc@login.example.org' } },
-    });
-    assert.equal(ssh.status, 201);
-    cases.push(['/api/v1/sites/login-node/test', {}, 422, /cannot reach slurm sites over SSH yet/]);
+    const pbs = await t.call('POST', '/api/v1/sites', { body: { name: 'pbs-site', kind: 'pbs' } });
+    assert.equal(pbs.status, 201);
+    cases.push(['/api/v1/sites/pbs-site/test', {}, 422, /cannot reach pbs sites yet/]);
     for (const [url, body, status, message] of cases) {
       const refused = await t.call('POST', url, { body });
       assert.equal(refused.status, status, `${url}: ${JSON.stringify(refused.body)}`);

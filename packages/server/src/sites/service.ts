@@ -220,7 +220,7 @@ export function createSiteService(context: ServiceContext) {
           'the local site runs stages on this host: there is nothing to test',
         );
       const row = await existing(name);
-      const steps = await testSite(adapterFor(row), {
+      const steps = await testSite(adapterFor(row, { dataDir }), {
         directory: row.work_dir ?? join(dataDir, 'site-tests'),
         timeoutMs: (options.timeoutSeconds ?? 120) * 1000,
       });

@@ -1,7 +1,7 @@
 /**
  * The server's own files are private to the account it runs as: the data directory 0700; the SQLite
- * database with its -wal and -shm, the admin password file, the legacy download secret, the site secrets key
- * and job logs 0600.
+ * database with its -wal and -shm, the admin password file, the legacy download secret, the site secrets key,
+ * the sites' pinned SSH host keys and job logs 0600.
  * At start they are checked: a wrong mode is fixed (and each fix logged), a file of another account (which
  * we could neither fix nor trust) stops the start with the path and the command that mends it.
  *
@@ -26,6 +26,8 @@ const legacyDownloadSecret = 'download-secret';
 export const adminPasswordFileName = 'admin-password';
 /** The key that seals compute sites' secrets (sites/secret-box.ts). */
 export const siteSecretsKeyFileName = 'site-secrets.key';
+/** The host keys of the sites reached over SSH, pinned on first use (sites/ssh-runner.ts). */
+export const sshKnownHostsFileName = 'ssh_known_hosts';
 
 export class PrivateFilesError extends Error {
   constructor(readonly problems: string[]) {
@@ -61,9 +63,12 @@ export async function securePrivateFiles(
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await checkPath(dataDir, 'directory', logger, problems);
   const database = sqlitePath(settings);
-  const files = [adminPasswordFileName, legacyDownloadSecret, siteSecretsKeyFileName].map((name) =>
-    join(dataDir, name),
-  );
+  const files = [
+    adminPasswordFileName,
+    legacyDownloadSecret,
+    siteSecretsKeyFileName,
+    sshKnownHostsFileName,
+  ].map((name) => join(dataDir, name));
   if (database !== undefined) files.push(database, `${database}-wal`, `${database}-shm`);
   for (const file of files) await checkPath(file, 'file', logger, problems);
   const jobs = join(dataDir, 'jobs');
