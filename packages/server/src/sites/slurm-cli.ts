@@ -16,16 +16,9 @@
  * Slurm refuses (unknown partition, account, reservation...) is an Error with Slurm's words.
  */
 import { type RemoteOutput, type RemoteStatus, type SiteAdapter, SiteUnavailableError } from './adapter.ts';
+import { checkSpec, stageDirectory, stagePath } from './batch-script.ts';
 import type { CommandResult, CommandRunner } from './commands.ts';
-import {
-  batchScript,
-  checkSpec,
-  keyComment,
-  type SlurmDefaults,
-  sbatchArguments,
-  stageDirectory,
-  stagePath,
-} from './slurm-script.ts';
+import { batchScript, keyComment, type SlurmDefaults, sbatchArguments } from './slurm-script.ts';
 import { parseSqueue, squeueArguments, squeueEnvironment, statusOf } from './slurm-states.ts';
 
 export type { SlurmDefaults } from './slurm-script.ts';
