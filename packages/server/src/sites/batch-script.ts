@@ -12,7 +12,8 @@
  * They are not given to the submit command through its own environment either, where a name such as
  * `LD_PRELOAD` or `SBATCH_ACCOUNT` would act on that command itself.
  */
-import type { RemoteSpec } from './adapter.ts';
+import type { RemoteOutput, RemoteSpec } from './adapter.ts';
+import type { CommandResult, CommandRunner } from './commands.ts';
 
 export type StageFileKind = 'out' | 'err' | 'id' | 'ec';
 
@@ -51,6 +52,30 @@ export function checkSpec(spec: RemoteSpec): void {
       throw new Error(`environment variable name ${JSON.stringify(name)} is not allowed`);
     if (value.includes('\u0000')) throw new Error(`environment variable ${name} holds a NUL character`);
   }
+}
+
+/** What a stage printed and its exit status: `tail -c` of `.pdm/<key>.out` and `.err`, `cat` of `.ec`. */
+export async function stageOutput(
+  runner: CommandRunner,
+  spec: RemoteSpec,
+  maxBytes: number,
+): Promise<RemoteOutput> {
+  checkSpec(spec);
+  const bytes = String(Math.max(0, Math.floor(maxBytes)));
+  const [stdout, stderr, status] = await Promise.all([
+    runner.run(['tail', '-c', bytes, '--', stagePath(spec, 'out')]),
+    runner.run(['tail', '-c', bytes, '--', stagePath(spec, 'err')]),
+    runner.run(['cat', '--', stagePath(spec, 'ec')]),
+  ]);
+  const output: RemoteOutput = { stdout: text(stdout), stderr: text(stderr) };
+  const code = status.stdout.trim();
+  if (status.code === 0 && /^\d+$/.test(code)) output.exitCode = Number(code);
+  return output;
+}
+
+/** A missing file (not started yet, or removed) reads as nothing; NULs are dropped for the database's sake. */
+function text(result: CommandResult): string {
+  return result.code === 0 ? result.stdout.replaceAll('\u0000', '') : '';
 }
 
 export interface WrapperOptions {
