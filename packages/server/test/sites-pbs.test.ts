@@ -167,13 +167,14 @@ describe('a PBS site through its commands', () => {
     });
 
     it('should fail a job over its walltime with the reason TimeLimit', async () => {
-      const spec = stage('echo started; sleep 300', { attributes: { walltimeSeconds: 1 } });
+      // Three seconds: time enough for the wrapper to start on a busy machine before the kill.
+      const spec = stage('echo started; sleep 300', { attributes: { walltimeSeconds: 3 } });
       const status = await ended(await site.submit(spec));
       assert.equal(status.state, 'failed');
       assert.equal(status.reason, 'TimeLimit');
       const output = await site.output(spec, 4096);
       assert.equal(output.stdout, 'started\n');
-      assert.match(output.stderr, /=>> PBS: job killed: walltime \d+ exceeded limit 1/);
+      assert.match(output.stderr, /=>> PBS: job killed: walltime \d+ exceeded limit 3/);
       assert.equal(output.exitCode, undefined, 'killed, the command had no exit status of its own');
     });
 
