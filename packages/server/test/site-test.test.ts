@@ -72,9 +72,11 @@ describeSlurm('testing a compute site', () => {
       ['/api/v1/sites/nowhere/test', {}, 404, /no site "nowhere"/],
       ['/api/v1/sites/cluster/test', { timeoutSeconds: 0 }, 400, /timeoutSeconds/],
     ];
-    const pbs = await t.call('POST', '/api/v1/sites', { body: { name: 'pbs-site', kind: 'pbs' } });
-    assert.equal(pbs.status, 201);
-    cases.push(['/api/v1/sites/pbs-site/test', {}, 422, /cannot reach pbs sites yet/]);
+    const ssh = await t.call('POST', '/api/v1/sites', {
+      body: { name: 'ssh-site', kind: 'ssh', connection: { host: 'svc@login.example.org' } },
+    });
+    assert.equal(ssh.status, 201, JSON.stringify(ssh.body));
+    cases.push(['/api/v1/sites/ssh-site/test', {}, 422, /cannot reach ssh sites yet/]);
     for (const [url, body, status, message] of cases) {
       const refused = await t.call('POST', url, { body });
       assert.equal(refused.status, status, `${url}: ${JSON.stringify(refused.body)}`);

@@ -17,21 +17,10 @@ import {
 } from '../src/sites/adapter.ts';
 import { type CommandRunner, createLocalCommandRunner, serverEnvironment } from '../src/sites/commands.ts';
 import { createSlurmCliAdapter } from '../src/sites/slurm-cli.ts';
+import { countingRunner } from './support/counting-runner.ts';
 import { assertNothingRan, hostileValues } from './support/hostile-values.ts';
 import { describeSlurm, type SlurmCluster, startSlurmCluster } from './support/slurm-cluster.ts';
 import { until } from './support/wait.ts';
-
-/** A runner that remembers every command it ran, to count the scheduler's calls. */
-function countingRunner(inner: CommandRunner): CommandRunner & { calls: string[][] } {
-  const calls: string[][] = [];
-  return {
-    calls,
-    run(argv, options) {
-      calls.push([...argv]);
-      return inner.run(argv, options);
-    },
-  };
-}
 
 const endedStates = new Set(['done', 'failed', 'canceled']);
 

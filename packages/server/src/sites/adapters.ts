@@ -8,6 +8,7 @@ import { AppError } from '../errors/app-error.ts';
 import { sshKnownHostsFileName } from '../system/private-files.ts';
 import type { SiteAdapter } from './adapter.ts';
 import { type CommandRunner, createLocalCommandRunner } from './commands.ts';
+import { createPbsCliAdapter } from './pbs-cli.ts';
 import type { SiteConnection, SiteDefaults } from './schemas.ts';
 import { createSlurmCliAdapter, type SlurmDefaults } from './slurm-cli.ts';
 import { createSshCommandRunner } from './ssh-runner.ts';
@@ -27,15 +28,24 @@ export function adapterFor(site: SiteRow, options: { dataDir: string }): SiteAda
   const defaults = JSON.parse(site.defaults) as SiteDefaults;
   if (site.kind === 'slurm' && connection.url === undefined)
     return createSlurmCliAdapter(runnerFor(connection, options.dataDir), {
-      defaults: slurmDefaults(defaults),
+      defaults: batchDefaults(defaults),
     });
+  if (site.kind === 'pbs') {
+    // PBS has no QOS: a site naming one would have every stage refused by qsub, so it is refused here.
+    if (defaults.qos !== undefined)
+      throw new AppError('site_unusable', 'PBS has no QOS: remove defaults.qos or name a queue instead', {
+        site: site.name,
+      });
+    return createPbsCliAdapter(runnerFor(connection, options.dataDir), { defaults: batchDefaults(defaults) });
+  }
   const how = connection.url !== undefined ? ' through its API' : '';
   throw new AppError('site_unusable', `this server cannot reach ${site.kind} sites${how} yet`, {
     site: site.name,
   });
 }
 
-function slurmDefaults(defaults: SiteDefaults): SlurmDefaults {
+/** The site's defaults as a stage's resources and attributes (Slurm and PBS alike). */
+function batchDefaults(defaults: SiteDefaults): SlurmDefaults {
   const { nodes, gpus, walltime, queue, account, reservation, qos } = defaults;
   return {
     resources: { ...(nodes !== undefined && { nodes }), ...(gpus !== undefined && { gpus }) },

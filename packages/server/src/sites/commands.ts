@@ -80,6 +80,19 @@ export function createLocalCommandRunner(options: LocalCommandRunnerOptions = {}
   };
 }
 
+/**
+ * The result of a scheduler's command that succeeded; else the error its stderr describes: a
+ * SiteUnavailableError when the words match `unavailable` (the scheduler's own messages for a fault that
+ * passes), a plain Error with the scheduler's words otherwise (a refusal, the stage's failure).
+ */
+export function commandSucceeded(result: CommandResult, command: string, unavailable: RegExp): CommandResult {
+  if (result.code === 0) return result;
+  const words = result.stderr.trim().split('\n').slice(-3).join('; ') || `exit status ${result.code}`;
+  const message = words.startsWith(`${command}:`) ? words : `${command}: ${words}`;
+  if (unavailable.test(message)) throw new SiteUnavailableError(message);
+  throw new Error(message);
+}
+
 /** This process' environment without the server's own `DM_*` settings. */
 export function serverEnvironment(): Record<string, string> {
   const environment: Record<string, string> = {};

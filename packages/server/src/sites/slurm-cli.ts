@@ -15,17 +15,10 @@
  * An unreachable slurmctld (or munge refusing us) is a SiteUnavailableError, retried later; a submission
  * Slurm refuses (unknown partition, account, reservation...) is an Error with Slurm's words.
  */
-import { type RemoteOutput, type RemoteStatus, type SiteAdapter, SiteUnavailableError } from './adapter.ts';
-import type { CommandResult, CommandRunner } from './commands.ts';
-import {
-  batchScript,
-  checkSpec,
-  keyComment,
-  type SlurmDefaults,
-  sbatchArguments,
-  stageDirectory,
-  stagePath,
-} from './slurm-script.ts';
+import type { RemoteStatus, SiteAdapter } from './adapter.ts';
+import { checkSpec, stageDirectory, stageOutput, stagePath } from './batch-script.ts';
+import { type CommandResult, type CommandRunner, commandSucceeded } from './commands.ts';
+import { batchScript, keyComment, type SlurmDefaults, sbatchArguments } from './slurm-script.ts';
 import { parseSqueue, squeueArguments, squeueEnvironment, statusOf } from './slurm-states.ts';
 
 export type { SlurmDefaults } from './slurm-script.ts';
@@ -98,19 +91,7 @@ export function createSlurmCliAdapter(runner: CommandRunner, options: SlurmCliOp
       succeeded(result, 'scancel');
     },
 
-    async output(spec, maxBytes) {
-      checkSpec(spec);
-      const bytes = String(Math.max(0, Math.floor(maxBytes)));
-      const [stdout, stderr, status] = await Promise.all([
-        runner.run(['tail', '-c', bytes, '--', stagePath(spec, 'out')]),
-        runner.run(['tail', '-c', bytes, '--', stagePath(spec, 'err')]),
-        runner.run(['cat', '--', stagePath(spec, 'ec')]),
-      ]);
-      const output: RemoteOutput = { stdout: text(stdout), stderr: text(stderr) };
-      const code = status.stdout.trim();
-      if (status.code === 0 && /^\d+$/.test(code)) output.exitCode = Number(code);
-      return output;
-    },
+    output: (spec, maxBytes) => stageOutput(runner, spec, maxBytes),
   };
 }
 
@@ -123,14 +104,5 @@ const unavailable =
 
 /** The result of a command that succeeded; else the error its stderr describes. */
 function succeeded(result: CommandResult, command: string): CommandResult {
-  if (result.code === 0) return result;
-  const words = result.stderr.trim().split('\n').slice(-3).join('; ') || `exit status ${result.code}`;
-  const message = words.startsWith(`${command}:`) ? words : `${command}: ${words}`;
-  if (unavailable.test(message)) throw new SiteUnavailableError(message);
-  throw new Error(message);
-}
-
-/** A missing file (not started yet, or removed) reads as nothing; NULs are dropped for the database's sake. */
-function text(result: CommandResult): string {
-  return result.code === 0 ? result.stdout.replaceAll('\u0000', '') : '';
+  return commandSucceeded(result, command, unavailable);
 }

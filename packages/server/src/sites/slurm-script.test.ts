@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RemoteSpec } from './adapter.ts';
-import { checkSpec, sbatchArguments } from './slurm-script.ts';
+import { checkSpec } from './batch-script.ts';
+import { sbatchArguments } from './slurm-script.ts';
 
 const spec = (overrides: Partial<RemoteSpec> = {}): RemoteSpec => ({
   key: 'pdm-7-reconstruct-1',
