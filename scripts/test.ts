@@ -45,10 +45,12 @@ async function main(): Promise<number> {
   const quick = args.includes('--quick');
   const runnerOptions = args.filter((arg) => arg.startsWith('-') && arg !== '--quick');
   const filters = args.filter((arg) => !arg.startsWith('-')).map((arg) => arg.replace(/^\.\//, ''));
-  const files = findTestFiles().filter(
-    (file) =>
-      (filters.length === 0 || filters.some((f) => file.includes(f))) &&
-      !(quick && outsideQuickTier.some((part) => file.includes(part))),
+  const files = longestFirst(
+    findTestFiles().filter(
+      (file) =>
+        (filters.length === 0 || filters.some((f) => file.includes(f))) &&
+        !(quick && outsideQuickTier.some((part) => file.includes(part))),
+    ),
   );
   if (files.length === 0) {
     note(filters.length > 0 ? `no test file matches ${filters.join(' or ')}` : 'no test files found');
@@ -178,6 +180,21 @@ const summaryLine = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_
 
 /** Path parts of the suites `--quick` leaves out: a browser each, or SIGKILL stories. */
 const outsideQuickTier = ['packages/web/test/', '/test/crash/'];
+
+/**
+ * The files in the order they start: the suites that take longest first (SIGKILL stories, then browsers,
+ * then those that start servers and schedulers), so that no four-minute suite starts last while the other
+ * lane idles; alphabetical within each group, so runs are alike everywhere.
+ */
+const startFirst = ['/test/crash/', 'packages/web/test/', '/test/processes/', 'packages/cli/test/', 'sites-'];
+
+function longestFirst(files: string[]): string[] {
+  const group = (file: string) => {
+    const index = startFirst.findIndex((part) => file.includes(part));
+    return index === -1 ? startFirst.length : index;
+  };
+  return [...files].sort((a, b) => group(a) - group(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
 
 type PostgresForTests = { cluster: PostgresCluster } | { skipReason: string };
 
