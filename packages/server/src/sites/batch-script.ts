@@ -134,3 +134,41 @@ export function word(value: string, option: string): string {
     throw new Error(`${option} ${JSON.stringify(value)} is not a valid name`);
   return value;
 }
+
+export interface BatchSubmission {
+  /** The job the site already knows under the spec's key, if any (one listing of the scheduler). */
+  find(key: string): Promise<string | undefined>;
+  /** The scheduler's job ids, to trust an `.id` file and the submit command's answer. */
+  idPattern: RegExp;
+  /** The submit command (`sbatch`, `qsub`) with its arguments, and the batch script for its stdin. */
+  command(): { argv: string[]; script: string };
+  /** The job id in the submit command's stdout. */
+  idIn(stdout: string): string;
+}
+
+/**
+ * Submits the spec once whatever happened before: a job the scheduler still lists under the key is that
+ * job; one it has forgotten left its id in `.pdm/<key>.id`; only then is it submitted. The `.pdm` directory
+ * is made first: schedulers do not create the directories of a job's output files.
+ */
+export async function submitOnce(
+  runner: CommandRunner,
+  spec: RemoteSpec,
+  submission: BatchSubmission,
+  succeeded: (result: CommandResult, command: string) => CommandResult,
+): Promise<string> {
+  checkSpec(spec);
+  const found = await submission.find(spec.key);
+  if (found !== undefined) return found;
+  const ran = await runner.run(['cat', '--', stagePath(spec, 'id')]);
+  const ranId = ran.stdout.trim();
+  if (ran.code === 0 && submission.idPattern.test(ranId)) return ranId;
+  succeeded(await runner.run(['mkdir', '-p', '--', stageDirectory(spec)]), 'mkdir');
+  const { argv, script } = submission.command();
+  const [program = ''] = argv;
+  const result = await runner.run(argv, { input: script });
+  const id = submission.idIn(succeeded(result, program).stdout);
+  if (!submission.idPattern.test(id))
+    throw new Error(`${program} printed no job id: ${JSON.stringify(result.stdout.slice(0, 200))}`);
+  return id;
+}

@@ -5,22 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { siteAnswering } from '../../test/support/counting-runner.ts';
 import { SiteUnavailableError } from './adapter.ts';
-import type { CommandResult, CommandRunner } from './commands.ts';
 import { createPbsCliAdapter } from './pbs-cli.ts';
 
 const root = '{\n    "timestamp":1750368487,\n    "pbs_version":"23.06.06",\n    "pbs_server":"pbs"\n}\n';
-
-/** A site whose commands answer as given (by program name); nothing found and no files otherwise. */
-function siteAnswering(answers: Record<string, Partial<CommandResult>>): CommandRunner {
-  return {
-    async run(argv) {
-      const program = argv[0] ?? '';
-      const fallback = program === 'cat' ? { code: 1, stderr: 'cat: No such file or directory\n' } : {};
-      return { code: 0, stdout: '', stderr: '', ...fallback, ...answers[program] };
-    },
-  };
-}
 
 const spec = { key: 'pdm-1-a-1', command: 'true', directory: '/eagle/pdm', environment: {} };
 

@@ -17,7 +17,7 @@
  * queue, resources over its limits) is an Error with PBS's words.
  */
 import type { RemoteStatus, SiteAdapter } from './adapter.ts';
-import { checkSpec, stageDirectory, stageOutput, stagePath } from './batch-script.ts';
+import { stageOutput, submitOnce } from './batch-script.ts';
 import { type CommandResult, type CommandRunner, commandSucceeded } from './commands.ts';
 import { batchScript, jobName, keyVariable, type PbsDefaults, qsubArguments } from './pbs-script.ts';
 import { keyOf, parseQstat, type QstatJob, statusOf } from './pbs-states.ts';
@@ -67,22 +67,19 @@ export function createPbsCliAdapter(runner: CommandRunner, options: PbsCliOption
   return {
     find,
 
-    async submit(spec) {
-      checkSpec(spec);
-      const found = await find(spec.key);
-      if (found !== undefined) return found;
-      // Submitted before and gone from PBS's history since (or the server keeps none).
-      const ran = await runner.run(['cat', '--', stagePath(spec, 'id')]);
-      const ranId = ran.stdout.trim();
-      if (ran.code === 0 && jobIdPattern.test(ranId)) return ranId;
-      // PBS copies the -o/-e files into this directory at the job's end, and the wrapper writes there.
-      succeeded(await runner.run(['mkdir', '-p', '--', stageDirectory(spec)]), 'mkdir');
-      const result = await runner.run(qsubArguments(spec, defaults), { input: batchScript(spec) });
-      const id = succeeded(result, 'qsub').stdout.trim().split('\n').pop()?.trim() ?? '';
-      if (!jobIdPattern.test(id))
-        throw new Error(`qsub printed no job id: ${JSON.stringify(result.stdout.slice(0, 200))}`);
-      return id;
-    },
+    submit: (spec) =>
+      submitOnce(
+        runner,
+        spec,
+        {
+          find,
+          idPattern: jobIdPattern,
+          command: () => ({ argv: qsubArguments(spec, defaults), script: batchScript(spec) }),
+          // Some PBS installations print notices before the id.
+          idIn: (stdout) => stdout.trim().split('\n').pop()?.trim() ?? '',
+        },
+        succeeded,
+      ),
 
     async status(ids) {
       const statuses = new Map<string, RemoteStatus>();

@@ -25,12 +25,24 @@ export function keyFileOf(dataDir: string): string {
   return join(dataDir, siteSecretsKeyFileName);
 }
 
+/**
+ * Keys read, by file: listing sites opens each one's secrets, and the key does not change while the server
+ * runs (a key file put in place later, where there was none, is still found: only keys read are kept).
+ */
+const loaded = new Map<string, Buffer>();
+
 /** The key, made if there is none; two processes making it at once end with the same one (link is atomic). */
 async function key(dataDir: string, create: boolean): Promise<Buffer> {
   const file = keyFileOf(dataDir);
-  const read = async () => Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
+  const cached = loaded.get(file);
+  if (cached !== undefined) return cached;
+  const read = async () => {
+    const bytes = checked(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64'), file);
+    loaded.set(file, bytes);
+    return bytes;
+  };
   try {
-    return checked(await read(), file);
+    return await read();
   } catch (error) {
     if (!isCode(error, 'ENOENT')) throw error;
     if (!create)
@@ -47,7 +59,7 @@ async function key(dataDir: string, create: boolean): Promise<Buffer> {
   } finally {
     await rm(partial, { force: true });
   }
-  return checked(await read(), file);
+  return await read();
 }
 
 function checked(bytes: Buffer, file: string): Buffer {

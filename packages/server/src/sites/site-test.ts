@@ -52,7 +52,6 @@ export async function testSite(adapter: SiteAdapter, options: SiteTestOptions): 
   });
   const echo = spec('echo', 'echo "photon-dm site test $PHOTON_DM_SITE_TEST"');
   let id = '';
-  let state: RemoteState = 'unknown';
 
   if (
     !(await step(
@@ -67,17 +66,11 @@ export async function testSite(adapter: SiteAdapter, options: SiteTestOptions): 
   });
   if (!submitted) return results;
   const ran = await step('run', async () => {
-    const deadline = Date.now() + options.timeoutMs;
-    for (;;) {
-      state = (await adapter.status([id])).get(id)?.state ?? 'unknown';
-      // A job the scheduler has forgotten already ended; its output says how.
-      if (ended.has(state) || state === 'unknown') return `job ${id} ended (${state})`;
-      if (Date.now() > deadline) {
-        await adapter.cancel(id).catch(() => undefined);
-        throw new Error(`job ${id} still ${state} after ${options.timeoutMs / 1000} s: canceled`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
-    }
+    // A job the scheduler has forgotten already ended; its output says how.
+    const state = await endOf(adapter, id, options);
+    if (state !== undefined) return `job ${id} ended (${state})`;
+    await adapter.cancel(id).catch(() => undefined);
+    throw new Error(`job ${id} still not ended after ${options.timeoutMs / 1000} s: canceled`);
   });
   if (ran)
     await step('output', async () => {
@@ -92,14 +85,26 @@ export async function testSite(adapter: SiteAdapter, options: SiteTestOptions): 
     const sleeper = spec('cancel', 'sleep 600');
     const sleeperId = await adapter.submit(sleeper);
     await adapter.cancel(sleeperId);
-    const deadline = Date.now() + options.timeoutMs;
-    for (;;) {
-      const status = (await adapter.status([sleeperId])).get(sleeperId)?.state ?? 'unknown';
-      if (status === 'canceled') return `job ${sleeperId} canceled`;
-      if (ended.has(status)) throw new Error(`job ${sleeperId} ended ${status}, not canceled`);
-      if (Date.now() > deadline) throw new Error(`job ${sleeperId} still ${status} after cancel`);
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
-    }
+    const state = await endOf(adapter, sleeperId, options);
+    if (state === 'canceled') return `job ${sleeperId} canceled`;
+    throw new Error(
+      `job ${sleeperId} ${state === undefined ? 'still not ended' : `ended ${state}`} after cancel`,
+    );
   });
   return results;
+}
+
+/** The state a job ended in (`unknown`: forgotten by the scheduler), or undefined at the deadline. */
+async function endOf(
+  adapter: SiteAdapter,
+  id: string,
+  options: SiteTestOptions,
+): Promise<RemoteState | undefined> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const state = (await adapter.status([id])).get(id)?.state ?? 'unknown';
+    if (ended.has(state) || state === 'unknown') return state;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+  }
 }

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { siteAnswering } from '../../test/support/counting-runner.ts';
 import { SiteUnavailableError } from './adapter.ts';
-import type { CommandResult, CommandRunner } from './commands.ts';
 import { createSlurmCliAdapter } from './slurm-cli.ts';
 
 const controllerDown = {
@@ -25,17 +25,6 @@ const mungeGone = (command: string, request: string, last: string) =>
     last,
     '',
   ].join('\n');
-
-/** A site whose commands answer as given (by program name); an empty squeue and no files otherwise. */
-function siteAnswering(answers: Record<string, Partial<CommandResult>>): CommandRunner {
-  return {
-    async run(argv) {
-      const program = argv[0] ?? '';
-      const fallback = program === 'cat' ? { code: 1, stderr: 'cat: No such file or directory\n' } : {};
-      return { code: 0, stdout: '', stderr: '', ...fallback, ...answers[program] };
-    },
-  };
-}
 
 const spec = { key: 'pdm-1-a-1', command: 'true', directory: '/scratch/pdm', environment: {} };
 

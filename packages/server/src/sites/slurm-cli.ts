@@ -16,7 +16,7 @@
  * Slurm refuses (unknown partition, account, reservation...) is an Error with Slurm's words.
  */
 import type { RemoteStatus, SiteAdapter } from './adapter.ts';
-import { checkSpec, stageDirectory, stageOutput, stagePath } from './batch-script.ts';
+import { stageOutput, submitOnce } from './batch-script.ts';
 import { type CommandResult, type CommandRunner, commandSucceeded } from './commands.ts';
 import { batchScript, keyComment, type SlurmDefaults, sbatchArguments } from './slurm-script.ts';
 import { parseSqueue, squeueArguments, squeueEnvironment, statusOf } from './slurm-states.ts';
@@ -51,22 +51,18 @@ export function createSlurmCliAdapter(runner: CommandRunner, options: SlurmCliOp
   return {
     find,
 
-    async submit(spec) {
-      checkSpec(spec);
-      const found = await find(spec.key);
-      if (found !== undefined) return found;
-      // Submitted before and forgotten by squeue since (the engine was down longer than MinJobAge).
-      const ran = await runner.run(['cat', '--', stagePath(spec, 'id')]);
-      const ranId = ran.stdout.trim();
-      if (ran.code === 0 && /^\d+$/.test(ranId)) return ranId;
-      // sbatch does not create the directories of a job's output files: the job would fail to start.
-      succeeded(await runner.run(['mkdir', '-p', '--', stageDirectory(spec)]), 'mkdir');
-      const result = await runner.run(sbatchArguments(spec, defaults), { input: batchScript(spec) });
-      const id = succeeded(result, 'sbatch').stdout.trim().split(';')[0] ?? '';
-      if (!/^\d+$/.test(id))
-        throw new Error(`sbatch printed no job id: ${JSON.stringify(result.stdout.slice(0, 200))}`);
-      return id;
-    },
+    submit: (spec) =>
+      submitOnce(
+        runner,
+        spec,
+        {
+          find,
+          idPattern: /^\d+$/,
+          command: () => ({ argv: sbatchArguments(spec, defaults), script: batchScript(spec) }),
+          idIn: (stdout) => stdout.trim().split(';')[0] ?? '',
+        },
+        succeeded,
+      ),
 
     async status(ids) {
       const statuses = new Map<string, RemoteStatus>();
