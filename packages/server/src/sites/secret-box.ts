@@ -51,7 +51,9 @@ async function key(dataDir: string, create: boolean): Promise<Buffer> {
       );
   }
   const partial = `${file}.${process.pid}.partial`;
-  await writeFile(partial, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  // Overwritten if there: only this process has this PID, and one killed before removing its partial file
+  // may have had it (a container's server gets the same PID at every start).
+  await writeFile(partial, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
   try {
     await link(partial, file);
   } catch (error) {
